@@ -1,0 +1,384 @@
+package gonbauth
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config holds the settings of a sign-in. Every field is optional: a zero
+// field takes its value from the environment variable named in its
+// comment, and failing that from its default. A notebook can therefore
+// carry no settings at all and call Login(ctx, nil).
+type Config struct {
+	// Issuer is the authorization server's issuer identifier, such as
+	// "https://login.example.com". Its metadata supplies every endpoint not
+	// set below, and the "iss" parameter of the redirect must equal it. It
+	// must use https, except on a loopback host (127.0.0.1, [::1],
+	// localhost) for development servers.
+	// Default: $GONBAUTH_ISSUER. Required unless AuthURL and TokenURL are set.
+	Issuer string
+
+	// ClientID is the OAuth client registered for this application.
+	// Default: $GONBAUTH_CLIENT_ID. Required.
+	ClientID string
+
+	// ClientSecret is sent, with HTTP Basic authentication, only to servers
+	// that insist on a secret even for native apps; it protects nothing in
+	// a notebook that others can read.
+	// Default: $GONBAUTH_CLIENT_SECRET, else none: a public client that
+	// sends client_id in the token request body.
+	ClientSecret string
+
+	// Scopes are the scopes to request.
+	// Default: $GONBAUTH_SCOPES (separated by spaces or commas), else
+	// "openid profile email offline_access", keeping only those the
+	// server's metadata lists in scopes_supported when it lists any.
+	Scopes []string
+
+	// AuthURL, TokenURL and UserinfoURL set the endpoints explicitly, for
+	// servers without metadata. UserinfoURL is only used to say who signed in.
+	// Default: $GONBAUTH_AUTH_URL, $GONBAUTH_TOKEN_URL,
+	// $GONBAUTH_USERINFO_URL, else the issuer's metadata. With both AuthURL
+	// and TokenURL set, no metadata is fetched.
+	AuthURL, TokenURL, UserinfoURL string
+
+	// AuthParams are extra authorization request parameters, such as
+	// audience, prompt or login_hint. The parameters the flow itself sets
+	// (client_id, redirect_uri, response_type, scope, state, nonce,
+	// code_challenge, code_challenge_method) cannot be overridden.
+	// Default: $GONBAUTH_AUTH_PARAMS as a query string
+	// ("audience=api&login_hint=me@example.com"), else none; when
+	// offline_access is requested and no prompt is given, prompt=consent is
+	// added, as OpenID Connect requires for a refresh token.
+	AuthParams url.Values
+
+	// Ports are the loopback ports to try in order, for servers that
+	// register exact redirect URIs. 0 means a port the OS chooses.
+	// Default: $GONBAUTH_PORT ("8085" or "8085,8086"), else 0.
+	Ports []int
+
+	// CallbackPath is the path of the redirect URI.
+	// Default: "/callback".
+	CallbackPath string
+
+	// Timeout bounds the wait for the user to sign in.
+	// Default: $GONBAUTH_TIMEOUT (a Go duration such as "2m", or seconds),
+	// else 5 minutes.
+	Timeout time.Duration
+
+	// NoBrowser stops Login from opening a browser outside a notebook; the
+	// link is printed either way. Inside a notebook no browser is opened.
+	// Default: $GONBAUTH_NO_BROWSER ("1" or "true"), else false.
+	NoBrowser bool
+
+	// ExpiryDelta is how long before its expiry a token is refreshed.
+	// Default: 10 seconds.
+	ExpiryDelta time.Duration
+
+	// HTTPClient makes every request to the authorization server, and is
+	// the base of Session.Client. Use it for a corporate proxy or CA.
+	// Default: a client with a 30 second timeout that takes its proxy from
+	// the environment (HTTPS_PROXY, NO_PROXY) and trusts the system CAs
+	// (and SSL_CERT_FILE). TLS verification is never turned off by gonbauth.
+	HTTPClient *http.Client
+
+	// Output receives the plain-text status outside a notebook.
+	// Default: os.Stderr.
+	Output io.Writer
+}
+
+// Environment variables read by Config.
+const (
+	EnvIssuer       = "GONBAUTH_ISSUER"
+	EnvClientID     = "GONBAUTH_CLIENT_ID"
+	EnvClientSecret = "GONBAUTH_CLIENT_SECRET"
+	EnvScopes       = "GONBAUTH_SCOPES"
+	EnvAuthURL      = "GONBAUTH_AUTH_URL"
+	EnvTokenURL     = "GONBAUTH_TOKEN_URL"
+	EnvUserinfoURL  = "GONBAUTH_USERINFO_URL"
+	EnvAuthParams   = "GONBAUTH_AUTH_PARAMS"
+	EnvPort         = "GONBAUTH_PORT"
+	EnvTimeout      = "GONBAUTH_TIMEOUT"
+	EnvNoBrowser    = "GONBAUTH_NO_BROWSER"
+)
+
+// Defaults.
+const (
+	DefaultTimeout      = 5 * time.Minute
+	DefaultCallbackPath = "/callback"
+	DefaultExpiryDelta  = 10 * time.Second
+)
+
+// DefaultScopes are requested when no scopes are configured, minus those a
+// server says it does not support.
+var DefaultScopes = []string{"openid", "profile", "email", "offline_access"}
+
+// reservedParams are set by the flow and cannot come from AuthParams.
+var reservedParams = []string{
+	"client_id", "redirect_uri", "response_type", "scope", "state", "nonce",
+	"code_challenge", "code_challenge_method",
+}
+
+// settings is a Config with every default applied and every value checked.
+type settings struct {
+	issuer, clientID, clientSecret string
+	scopes                         []string
+	scopesSet                      bool
+	authURL, tokenURL, userinfoURL string
+	authParams                     url.Values
+	ports                          []int
+	callbackPath                   string
+	timeout, expiryDelta           time.Duration
+	noBrowser                      bool
+	httpClient                     *http.Client
+	output                         io.Writer
+}
+
+// resolve applies environment variables (through getenv) and defaults, and
+// checks every value. Its errors name the setting and its variable.
+func (c *Config) resolve(getenv func(string) string) (*settings, error) {
+	if c == nil {
+		c = &Config{}
+	}
+	s := &settings{
+		issuer:       pick(c.Issuer, getenv(EnvIssuer)),
+		clientID:     pick(c.ClientID, getenv(EnvClientID)),
+		clientSecret: pick(c.ClientSecret, getenv(EnvClientSecret)),
+		authURL:      pick(c.AuthURL, getenv(EnvAuthURL)),
+		tokenURL:     pick(c.TokenURL, getenv(EnvTokenURL)),
+		userinfoURL:  pick(c.UserinfoURL, getenv(EnvUserinfoURL)),
+		callbackPath: pick(c.CallbackPath, DefaultCallbackPath),
+		timeout:      c.Timeout,
+		expiryDelta:  c.ExpiryDelta,
+		noBrowser:    c.NoBrowser,
+		httpClient:   c.HTTPClient,
+		output:       c.Output,
+	}
+	var err error
+	if s.scopes, s.scopesSet, err = resolveScopes(c.Scopes, getenv(EnvScopes)); err != nil {
+		return nil, err
+	}
+	if s.authParams, err = resolveAuthParams(c.AuthParams, getenv(EnvAuthParams)); err != nil {
+		return nil, err
+	}
+	if s.ports, err = resolvePorts(c.Ports, getenv(EnvPort)); err != nil {
+		return nil, err
+	}
+	if s.timeout == 0 {
+		if s.timeout, err = parseTimeout(getenv(EnvTimeout)); err != nil {
+			return nil, err
+		}
+	}
+	if !s.noBrowser {
+		if s.noBrowser, err = parseBool(EnvNoBrowser, getenv(EnvNoBrowser)); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	if s.expiryDelta == 0 {
+		s.expiryDelta = DefaultExpiryDelta
+	}
+	if s.httpClient == nil {
+		s.httpClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	if s.output == nil {
+		s.output = os.Stderr
+	}
+	return s, nil
+}
+
+func (s *settings) check() error {
+	if s.clientID == "" {
+		return fmt.Errorf("gonbauth: Config.ClientID is not set: set it or %s to the client ID registered with your authorization server", EnvClientID)
+	}
+	explicit := s.authURL != "" && s.tokenURL != ""
+	if s.issuer == "" && !explicit {
+		return fmt.Errorf("gonbauth: Config.Issuer is not set: set it or %s to your authorization server's issuer URL (such as https://login.example.com), or set both AuthURL and TokenURL", EnvIssuer)
+	}
+	if s.issuer != "" {
+		if err := checkIssuer(s.issuer); err != nil {
+			return err
+		}
+	}
+	for _, e := range []struct{ field, env, val string }{
+		{"AuthURL", EnvAuthURL, s.authURL},
+		{"TokenURL", EnvTokenURL, s.tokenURL},
+		{"UserinfoURL", EnvUserinfoURL, s.userinfoURL},
+	} {
+		if e.val == "" {
+			continue
+		}
+		if err := checkEndpoint(e.val); err != nil {
+			return fmt.Errorf("gonbauth: Config.%s (%s) %w", e.field, e.env, err)
+		}
+	}
+	if (s.authURL == "") != (s.tokenURL == "") && s.issuer == "" {
+		return fmt.Errorf("gonbauth: set both Config.AuthURL (%s) and Config.TokenURL (%s), or Config.Issuer (%s)", EnvAuthURL, EnvTokenURL, EnvIssuer)
+	}
+	if !strings.HasPrefix(s.callbackPath, "/") || strings.ContainsAny(s.callbackPath, "?#") {
+		return fmt.Errorf("gonbauth: Config.CallbackPath %q must start with / and hold no ? or #", s.callbackPath)
+	}
+	if s.timeout < 0 {
+		return fmt.Errorf("gonbauth: Config.Timeout %v is negative", s.timeout)
+	}
+	if s.timeout == 0 {
+		s.timeout = DefaultTimeout
+	}
+	if s.expiryDelta < 0 {
+		return fmt.Errorf("gonbauth: Config.ExpiryDelta %v is negative", s.expiryDelta)
+	}
+	return nil
+}
+
+func pick(vals ...string) string {
+	for _, v := range vals {
+		if v = strings.TrimSpace(v); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// checkIssuer enforces https for everything but loopback hosts, and the
+// RFC 8414 rule that an issuer has no query or fragment.
+func checkIssuer(issuer string) error {
+	if err := checkEndpoint(issuer); err != nil {
+		return fmt.Errorf("gonbauth: Config.Issuer (%s) %w", EnvIssuer, err)
+	}
+	u, _ := url.Parse(issuer)
+	if u.RawQuery != "" || u.Fragment != "" || strings.Contains(issuer, "#") {
+		return fmt.Errorf("gonbauth: Config.Issuer (%s) %q must not have a query or fragment", EnvIssuer, issuer)
+	}
+	return nil
+}
+
+// checkEndpoint returns an error that completes "Config.X (ENV) ...".
+func checkEndpoint(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return fmt.Errorf("%q is not an absolute http(s) URL: use a form like https://login.example.com", raw)
+	}
+	if u.User != nil {
+		return fmt.Errorf("%q must not carry a user name or password", raw)
+	}
+	if u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
+		return fmt.Errorf("%q uses plain http: use https (plain http is only accepted for loopback development servers)", raw)
+	}
+	return nil
+}
+
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func resolveScopes(cfg []string, env string) ([]string, bool, error) {
+	if len(cfg) > 0 {
+		for _, s := range cfg {
+			if s == "" || strings.ContainsAny(s, " ,\"\\") {
+				return nil, false, fmt.Errorf("gonbauth: Config.Scopes has %q: give each scope as its own element, without spaces, commas, quotes or backslashes", s)
+			}
+		}
+		return slices.Clone(cfg), true, nil
+	}
+	if env = strings.TrimSpace(env); env == "" {
+		return slices.Clone(DefaultScopes), false, nil
+	}
+	scopes := splitScopes(env)
+	for _, s := range scopes {
+		if strings.ContainsAny(s, "\"\\") {
+			return nil, false, fmt.Errorf("gonbauth: %s has the scope %q: scopes cannot hold quotes or backslashes", EnvScopes, s)
+		}
+	}
+	return scopes, true, nil
+}
+
+// splitScopes splits a list separated by spaces, commas or both.
+func splitScopes(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
+}
+
+func resolveAuthParams(cfg url.Values, env string) (url.Values, error) {
+	params := url.Values{}
+	source := "Config.AuthParams"
+	if len(cfg) > 0 {
+		for k, v := range cfg {
+			params[k] = slices.Clone(v)
+		}
+	} else if env = strings.TrimSpace(env); env != "" {
+		var err error
+		if params, err = url.ParseQuery(env); err != nil {
+			return nil, fmt.Errorf("gonbauth: %s is not a query string such as \"audience=api&login_hint=me@example.com\": %w", EnvAuthParams, err)
+		}
+		source = EnvAuthParams
+	}
+	for _, k := range reservedParams {
+		if _, ok := params[k]; ok {
+			return nil, fmt.Errorf("gonbauth: %s sets %q, which the sign-in flow sets itself: remove it (use Config.Scopes for scopes)", source, k)
+		}
+	}
+	return params, nil
+}
+
+func resolvePorts(cfg []int, env string) ([]int, error) {
+	if len(cfg) > 0 {
+		for _, p := range cfg {
+			if p < 0 || p > 65535 {
+				return nil, fmt.Errorf("gonbauth: Config.Ports has %d: use port numbers from 1 to 65535, or 0 for any free port", p)
+			}
+		}
+		return slices.Clone(cfg), nil
+	}
+	if env = strings.TrimSpace(env); env == "" {
+		return []int{0}, nil
+	}
+	var ports []int
+	for _, f := range strings.Split(env, ",") {
+		p, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || p < 0 || p > 65535 {
+			return nil, fmt.Errorf("gonbauth: %s=%q is not a port number or a comma-separated list of them (such as 8085,8086; 0 means any free port)", EnvPort, env)
+		}
+		ports = append(ports, p)
+	}
+	return ports, nil
+}
+
+func parseTimeout(env string) (time.Duration, error) {
+	env = strings.TrimSpace(env)
+	if env == "" {
+		return 0, nil
+	}
+	if n, err := strconv.Atoi(env); err == nil && n > 0 {
+		return time.Duration(n) * time.Second, nil
+	}
+	d, err := time.ParseDuration(env)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("gonbauth: %s=%q is not a positive duration: use a form like 90s or 5m, or a number of seconds", EnvTimeout, env)
+	}
+	return d, nil
+}
+
+func parseBool(name, env string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(env)) {
+	case "":
+		return false, nil
+	case "1", "true", "yes", "on":
+		return true, nil
+	case "0", "false", "no", "off":
+		return false, nil
+	}
+	return false, fmt.Errorf("gonbauth: %s=%q is not a boolean: use 1 or 0", name, env)
+}

@@ -1,0 +1,31 @@
+// Package gonbauth signs a Go notebook in to an OAuth 2.0 protected API.
+//
+// A GoNB cell calls [Login]. It runs the OAuth 2.0 Authorization Code flow
+// with PKCE (RFC 7636) and a loopback redirect (RFC 8252) inside the cell's
+// own program:
+//
+//  1. It reads the settings from [Config] and GONBAUTH_* environment
+//     variables, and the endpoints from the issuer's metadata (OpenID
+//     discovery, falling back to RFC 8414).
+//  2. It makes a fresh S256 code verifier from crypto/rand, a state and,
+//     for OpenID Connect, a nonce.
+//  3. It listens on 127.0.0.1 (or [::1]) on a free port, and shows the
+//     sign-in link: as a live HTML block in a notebook, as a line on
+//     stderr elsewhere, where it also tries to open a browser.
+//  4. It checks the redirect that comes back (RFC 9207 iss, then state in
+//     constant time, then error, then code), closes the listener at once,
+//     and exchanges the code and verifier for tokens.
+//
+// The [Session] it returns holds the token and a [Session.Client] that
+// attaches it to requests and refreshes it when it expires, without
+// depending on the context of the cell that signed in.
+//
+// The flow ends, and the listener closes, on success, on an error from the
+// server, when Config.Timeout passes, when the context ends, or on SIGINT,
+// which is how a notebook interrupts a cell.
+//
+// Tokens, codes and verifiers never appear in what the package displays,
+// logs or returns as errors. Anything a server or a callback sends is
+// escaped before it is shown as HTML and stripped of control characters
+// before it is printed.
+package gonbauth

@@ -1,0 +1,98 @@
+package gonbauth
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+)
+
+var (
+	// ErrCancelled is wrapped by the error of a sign-in that was cancelled:
+	// its context ended or the program got SIGINT (a notebook interrupt).
+	ErrCancelled = errors.New("gonbauth: sign-in cancelled")
+
+	// ErrTimeout is wrapped by the error of a sign-in that did not complete
+	// within Config.Timeout.
+	ErrTimeout = errors.New("gonbauth: sign-in timed out")
+
+	// ErrNoRefreshToken is returned when an access token has expired and
+	// there is no refresh token to renew it with.
+	ErrNoRefreshToken = errors.New("gonbauth: the access token expired and the server issued no refresh token: sign in again (request the offline_access scope to stay signed in)")
+)
+
+// AuthError is an error response from the authorization endpoint (RFC 6749
+// §4.1.2.1), such as access_denied when the user refuses consent. Its
+// fields are what the server sent, stripped of control characters.
+type AuthError struct {
+	Code        string // error, e.g. "access_denied"
+	Description string // error_description, may be empty
+	URI         string // error_uri, may be empty
+}
+
+func (e *AuthError) Error() string {
+	return "gonbauth: the authorization server refused the sign-in: " + describe(e.Code, e.Description, e.URI)
+}
+
+// TokenError is a failed token request: the server's OAuth error (RFC 6749
+// §5.2) when it sent one, else the HTTP status. It never includes the code,
+// verifier or tokens of the request, nor the raw response body.
+type TokenError struct {
+	Op          string // "exchange" or "refresh"
+	StatusCode  int    // HTTP status, 0 when no response arrived
+	Code        string // error, e.g. "invalid_grant"
+	Description string // error_description
+	URI         string // error_uri
+	Err         error  // the transport error when no response arrived
+}
+
+func (e *TokenError) Error() string {
+	what := "the token request failed"
+	if e.Op == "refresh" {
+		what = "refreshing the token failed"
+	}
+	switch {
+	case e.Code != "":
+		return fmt.Sprintf("gonbauth: %s: %s", what, describe(e.Code, e.Description, e.URI))
+	case e.Err != nil:
+		return fmt.Sprintf("gonbauth: %s: %v", what, e.Err)
+	default:
+		return fmt.Sprintf("gonbauth: %s: HTTP %d with no OAuth error in the response", what, e.StatusCode)
+	}
+}
+
+func (e *TokenError) Unwrap() error { return e.Err }
+
+func describe(code, desc, uri string) string {
+	s := code
+	if desc != "" {
+		s += ": " + desc
+	}
+	if uri != "" {
+		s += " (see " + uri + ")"
+	}
+	return s
+}
+
+// maxPrintable caps how much of a server-supplied string is repeated.
+const maxPrintable = 300
+
+// printable makes a string from a server or a callback safe to print on a
+// terminal: control characters (which could drive the terminal) become
+// U+FFFD and the length is capped. HTML escaping is separate, at render time.
+func printable(s string) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range s {
+		if n == maxPrintable {
+			b.WriteString("…")
+			break
+		}
+		if unicode.IsControl(r) || r == unicode.ReplacementChar || unicode.In(r, unicode.Bidi_Control) {
+			r = unicode.ReplacementChar
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return b.String()
+}

@@ -1,0 +1,261 @@
+package gonbauth
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gonbauth/gonbauth/gonbauth/pkce"
+	"golang.org/x/oauth2"
+)
+
+// tickEvery is how often a notebook's countdown is refreshed.
+const tickEvery = 10 * time.Second
+
+// Login signs the user in and returns the session. cfg may be nil: every
+// setting then comes from GONBAUTH_* environment variables.
+//
+// In a GoNB notebook it shows a sign-in link that updates in place as the
+// flow goes; elsewhere it prints the link on Config.Output and tries to
+// open a browser. It returns when the user has signed in, when the server
+// refuses (an *AuthError), when Config.Timeout passes (ErrTimeout), or
+// when ctx ends or the program gets SIGINT (ErrCancelled). The loopback
+// listener is closed before Login returns, whatever the outcome.
+func Login(ctx context.Context, cfg *Config) (*Session, error) {
+	s, err := cfg.resolve(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	f := &flow{s: s, view: newView(s.output), now: time.Now, openBrowser: browserOpener(s.noBrowser, os.Getenv)}
+	defer f.view.done()
+	return f.run(ctx)
+}
+
+// flow is one interactive sign-in.
+type flow struct {
+	s    *settings
+	view view
+	now  func() time.Time
+	// openBrowser opens the link outside notebooks; nil means do not.
+	openBrowser func(string) error
+	st          status
+}
+
+func (f *flow) run(ctx context.Context) (*Session, error) {
+	ep, err := resolveEndpoints(ctx, f.s)
+	if err != nil {
+		return nil, err
+	}
+	f.st.host = displayHost(f.s.issuer, ep.auth)
+	scopes := f.scopes(ep)
+
+	verifier, err := pkce.NewVerifier()
+	if err != nil {
+		return nil, fmt.Errorf("gonbauth: %w", err)
+	}
+	state, err := randomString()
+	if err != nil {
+		return nil, err
+	}
+	check := &callbackCheck{issuer: f.s.issuer, issRequired: ep.issRequired, state: state}
+	rcv, err := startReceiver(f.s.ports, f.s.callbackPath, check.check)
+	if err != nil {
+		return nil, err
+	}
+	defer rcv.close()
+
+	conf := f.oauthConfig(ep, rcv.redirectURI, scopes)
+	authURL, err := f.authURL(conf, state, verifier, scopes)
+	if err != nil {
+		return nil, err
+	}
+	code, err := f.wait(ctx, rcv, authURL)
+	rcv.close() // the port is free before the token request
+	if err != nil {
+		return nil, err
+	}
+	return f.exchange(ctx, conf, ep, code, verifier, scopes)
+}
+
+// scopes are the configured scopes, or the defaults the server supports.
+func (f *flow) scopes(ep *endpoints) []string {
+	if f.s.scopesSet || len(ep.scopesSupported) == 0 {
+		return f.s.scopes
+	}
+	var kept []string
+	for _, sc := range f.s.scopes {
+		if slices.Contains(ep.scopesSupported, sc) {
+			kept = append(kept, sc)
+		}
+	}
+	return kept
+}
+
+func (f *flow) oauthConfig(ep *endpoints, redirectURI string, scopes []string) *oauth2.Config {
+	// A public client sends client_id in the body; a secret goes in HTTP
+	// Basic, which RFC 6749 §2.3.1 obliges servers to support. Auto-detect
+	// would send a failing request first.
+	style := oauth2.AuthStyleInParams
+	if f.s.clientSecret != "" {
+		style = oauth2.AuthStyleInHeader
+	}
+	return &oauth2.Config{
+		ClientID:     f.s.clientID,
+		ClientSecret: f.s.clientSecret,
+		Endpoint:     oauth2.Endpoint{AuthURL: ep.auth, TokenURL: ep.token, AuthStyle: style},
+		RedirectURL:  redirectURI,
+		Scopes:       scopes,
+	}
+}
+
+func (f *flow) authURL(conf *oauth2.Config, state, verifier string, scopes []string) (string, error) {
+	challenge, err := pkce.Challenge(verifier)
+	if err != nil {
+		return "", fmt.Errorf("gonbauth: %w", err)
+	}
+	opts := []oauth2.AuthCodeOption{
+		oauth2.SetAuthURLParam("code_challenge", challenge),
+		oauth2.SetAuthURLParam("code_challenge_method", pkce.Method),
+	}
+	if slices.Contains(scopes, "openid") {
+		nonce, err := randomString()
+		if err != nil {
+			return "", err
+		}
+		opts = append(opts, oauth2.SetAuthURLParam("nonce", nonce))
+	}
+	params := f.s.authParams
+	if slices.Contains(scopes, "offline_access") && !params.Has("prompt") {
+		// OpenID Connect Core §11: offline_access needs prompt=consent.
+		opts = append(opts, oauth2.SetAuthURLParam("prompt", "consent"))
+	}
+	for k, vs := range params {
+		for _, v := range vs {
+			opts = append(opts, oauth2.SetAuthURLParam(k, v))
+		}
+	}
+	return conf.AuthCodeURL(state, opts...), nil
+}
+
+// wait shows the link and waits for the redirect, the deadline, ctx or
+// SIGINT, keeping the status up to date.
+func (f *flow) wait(ctx context.Context, rcv *receiver, authURL string) (string, error) {
+	// GoNB interrupts a cell with SIGINT and kills it 5 s later: catching
+	// it lets the listener close and the display say "cancelled".
+	sigCtx, stopSignals := signal.NotifyContext(ctx, os.Interrupt)
+	defer stopSignals()
+	timer := time.NewTimer(f.s.timeout)
+	defer timer.Stop()
+	ticker := time.NewTicker(tickEvery)
+	defer ticker.Stop()
+
+	f.st.phase, f.st.authURL = phaseWaiting, authURL
+	f.st.deadline = f.now().Add(f.s.timeout)
+	f.show()
+	if f.openBrowser != nil {
+		_ = f.openBrowser(authURL) // best effort: the link is printed anyway
+	}
+	for {
+		select {
+		case v := <-rcv.result:
+			if v.err != nil {
+				f.fail(v.err)
+				return "", v.err
+			}
+			f.st.phase = phaseExchanging
+			f.show()
+			return v.code, nil
+		case err := <-rcv.refused:
+			f.st.refused = append(f.st.refused, strings.TrimPrefix(err.Error(), errRefused.Error()+": "))
+			f.show()
+		case <-ticker.C:
+			f.show()
+		case <-timer.C:
+			err := fmt.Errorf("%w: no sign-in arrived within %v: run it again, and raise Config.Timeout (%s) if you need longer", ErrTimeout, f.s.timeout, EnvTimeout)
+			f.fail(err)
+			return "", err
+		case <-sigCtx.Done():
+			cause := errors.New("interrupted")
+			if ctx.Err() != nil {
+				cause = context.Cause(ctx)
+			}
+			err := fmt.Errorf("%w: %w", ErrCancelled, cause)
+			f.st.phase, f.st.authURL = phaseCancelled, ""
+			f.st.message = "Stopped before the sign-in completed (" + cause.Error() + "). Run the cell again to sign in."
+			f.show()
+			return "", err
+		}
+	}
+}
+
+func (f *flow) exchange(ctx context.Context, conf *oauth2.Config, ep *endpoints, code, verifier string, scopes []string) (*Session, error) {
+	hctx := context.WithValue(ctx, oauth2.HTTPClient, f.s.httpClient)
+	// redirect_uri goes out exactly as in the authorization request
+	// (conf.RedirectURL), as RFC 6749 §4.1.3 requires.
+	tok, err := conf.Exchange(hctx, code, oauth2.VerifierOption(verifier))
+	if err != nil {
+		err = tokenError("exchange", err)
+		f.fail(err)
+		return nil, err
+	}
+	sess := &Session{
+		Issuer:   f.s.issuer,
+		ClientID: f.s.clientID,
+		Scopes:   grantedScopes(tok, scopes),
+		base:     f.s.httpClient,
+	}
+	delta := f.s.expiryDelta
+	sess.src = newRefreshingSource(conf, f.s.httpClient, tok, func(t *oauth2.Token) bool {
+		return t.AccessToken == "" || !t.Expiry.IsZero() && time.Now().Add(delta).After(t.Expiry)
+	})
+	if ep.userinfo != "" && slices.Contains(scopes, "openid") {
+		if u, err := fetchUserinfo(ctx, sess.Client(), ep.userinfo); err == nil {
+			sess.Subject, sess.Name, sess.Email = u.Subject, u.Name, u.Email
+		}
+	}
+	f.st.phase, f.st.authURL = phaseSignedIn, ""
+	f.st.who, f.st.expiry, f.st.scopes = printable(sess.Who()), tok.Expiry, sess.Scopes
+	f.show()
+	return sess, nil
+}
+
+// fail shows err as the final status; the link is dropped so that a saved
+// notebook does not keep a dead one.
+func (f *flow) fail(err error) {
+	f.st.phase, f.st.message, f.st.authURL = phaseFailed, err.Error(), ""
+	f.show()
+}
+
+func (f *flow) show() {
+	f.st.now = f.now()
+	f.view.show(&f.st)
+}
+
+// randomString returns 32 bytes from crypto/rand, base64url-encoded: for
+// state and nonce.
+func randomString() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("gonbauth: reading random bytes: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// displayHost names the server for people: the issuer's host, else the
+// authorization endpoint's.
+func displayHost(issuer, authURL string) string {
+	for _, raw := range []string{issuer, authURL} {
+		if u, err := url.Parse(raw); err == nil && u.Host != "" {
+			return u.Host
+		}
+	}
+	return "the authorization server"
+}

@@ -1,0 +1,170 @@
+package gonbauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// maxQueryBytes bounds a redirect's query; real ones are well under 4 KiB.
+const maxQueryBytes = 8 << 10
+
+// receiver is the RFC 8252 loopback redirect listener of one flow.
+type receiver struct {
+	ln          net.Listener
+	srv         *http.Server
+	path        string
+	redirectURI string
+	check       func(url.Values) verdict
+
+	mu       sync.Mutex
+	finished bool
+	result   chan verdict // receives the one final verdict
+	refused  chan error   // refused responses, for the status display
+}
+
+// listenLoopback binds the first free port of ports on 127.0.0.1, falling
+// back to [::1] where IPv4 loopback is unavailable. It never binds a
+// non-loopback address.
+func listenLoopback(ports []int) (net.Listener, error) {
+	var inUse []string
+	for _, port := range ports {
+		ln, err := net.Listen("tcp4", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		if err == nil {
+			return ln, nil
+		}
+		if errors.Is(err, syscall.EADDRINUSE) {
+			inUse = append(inUse, strconv.Itoa(port))
+			continue
+		}
+		ln, err6 := net.Listen("tcp6", net.JoinHostPort("::1", strconv.Itoa(port)))
+		if err6 == nil {
+			return ln, nil
+		}
+		if errors.Is(err6, syscall.EADDRINUSE) {
+			inUse = append(inUse, strconv.Itoa(port))
+			continue
+		}
+		return nil, fmt.Errorf("gonbauth: cannot listen on the loopback interface for the redirect: %w", errors.Join(err, err6))
+	}
+	return nil, fmt.Errorf("gonbauth: cannot listen for the redirect: port %s on 127.0.0.1 and [::1] %s in use: stop what uses %s, or set Config.Ports (%s) to other ports, or to 0 for any free port if your server accepts any loopback port",
+		strings.Join(inUse, ", "), plural(len(inUse), "is", "are all"), plural(len(inUse), "it", "them"), EnvPort)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// startReceiver listens and serves redirects on path until close.
+func startReceiver(ports []int, path string, check func(url.Values) verdict) (*receiver, error) {
+	ln, err := listenLoopback(ports)
+	if err != nil {
+		return nil, err
+	}
+	r := &receiver{
+		ln:      ln,
+		path:    path,
+		check:   check,
+		result:  make(chan verdict, 1),
+		refused: make(chan error, 16),
+	}
+	// The redirect URI uses the literal address bound, never "localhost",
+	// which may resolve to another interface (RFC 8252 §8.3).
+	r.redirectURI = (&url.URL{Scheme: "http", Host: ln.Addr().String(), Path: path}).String()
+	r.srv = &http.Server{
+		Handler:           r,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      10 * time.Second,
+		MaxHeaderBytes:    32 << 10,
+		ErrorLog:          discardLog,
+	}
+	go r.srv.Serve(ln)
+	return r, nil
+}
+
+func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	w.Header().Set("Connection", "close")
+	if req.URL.Path != r.path {
+		writePage(w, http.StatusNotFound, page{Title: "Not found", Detail: "This address is only used to receive a sign-in."})
+		return
+	}
+	if req.Method != http.MethodGet {
+		w.Header().Set("Allow", http.MethodGet)
+		writePage(w, http.StatusMethodNotAllowed, page{Title: "Method not allowed"})
+		return
+	}
+	if len(req.URL.RawQuery) > maxQueryBytes {
+		r.refuse(fmt.Errorf("%w: its query is longer than %d bytes", errRefused, maxQueryBytes))
+		writePage(w, http.StatusRequestURITooLong, page{Title: "Sign-in response refused", Detail: "The response is too long."})
+		return
+	}
+	q, err := url.ParseQuery(req.URL.RawQuery)
+	if err != nil {
+		r.refuse(fmt.Errorf("%w: its query is malformed", errRefused))
+		writePage(w, http.StatusBadRequest, page{Title: "Sign-in response refused", Detail: "The response is malformed."})
+		return
+	}
+
+	r.mu.Lock()
+	if r.finished {
+		r.mu.Unlock()
+		writePage(w, http.StatusConflict, page{Title: "This sign-in has already finished"})
+		return
+	}
+	v := r.check(q)
+	if v.final {
+		r.finished = true
+	}
+	r.mu.Unlock()
+
+	switch {
+	case !v.final:
+		r.refuse(v.err)
+		writePage(w, http.StatusBadRequest, page{Title: "Sign-in response refused", Detail: strings.TrimPrefix(v.err.Error(), errRefused.Error()+": ")})
+		return
+	case v.err != nil:
+		writePage(w, http.StatusOK, page{Title: "Sign-in failed", Detail: v.err.Error()})
+	default:
+		writePage(w, http.StatusOK, page{OK: true, Title: "Sign-in received", Detail: "Your notebook is finishing the sign-in."})
+	}
+	// Send the page before the flow closes the listener.
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush()
+	}
+	r.result <- v
+}
+
+func (r *receiver) refuse(err error) {
+	select {
+	case r.refused <- err:
+	default: // the display is behind; dropping a note is harmless
+	}
+}
+
+// close stops accepting at once and gives an in-flight response a moment
+// to finish.
+func (r *receiver) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := r.srv.Shutdown(ctx); err != nil {
+		r.srv.Close()
+	}
+}
+
+// discardLog silences net/http's server log: it could print request
+// details, and a notebook is no place for them.
+var discardLog = log.New(io.Discard, "", 0)
