@@ -1,0 +1,137 @@
+package gonbauth
+
+import (
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func envFrom(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestConfigFromEnvironment(t *testing.T) {
+	s, err := (*Config)(nil).resolve(envFrom(map[string]string{
+		EnvIssuer:     "https://login.example.com",
+		EnvClientID:   "cid",
+		EnvScopes:     "openid, email  api:read",
+		EnvPort:       "8085, 8086",
+		EnvTimeout:    "90",
+		EnvNoBrowser:  "true",
+		EnvAuthParams: "audience=api&login_hint=me%40example.com",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.issuer != "https://login.example.com" || s.clientID != "cid" {
+		t.Fatalf("issuer/client: %q %q", s.issuer, s.clientID)
+	}
+	if !slices.Equal(s.scopes, []string{"openid", "email", "api:read"}) || !s.scopesSet {
+		t.Fatalf("scopes = %q", s.scopes)
+	}
+	if !slices.Equal(s.ports, []int{8085, 8086}) {
+		t.Fatalf("ports = %v", s.ports)
+	}
+	if s.timeout != 90*time.Second || !s.noBrowser {
+		t.Fatalf("timeout %v noBrowser %v", s.timeout, s.noBrowser)
+	}
+	if s.authParams.Get("login_hint") != "me@example.com" || s.authParams.Get("audience") != "api" {
+		t.Fatalf("auth params = %v", s.authParams)
+	}
+}
+
+func TestConfigDefaults(t *testing.T) {
+	s, err := (&Config{Issuer: "https://login.example.com", ClientID: "cid"}).resolve(envFrom(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.timeout != DefaultTimeout || s.callbackPath != "/callback" || s.expiryDelta != DefaultExpiryDelta {
+		t.Fatalf("defaults: %v %q %v", s.timeout, s.callbackPath, s.expiryDelta)
+	}
+	if !slices.Equal(s.ports, []int{0}) || !slices.Equal(s.scopes, DefaultScopes) || s.scopesSet {
+		t.Fatalf("ports %v scopes %v", s.ports, s.scopes)
+	}
+	if s.httpClient == nil || s.httpClient.Timeout == 0 || s.output == nil {
+		t.Fatal("no default HTTP client or output")
+	}
+}
+
+func TestConfigFieldsWinOverEnvironment(t *testing.T) {
+	s, err := (&Config{Issuer: "https://a.example", ClientID: "a", Ports: []int{9000}, Timeout: time.Minute}).resolve(envFrom(map[string]string{
+		EnvIssuer: "https://b.example", EnvClientID: "b", EnvPort: "1", EnvTimeout: "bogus",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.issuer != "https://a.example" || s.clientID != "a" || s.ports[0] != 9000 || s.timeout != time.Minute {
+		t.Fatalf("got %q %q %v %v", s.issuer, s.clientID, s.ports, s.timeout)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	base := map[string]string{EnvIssuer: "https://login.example.com", EnvClientID: "cid"}
+	tests := []struct {
+		name string
+		cfg  Config
+		env  map[string]string
+		want []string // every one must appear in the error
+	}{
+		{"no client id", Config{}, map[string]string{EnvIssuer: "https://x.example"}, []string{"ClientID", EnvClientID}},
+		{"no issuer", Config{}, map[string]string{EnvClientID: "c"}, []string{"Issuer", EnvIssuer}},
+		{"issuer not a URL", Config{Issuer: "login.example.com"}, base, []string{"Issuer", EnvIssuer, "not an absolute"}},
+		{"plain http issuer", Config{Issuer: "http://login.example.com"}, base, []string{EnvIssuer, "plain http"}},
+		{"issuer with query", Config{Issuer: "https://login.example.com/?a=b"}, base, []string{EnvIssuer, "query"}},
+		{"issuer with credentials", Config{Issuer: "https://u:p@login.example.com"}, base, []string{"user name or password"}},
+		{"bad token URL", Config{}, with(base, EnvTokenURL, "ftp://x"), []string{"TokenURL", EnvTokenURL}},
+		{"bad port", Config{}, with(base, EnvPort, "80a"), []string{EnvPort, "80a"}},
+		{"port out of range", Config{}, with(base, EnvPort, "70000"), []string{EnvPort}},
+		{"negative config port", Config{Ports: []int{-1}}, base, []string{"Config.Ports"}},
+		{"bad timeout", Config{}, with(base, EnvTimeout, "soon"), []string{EnvTimeout, "soon"}},
+		{"negative timeout", Config{Timeout: -time.Second}, base, []string{"Timeout"}},
+		{"bad boolean", Config{}, with(base, EnvNoBrowser, "maybe"), []string{EnvNoBrowser}},
+		{"bad auth params", Config{}, with(base, EnvAuthParams, "a=%zz"), []string{EnvAuthParams}},
+		{"reserved auth param", Config{AuthParams: url.Values{"state": {"x"}}}, base, []string{`"state"`, "sets itself"}},
+		{"reserved env auth param", Config{}, with(base, EnvAuthParams, "redirect_uri=http://evil"), []string{EnvAuthParams, "redirect_uri"}},
+		{"scope with space", Config{Scopes: []string{"a b"}}, base, []string{"Config.Scopes"}},
+		{"bad callback path", Config{CallbackPath: "cb"}, base, []string{"CallbackPath"}},
+		{"half explicit endpoints", Config{AuthURL: "https://x.example/auth"}, map[string]string{EnvClientID: "c"}, []string{"Issuer"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := tt.cfg.resolve(envFrom(tt.env))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if !strings.HasPrefix(err.Error(), "gonbauth: ") {
+				t.Fatalf("error %q does not start with the package name", err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Fatalf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func with(m map[string]string, k, v string) map[string]string {
+	c := map[string]string{}
+	for a, b := range m {
+		c[a] = b
+	}
+	c[k] = v
+	return c
+}
+
+func TestConfigAcceptsLoopbackHTTPAndExplicitEndpoints(t *testing.T) {
+	for _, iss := range []string{"http://127.0.0.1:9000", "http://[::1]:9000/realm", "http://localhost"} {
+		if _, err := (&Config{Issuer: iss, ClientID: "c"}).resolve(envFrom(nil)); err != nil {
+			t.Errorf("%s: %v", iss, err)
+		}
+	}
+	if _, err := (&Config{ClientID: "c", AuthURL: "https://x.example/a", TokenURL: "https://x.example/t"}).resolve(envFrom(nil)); err != nil {
+		t.Errorf("explicit endpoints without issuer: %v", err)
+	}
+}

@@ -1,0 +1,250 @@
+package gonbauth
+
+import (
+	"context"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"html"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/janpfeifer/gonb/gonbui/protocol"
+)
+
+// TestMain lets the test binary double as a GoNB cell program: with
+// GONBAUTH_TEST_CELL set it runs one Login the way a cell would, talking
+// to the fake kernel of the test that started it.
+func TestMain(m *testing.M) {
+	if os.Getenv("GONBAUTH_TEST_CELL") == "1" {
+		os.Exit(runTestCell())
+	}
+	os.Exit(m.Run())
+}
+
+func runTestCell() int {
+	sess, err := Login(context.Background(), nil)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "cell:", err)
+		return 1
+	}
+	fmt.Println("cell: signed in as", sess.Who())
+	return 0
+}
+
+// fakeKernel plays GoNB's side of the pipe protocol: it decodes what the
+// cell displays and answers Sync requests.
+type fakeKernel struct {
+	dir          string
+	mu           sync.Mutex
+	msgs         []*protocol.DisplayData
+	firstDisplay chan *protocol.DisplayData
+	done         chan struct{}
+}
+
+func newFakeKernel(t *testing.T) *fakeKernel {
+	dir := t.TempDir()
+	for _, p := range []string{"pipe", "pipe_back"} {
+		if err := syscall.Mkfifo(filepath.Join(dir, p), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return &fakeKernel{dir: dir, firstDisplay: make(chan *protocol.DisplayData, 1), done: make(chan struct{})}
+}
+
+func (k *fakeKernel) env() []string {
+	return []string{"GONB_PIPE=" + filepath.Join(k.dir, "pipe"), "GONB_PIPE_BACK=" + filepath.Join(k.dir, "pipe_back")}
+}
+
+// serve reads messages until the cell closes its pipe, acknowledging syncs.
+func (k *fakeKernel) serve(t *testing.T) {
+	defer close(k.done)
+	r, err := os.OpenFile(filepath.Join(k.dir, "pipe"), os.O_RDONLY, 0)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	defer r.Close()
+	w, err := os.OpenFile(filepath.Join(k.dir, "pipe_back"), os.O_WRONLY, 0)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	defer w.Close()
+	dec, enc := gob.NewDecoder(r), gob.NewEncoder(w)
+	first := true
+	for {
+		var d protocol.DisplayData
+		if err := dec.Decode(&d); err != nil {
+			return // the cell exited
+		}
+		k.mu.Lock()
+		k.msgs = append(k.msgs, &d)
+		k.mu.Unlock()
+		if cv, ok := commValue(&d); ok && cv.Address == protocol.GonbuiSyncAddress {
+			if err := enc.Encode(&protocol.CommValue{Address: protocol.GonbuiSyncAckAddress, Value: cv.Value}); err != nil {
+				t.Error(err)
+			}
+			continue
+		}
+		if first {
+			first = false
+			k.firstDisplay <- &d
+		}
+	}
+}
+
+func (k *fakeKernel) messages() []*protocol.DisplayData {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return append([]*protocol.DisplayData(nil), k.msgs...)
+}
+
+// commValue extracts a CommValue: gob delivers the pointer gonbui sends
+// as a plain value.
+func commValue(d *protocol.DisplayData) (*protocol.CommValue, bool) {
+	switch v := d.Data[protocol.MIMECommValue].(type) {
+	case *protocol.CommValue:
+		return v, true
+	case protocol.CommValue:
+		return &v, true
+	}
+	return nil, false
+}
+
+// waitCell waits for the cell program, killing it if it hangs.
+func waitCell(t *testing.T, cmd *exec.Cmd) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("the cell program did not exit")
+	}
+	return nil
+}
+
+var hrefRE = regexp.MustCompile(`href="([^"]+)"`)
+
+// startCell runs the test binary as a cell program under the fake kernel.
+func startCell(t *testing.T, srv *fakeServer, k *fakeKernel) (*exec.Cmd, *strings.Builder, string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), k.env()...)
+	cmd.Env = append(cmd.Env, "GONBAUTH_TEST_CELL=1", EnvIssuer+"="+srv.URL, EnvClientID+"=test-client")
+	out := &strings.Builder{}
+	cmd.Stdout, cmd.Stderr = out, out
+	go k.serve(t)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	var first *protocol.DisplayData
+	select {
+	case first = <-k.firstDisplay:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the cell displayed nothing")
+	}
+	m := hrefRE.FindStringSubmatch(first.Data[protocol.MIMETextHTML].(string))
+	if m == nil {
+		t.Fatalf("no link in the first display: %v", first.Data)
+	}
+	return cmd, out, html.UnescapeString(m[1])
+}
+
+func TestNotebookDisplay(t *testing.T) {
+	srv := newFakeServer(t)
+	k := newFakeKernel(t)
+	cmd, out, link := startCell(t, srv, k)
+	browse(t, link)
+	if err := waitCell(t, cmd); err != nil {
+		t.Fatalf("cell failed: %v\n%s", err, out)
+	}
+	<-k.done
+	msgs := k.messages()
+	checkDisplays(t, msgs, link, "Signed in to ")
+	last := msgs[len(msgs)-2].Data[protocol.MIMETextPlain].(string)
+	if !strings.Contains(last, "Alice") {
+		t.Errorf("the final status does not say who signed in: %q", last)
+	}
+}
+
+func TestNotebookInterrupt(t *testing.T) {
+	srv := newFakeServer(t)
+	k := newFakeKernel(t)
+	cmd, out, link := startCell(t, srv, k)
+	// What GoNB does when the user interrupts the cell.
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err := waitCell(t, cmd)
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Fatalf("cell exit: %v, want a clean exit 1 from the returned error\n%s", err, out)
+	}
+	if !strings.Contains(out.String(), "sign-in cancelled: interrupted") {
+		t.Errorf("cell output: %s", out)
+	}
+	<-k.done
+	checkDisplays(t, k.messages(), link, "cancelled")
+	u, _ := url.Parse(link)
+	ru, _ := url.Parse(u.Query().Get("redirect_uri"))
+	assertPortFree(t, ru.Host)
+}
+
+// checkDisplays asserts one block updated in place, every message with a
+// text/plain alternative, a final status holding want, then a Sync, and
+// no secret anywhere.
+func checkDisplays(t *testing.T, msgs []*protocol.DisplayData, link, want string) {
+	t.Helper()
+	if len(msgs) < 3 {
+		t.Fatalf("%d messages, want at least a link, a final status and a sync", len(msgs))
+	}
+	id := msgs[0].DisplayID
+	if id == "" {
+		t.Fatal("the first display has no display id, so it cannot be updated in place")
+	}
+	for i, m := range msgs[:len(msgs)-1] {
+		if m.DisplayID != id {
+			t.Errorf("message %d has display id %q, want %q", i, m.DisplayID, id)
+		}
+		h, okH := m.Data[protocol.MIMETextHTML].(string)
+		p, okP := m.Data[protocol.MIMETextPlain].(string)
+		if !okH || !okP || h == "" || p == "" {
+			t.Errorf("message %d lacks text/html or text/plain: %v", i, m.Data)
+		}
+		if strings.Contains(h+p, "-secret") {
+			t.Errorf("message %d leaks a code or token: %q", i, p)
+		}
+	}
+	first := msgs[0]
+	h := first.Data[protocol.MIMETextHTML].(string)
+	for _, w := range []string{`target="_blank"`, `rel="noopener`, "Sign in to 127.0.0.1"} {
+		if !strings.Contains(h, w) {
+			t.Errorf("first display lacks %q: %s", w, h)
+		}
+	}
+	if !strings.Contains(first.Data[protocol.MIMETextPlain].(string), "\n"+link+"\n") {
+		t.Errorf("first display's text/plain lacks the link on its own line")
+	}
+	final := msgs[len(msgs)-2]
+	fp := final.Data[protocol.MIMETextPlain].(string)
+	if !strings.Contains(fp, want) || strings.Contains(final.Data[protocol.MIMETextHTML].(string), "href=") {
+		t.Errorf("final display %q: want %q and no link", fp, want)
+	}
+	cv, ok := commValue(msgs[len(msgs)-1])
+	if !ok || cv.Address != protocol.GonbuiSyncAddress {
+		t.Errorf("the last message is not a Sync: %v", msgs[len(msgs)-1].Data)
+	}
+}
