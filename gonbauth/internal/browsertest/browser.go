@@ -1,0 +1,458 @@
+// Package browsertest drives a headless Chromium through real sign-in pages,
+// for gonbauth's end-to-end tests and demos.
+//
+// It knows the login and consent pages of the bundled development server
+// (gonbauth/devserver, oidc-provider's devInteractions):
+//
+//   - login: input[name=login], input[name=password], button[type=submit]
+//   - consent: a form with input[name=prompt][value=consent] and
+//     button[type=submit]
+//   - refusal: the "[ Cancel ]" link a[href$="/abort"] on either page, which
+//     ends at the redirect URI with error=access_denied
+//
+// Chromium comes from the system (/usr/bin/chromium, or $CHROMIUM_BIN): this
+// package never downloads a browser.
+package browsertest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-rod/rod"
+	"github.com/go-rod/rod/lib/launcher"
+	"github.com/go-rod/rod/lib/proto"
+)
+
+// DefaultChromium is where Debian's chromium package installs the browser.
+const DefaultChromium = "/usr/bin/chromium"
+
+// defaultTimeout bounds SignIn and Visit when their context has no deadline,
+// so that a page that never loads fails a test instead of hanging it.
+const defaultTimeout = 60 * time.Second
+
+// maxPages bounds the pages SignIn walks through before giving up; a sign-in
+// with devInteractions takes two (login, consent).
+const maxPages = 8
+
+// pollInterval is how often page state is polled while waiting for a
+// navigation to finish.
+const pollInterval = 25 * time.Millisecond
+
+// Browser is a headless Chromium process. Its methods may be called from
+// several goroutines; each SignIn and Visit uses its own incognito context.
+type Browser struct {
+	launcher *launcher.Launcher
+	rod      *rod.Browser
+	dataDir  string
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Launch starts a headless Chromium with a fresh, temporary profile.
+// The browser is $CHROMIUM_BIN, or /usr/bin/chromium if that is unset.
+// ctx bounds the start only; the browser runs until Close.
+func Launch(ctx context.Context) (*Browser, error) {
+	bin := os.Getenv("CHROMIUM_BIN")
+	if bin == "" {
+		bin = DefaultChromium
+	}
+	if _, err := exec.LookPath(bin); err != nil {
+		msg := fmt.Sprintf("browsertest: Chromium not found at %s: run `apt-get install chromium` (or set CHROMIUM_BIN)", bin)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, errors.New(msg)
+		}
+		return nil, fmt.Errorf("%s: %w", msg, err)
+	}
+
+	dataDir, err := os.MkdirTemp("", "gonbauth-chromium-")
+	if err != nil {
+		return nil, fmt.Errorf("browsertest: %w", err)
+	}
+
+	// Bin is always set, so rod never tries to download a browser.
+	l := launcher.New().
+		Context(ctx).
+		Bin(bin).
+		Headless(true).
+		NoSandbox(true). // root in containers and CI; the pages are our own
+		UserDataDir(dataDir).
+		Set("disable-gpu").
+		Set("disable-background-networking").
+		Set("disable-component-update").
+		Set("disable-sync").
+		Set("no-first-run").
+		Set("disable-quic").
+		// Only loopback is reachable, and only loopback is wanted: a page
+		// that refers to another host (the devInteractions layout imports a
+		// Google font) must fail at once instead of sending traffic out.
+		// The rules apply to IP literals too, hence the loopback exclusions.
+		Set("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE [::1], EXCLUDE localhost")
+
+	u, err := l.Launch()
+	if err != nil {
+		l.Kill()
+		os.RemoveAll(dataDir)
+		return nil, fmt.Errorf("browsertest: launching %s: %w", bin, err)
+	}
+	rb := rod.New().ControlURL(u).NoDefaultDevice()
+	if err := rb.Connect(); err != nil {
+		l.Kill()
+		l.Cleanup()
+		os.RemoveAll(dataDir)
+		return nil, fmt.Errorf("browsertest: connecting to %s: %w", bin, err)
+	}
+	return &Browser{launcher: l, rod: rb, dataDir: dataDir}, nil
+}
+
+// Close stops the browser and removes its temporary profile. Calling Close
+// more than once returns the first result.
+func (b *Browser) Close() error {
+	b.closeOnce.Do(func() {
+		if err := b.rod.Timeout(5 * time.Second).Close(); err != nil {
+			b.closeErr = fmt.Errorf("browsertest: closing the browser: %w", err)
+			b.launcher.Kill()
+		}
+		exited := make(chan struct{})
+		go func() {
+			b.launcher.Cleanup() // waits for the process to exit
+			close(exited)
+		}()
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			b.launcher.Kill()
+			<-exited
+		}
+		if err := os.RemoveAll(b.dataDir); err != nil && b.closeErr == nil {
+			b.closeErr = fmt.Errorf("browsertest: %w", err)
+		}
+	})
+	return b.closeErr
+}
+
+// SignInOptions configure SignIn. Zero values mean defaults.
+type SignInOptions struct {
+	// Login and Password are typed into the login page. The development
+	// server accepts any values and uses Login as the account id (sub).
+	// Defaults: "alice", "secret".
+	Login, Password string
+
+	// Deny refuses on the consent page (its cancel link) instead of approving.
+	Deny bool
+}
+
+// Result is where a browser ended up.
+type Result struct {
+	// FinalURL is the URL the browser ended on: for SignIn, the redirect URI
+	// with code, state and iss, or with an error. It holds the authorization
+	// code: do not log it.
+	FinalURL string
+	// Text is the visible text (innerText) of the final page.
+	Text string
+}
+
+// SignIn opens authURL, an authorization request, in a fresh incognito
+// context (no cookies shared with other calls), signs in, approves or
+// refuses consent, and returns once the browser has loaded the request's
+// redirect_uri. The server at redirect_uri must answer for this to happen.
+//
+// If ctx has no deadline, SignIn gives up after 60 s.
+func (b *Browser) SignIn(ctx context.Context, authURL string, opts SignInOptions) (*Result, error) {
+	au, err := url.Parse(authURL)
+	if err != nil {
+		return nil, fmt.Errorf("browsertest: parsing the authorization URL: %w", err)
+	}
+	redirectURI := au.Query().Get("redirect_uri")
+	if redirectURI == "" {
+		return nil, fmt.Errorf("browsertest: authorization URL %s has no redirect_uri", redact(authURL))
+	}
+	if opts.Login == "" {
+		opts.Login = "alice"
+	}
+	if opts.Password == "" {
+		opts.Password = "secret"
+	}
+
+	ctx, cancel := withDefaultTimeout(ctx)
+	defer cancel()
+	page, done, err := b.newPage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+
+	st, err := navigate(page, authURL)
+	if err != nil {
+		return nil, err
+	}
+	for pages := 0; ; pages++ {
+		if isAt(st.Href, redirectURI) {
+			return &Result{FinalURL: st.Href, Text: st.Text}, nil
+		}
+		if pages == maxPages {
+			return nil, st.errorf(nil, "still not at the redirect_uri %s after %d pages", redirectURI, maxPages)
+		}
+		switch {
+		case st.Login:
+			st, err = act(page, st, "signing in", func() error {
+				if err := fill(page, `input[name=login]`, opts.Login); err != nil {
+					return err
+				}
+				if err := fill(page, `input[name=password]`, opts.Password); err != nil {
+					return err
+				}
+				return click(page, `button[type=submit]`)
+			})
+		case st.Consent && opts.Deny:
+			st, err = act(page, st, "refusing consent", func() error {
+				return click(page, `a[href$="/abort"]`)
+			})
+		case st.Consent:
+			st, err = act(page, st, "approving consent", func() error {
+				return click(page, `button[type=submit]`)
+			})
+		default:
+			return nil, st.errorf(nil, "not a login or consent page, and not the redirect_uri %s", redirectURI)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// Visit opens rawURL in a fresh incognito context and returns where the browser
+// ended up once the page has loaded. Tests use it to send forged or replayed
+// callbacks the way a browser would.
+//
+// If ctx has no deadline, Visit gives up after 60 s.
+func (b *Browser) Visit(ctx context.Context, rawURL string) (*Result, error) {
+	ctx, cancel := withDefaultTimeout(ctx)
+	defer cancel()
+	page, done, err := b.newPage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	st, err := navigate(page, rawURL)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{FinalURL: st.Href, Text: st.Text}, nil
+}
+
+func withDefaultTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, defaultTimeout)
+}
+
+// newPage opens a blank page in a new incognito browser context. done
+// disposes of the context (and with it the page and its cookies); it works
+// even after ctx has ended.
+func (b *Browser) newPage(ctx context.Context) (page *rod.Page, done func(), err error) {
+	inc, err := b.rod.Context(ctx).Incognito()
+	if err != nil {
+		return nil, nil, fmt.Errorf("browsertest: creating an incognito context: %w", err)
+	}
+	done = func() {
+		_ = proto.TargetDisposeBrowserContext{BrowserContextID: inc.BrowserContextID}.Call(b.rod.Timeout(5 * time.Second))
+	}
+	page, err = inc.Page(proto.TargetCreateTarget{})
+	if err != nil {
+		done()
+		return nil, nil, fmt.Errorf("browsertest: opening a page: %w", err)
+	}
+	return page.Context(ctx), done, nil
+}
+
+// pageState is what the driver needs to know about the current document.
+type pageState struct {
+	Href    string `json:"href"`    // location.href
+	Ready   string `json:"ready"`   // document.readyState
+	Stamped bool   `json:"stamped"` // the document predates the last action
+	Login   bool   `json:"login"`   // has the devInteractions login form
+	Consent bool   `json:"consent"` // has the devInteractions consent form
+	Text    string `json:"text"`    // body's innerText
+
+	target string // the tab's URL from the browser, for error pages
+}
+
+// stateJS reads pageState in one round trip.
+const stateJS = `() => ({
+	href: location.href,
+	ready: document.readyState,
+	stamped: window.__gonbauthStamp === true,
+	login: !!document.querySelector('input[name=login]'),
+	consent: !!document.querySelector('form input[name=prompt][value=consent]'),
+	text: document.body ? document.body.innerText : '',
+})`
+
+func readState(page *rod.Page) (pageState, error) {
+	var st pageState
+	res, err := page.Eval(stateJS)
+	if err != nil {
+		return st, err
+	}
+	if err := res.Value.Unmarshal(&st); err != nil {
+		return st, err
+	}
+	// For a navigation error Chromium shows chrome-error://chromewebdata/;
+	// the tab's own URL still says where it tried to go.
+	if info, err := page.Info(); err == nil {
+		st.target = info.URL
+	}
+	return st, nil
+}
+
+// errorf describes a failure on this page: its URL and the start of its
+// text, with codes and tokens redacted.
+func (st pageState) errorf(err error, format string, args ...any) error {
+	where := st.Href
+	if where == "" || strings.HasPrefix(where, "chrome-error:") {
+		where = st.target
+	}
+	text := strings.Join(strings.Fields(redact(st.Text)), " ")
+	if len(text) > 300 {
+		text = text[:300] + "..."
+	}
+	msg := fmt.Sprintf(format, args...)
+	if err != nil {
+		return fmt.Errorf("browsertest: %s (page %s, text %q): %w", msg, redact(where), text, err)
+	}
+	return fmt.Errorf("browsertest: %s (page %s, text %q)", msg, redact(where), text)
+}
+
+// navigate opens rawURL in page and waits for the resulting document to load.
+func navigate(page *rod.Page, rawURL string) (pageState, error) {
+	st, _ := readState(page)
+	return act(page, st, "opening "+redact(rawURL), func() error {
+		return page.Navigate(rawURL)
+	})
+}
+
+// act marks the current document, runs action (which must start a
+// navigation), and waits until a new document has replaced the marked one
+// and finished loading. Marking the document, rather than waiting for
+// navigation events, also copes with redirect chains and with events that
+// fired before anyone listened.
+func act(page *rod.Page, before pageState, what string, action func() error) (pageState, error) {
+	if _, err := page.Eval(`() => { window.__gonbauthStamp = true }`); err != nil {
+		return before, before.errorf(err, "%s: marking the page", what)
+	}
+	if err := action(); err != nil {
+		st, _ := readState(page)
+		if st.Href == "" {
+			st = before
+		}
+		return st, st.errorf(err, "%s", what)
+	}
+	return waitLoaded(page, before, what)
+}
+
+// waitLoaded polls until the page shows a new, completely loaded document.
+func waitLoaded(page *rod.Page, before pageState, what string) (pageState, error) {
+	ctx := page.GetContext()
+	last, lastErr := before, error(nil)
+	for {
+		st, err := readState(page)
+		if err == nil {
+			last, lastErr = st, nil
+			if !st.Stamped && st.Ready == "complete" {
+				return st, nil
+			}
+		} else {
+			// Evaluating while a navigation replaces the document fails
+			// now and then; that is expected, so keep polling.
+			lastErr = err
+		}
+		select {
+		case <-ctx.Done():
+			if lastErr != nil && !errors.Is(lastErr, ctx.Err()) {
+				return last, last.errorf(fmt.Errorf("%w (last error: %v)", ctx.Err(), lastErr), "%s: waiting for the next page", what)
+			}
+			return last, last.errorf(ctx.Err(), "%s: waiting for the next page", what)
+		case <-time.After(pollInterval):
+		}
+	}
+}
+
+func fill(page *rod.Page, selector, value string) error {
+	el, err := page.Element(selector)
+	if err != nil {
+		return fmt.Errorf("finding %s: %w", selector, err)
+	}
+	// Clear first: the login field is prefilled when the request has a login_hint.
+	if _, err := el.Eval(`() => { this.value = '' }`); err != nil {
+		return fmt.Errorf("clearing %s: %w", selector, err)
+	}
+	if err := el.Input(value); err != nil {
+		return fmt.Errorf("typing into %s: %w", selector, err)
+	}
+	return nil
+}
+
+func click(page *rod.Page, selector string) error {
+	el, err := page.Element(selector)
+	if err != nil {
+		return fmt.Errorf("finding %s: %w", selector, err)
+	}
+	if err := el.Click(proto.InputMouseButtonLeft, 1); err != nil {
+		return fmt.Errorf("clicking %s: %w", selector, err)
+	}
+	return nil
+}
+
+// isAt reports whether href is redirectURI, possibly with a query or
+// fragment. It compares parsed URLs because the browser normalizes what it
+// shows (case of scheme and host, an explicit default port).
+func isAt(href, redirectURI string) bool {
+	h, err1 := url.Parse(href)
+	r, err2 := url.Parse(redirectURI)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	return h.Scheme == strings.ToLower(r.Scheme) &&
+		strings.EqualFold(h.Hostname(), r.Hostname()) &&
+		effectivePort(h) == effectivePort(r) &&
+		h.EscapedPath() == r.EscapedPath()
+}
+
+func effectivePort(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http":
+		return "80"
+	case "https":
+		return "443"
+	}
+	return ""
+}
+
+var (
+	// A parameter in a query, fragment or form body: code=..., access_token=...
+	sensitiveParam = regexp.MustCompile(`(^|[?&#;\s"'])(code|code_verifier|access_token|refresh_token|id_token)=[^&#;\s"']*`)
+	// A member of a JSON token response: "access_token": "...".
+	sensitiveJSON = regexp.MustCompile(`"(code|code_verifier|access_token|refresh_token|id_token)"(\s*):(\s*)"[^"]*"`)
+)
+
+// redact replaces the values of parameters that carry secrets (code,
+// code_verifier, access_token, refresh_token, id_token) with REDACTED in a
+// URL or text, so that error messages and logs can show where a browser was
+// without leaking what would let someone use it.
+func redact(s string) string {
+	s = sensitiveParam.ReplaceAllString(s, "${1}${2}=REDACTED")
+	return sensitiveJSON.ReplaceAllString(s, `"${1}"${2}:${3}"REDACTED"`)
+}
