@@ -20,14 +20,14 @@ type fakeServer struct {
 	t *testing.T
 
 	// Settings, changed before the flow starts.
-	methods     []string // code_challenge_methods_supported
-	issParam    bool     // advertise and send RFC 9207 iss
-	sendIss     string   // iss to send instead of the issuer, if set
-	authError   string   // error to redirect with instead of a code
-	errorDesc   string
-	tokenError  string // error from the token endpoint
-	noRefresh   bool
-	expiresIn   int
+	methods    []string // code_challenge_methods_supported
+	issParam   bool     // advertise and send RFC 9207 iss
+	sendIss    string   // iss to send instead of the issuer, if set
+	authError  string   // error to redirect with instead of a code
+	errorDesc  string
+	tokenError string // error from the token endpoint
+	noRefresh  bool
+	expiresIn  int
 
 	mu          sync.Mutex
 	codes       map[string]codeGrant
@@ -56,12 +56,12 @@ func newFakeServer(t *testing.T) *fakeServer {
 
 func (f *fakeServer) metadata(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(map[string]any{
-		"issuer":                 f.URL,
-		"authorization_endpoint": f.URL + "/authorize",
-		"token_endpoint":         f.URL + "/token",
-		"userinfo_endpoint":      f.URL + "/userinfo",
-		"scopes_supported":       []string{"openid", "profile", "email", "offline_access"},
-		"code_challenge_methods_supported":               f.methods,
+		"issuer":                           f.URL,
+		"authorization_endpoint":           f.URL + "/authorize",
+		"token_endpoint":                   f.URL + "/token",
+		"userinfo_endpoint":                f.URL + "/userinfo",
+		"scopes_supported":                 []string{"openid", "profile", "email", "offline_access"},
+		"code_challenge_methods_supported": f.methods,
 		"authorization_response_iss_parameter_supported": f.issParam,
 	})
 }

@@ -193,7 +193,7 @@ func TestNotebookInterrupt(t *testing.T) {
 	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
 		t.Fatalf("cell exit: %v, want a clean exit 1 from the returned error\n%s", err, out)
 	}
-	if !strings.Contains(out.String(), "sign-in cancelled: interrupted") {
+	if !strings.Contains(out.String(), "sign-in cancelled: interrupt signal received") {
 		t.Errorf("cell output: %s", out)
 	}
 	<-k.done
@@ -246,5 +246,30 @@ func checkDisplays(t *testing.T, msgs []*protocol.DisplayData, link, want string
 	cv, ok := commValue(msgs[len(msgs)-1])
 	if !ok || cv.Address != protocol.GonbuiSyncAddress {
 		t.Errorf("the last message is not a Sync: %v", msgs[len(msgs)-1].Data)
+	}
+}
+
+func TestNotebookShowsSettingsError(t *testing.T) {
+	k := newFakeKernel(t)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(append(os.Environ(), k.env()...), "GONBAUTH_TEST_CELL=1", EnvIssuer+"=https://login.example.com", EnvClientID+"=")
+	go k.serve(t)
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Fatalf("cell exit: %v\n%s", err, out)
+	}
+	<-k.done
+	msgs := k.messages()
+	if len(msgs) != 2 {
+		t.Fatalf("%d messages, want the failed status and a sync", len(msgs))
+	}
+	p, _ := msgs[0].Data[protocol.MIMETextPlain].(string)
+	h, _ := msgs[0].Data[protocol.MIMETextHTML].(string)
+	if !strings.Contains(p, "failed") || !strings.Contains(p, EnvClientID) || !strings.Contains(h, EnvClientID) {
+		t.Fatalf("the notebook does not show the settings error: %q", p)
+	}
+	if cv, ok := commValue(msgs[1]); !ok || cv.Address != protocol.GonbuiSyncAddress {
+		t.Fatal("no Sync after the error")
 	}
 }

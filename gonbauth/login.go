@@ -4,8 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"os/signal"
@@ -30,13 +30,33 @@ const tickEvery = 10 * time.Second
 // when ctx ends or the program gets SIGINT (ErrCancelled). The loopback
 // listener is closed before Login returns, whatever the outcome.
 func Login(ctx context.Context, cfg *Config) (*Session, error) {
+	out := io.Writer(os.Stderr)
+	if cfg != nil && cfg.Output != nil {
+		out = cfg.Output
+	}
+	f := &flow{view: newView(out), now: time.Now}
+	defer f.view.done()
 	s, err := cfg.resolve(os.Getenv)
 	if err != nil {
+		f.fail(err) // a notebook shows it too, not only the cell's error
 		return nil, err
 	}
-	f := &flow{s: s, view: newView(s.output), now: time.Now, openBrowser: browserOpener(s.noBrowser, os.Getenv)}
-	defer f.view.done()
-	return f.run(ctx)
+	f.s, f.openBrowser = s, browserOpener(s.noBrowser, os.Getenv)
+
+	// GoNB interrupts a cell with SIGINT and kills it 5 s later: catching
+	// it for the whole sign-in lets requests stop, the listener close and
+	// the display say "cancelled".
+	sigCtx, stopSignals := signal.NotifyContext(ctx, os.Interrupt)
+	defer stopSignals()
+	sess, err := f.run(sigCtx)
+	switch {
+	case err == nil || f.ended:
+	case sigCtx.Err() != nil:
+		err = f.cancel(sigCtx)
+	default:
+		f.fail(err) // such as a discovery error, before any link was shown
+	}
+	return sess, err
 }
 
 // flow is one interactive sign-in.
@@ -47,6 +67,7 @@ type flow struct {
 	// openBrowser opens the link outside notebooks; nil means do not.
 	openBrowser func(string) error
 	st          status
+	ended       bool // a final status (failed, cancelled) has been shown
 }
 
 func (f *flow) run(ctx context.Context) (*Session, error) {
@@ -148,10 +169,6 @@ func (f *flow) authURL(conf *oauth2.Config, state, verifier string, scopes []str
 // wait shows the link and waits for the redirect, the deadline, ctx or
 // SIGINT, keeping the status up to date.
 func (f *flow) wait(ctx context.Context, rcv *receiver, authURL string) (string, error) {
-	// GoNB interrupts a cell with SIGINT and kills it 5 s later: catching
-	// it lets the listener close and the display say "cancelled".
-	sigCtx, stopSignals := signal.NotifyContext(ctx, os.Interrupt)
-	defer stopSignals()
 	timer := time.NewTimer(f.s.timeout)
 	defer timer.Stop()
 	ticker := time.NewTicker(tickEvery)
@@ -182,16 +199,8 @@ func (f *flow) wait(ctx context.Context, rcv *receiver, authURL string) (string,
 			err := fmt.Errorf("%w: no sign-in arrived within %v: run it again, and raise Config.Timeout (%s) if you need longer", ErrTimeout, f.s.timeout, EnvTimeout)
 			f.fail(err)
 			return "", err
-		case <-sigCtx.Done():
-			cause := errors.New("interrupted")
-			if ctx.Err() != nil {
-				cause = context.Cause(ctx)
-			}
-			err := fmt.Errorf("%w: %w", ErrCancelled, cause)
-			f.st.phase, f.st.authURL = phaseCancelled, ""
-			f.st.message = "Stopped before the sign-in completed (" + cause.Error() + "). Run the cell again to sign in."
-			f.show()
-			return "", err
+		case <-ctx.Done():
+			return "", f.cancel(ctx)
 		}
 	}
 }
@@ -227,14 +236,30 @@ func (f *flow) exchange(ctx context.Context, conf *oauth2.Config, ep *endpoints,
 	return sess, nil
 }
 
+// cancel reports a sign-in stopped because ctx ended: its cause is the
+// caller's, or "interrupt signal received" for SIGINT.
+func (f *flow) cancel(ctx context.Context) error {
+	cause := context.Cause(ctx)
+	err := fmt.Errorf("%w: %w", ErrCancelled, cause)
+	f.st.phase, f.st.authURL = phaseCancelled, ""
+	f.st.message = "Stopped before the sign-in completed (" + cause.Error() + "). Run the cell again to sign in."
+	f.ended = true
+	f.show()
+	return err
+}
+
 // fail shows err as the final status; the link is dropped so that a saved
 // notebook does not keep a dead one.
 func (f *flow) fail(err error) {
 	f.st.phase, f.st.message, f.st.authURL = phaseFailed, err.Error(), ""
+	f.ended = true
 	f.show()
 }
 
 func (f *flow) show() {
+	if f.st.host == "" {
+		f.st.host = "the authorization server"
+	}
 	f.st.now = f.now()
 	f.view.show(&f.st)
 }

@@ -334,7 +334,7 @@ func TestLoginSIGINTFreesPort(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := wait(t, done)
-	if !errors.Is(r.err, ErrCancelled) || !strings.Contains(r.err.Error(), "interrupted") {
+	if !errors.Is(r.err, ErrCancelled) || !strings.Contains(r.err.Error(), "interrupt signal received") {
 		t.Fatalf("err = %v", r.err)
 	}
 	assertPortFree(t, redirectAddr(t, link))
