@@ -43,12 +43,13 @@ type Config struct {
 	// server's metadata lists in scopes_supported when it lists any.
 	Scopes []string
 
-	// AuthURL, TokenURL and UserinfoURL set the endpoints explicitly, for
-	// servers without metadata. UserinfoURL is only used to say who signed in.
-	// Default: $GONBAUTH_AUTH_URL, $GONBAUTH_TOKEN_URL,
-	// $GONBAUTH_USERINFO_URL, else the issuer's metadata. With both AuthURL
-	// and TokenURL set, no metadata is fetched.
-	AuthURL, TokenURL, UserinfoURL string
+	// AuthURL and TokenURL set the endpoints explicitly, for servers
+	// without metadata.
+	// Default: $GONBAUTH_AUTH_URL and $GONBAUTH_TOKEN_URL, else the
+	// issuer's metadata. With both set, metadata is fetched only to verify
+	// ID tokens (when an Issuer is set and openid is requested); with no
+	// Issuer, the default scopes are none.
+	AuthURL, TokenURL string
 
 	// AuthParams are extra authorization request parameters, such as
 	// audience, prompt or login_hint. The parameters the flow itself sets
@@ -90,9 +91,31 @@ type Config struct {
 	// (and SSL_CERT_FILE). TLS verification is never turned off by gonbauth.
 	HTTPClient *http.Client
 
-	// Output receives the plain-text status outside a notebook.
+	// Output receives the plain-text status outside a notebook, and
+	// one-line warnings (about the store) everywhere.
 	// Default: os.Stderr.
 	Output io.Writer
+
+	// ConfigDir is where sign-ins are saved, so that later cells, kernels
+	// and the CLI reuse them. It is created private (0700).
+	// Default: $GONBAUTH_CONFIG_DIR, else "gonbauth" under the user's
+	// configuration directory (os.UserConfigDir, e.g. ~/.config/gonbauth).
+	ConfigDir string
+
+	// Account names a saved sign-in, to keep several for the same server,
+	// client and scopes (such as "work" and "personal").
+	// Default: $GONBAUTH_ACCOUNT, else none.
+	Account string
+
+	// Force signs in afresh even when a saved sign-in is valid, and
+	// replaces it.
+	// Default: false.
+	Force bool
+
+	// NoInteractive makes Login fail with ErrInteractionRequired instead of
+	// showing a sign-in link when no saved sign-in can be used or renewed.
+	// Default: false.
+	NoInteractive bool
 }
 
 // Environment variables read by Config.
@@ -103,11 +126,12 @@ const (
 	EnvScopes       = "GONBAUTH_SCOPES"
 	EnvAuthURL      = "GONBAUTH_AUTH_URL"
 	EnvTokenURL     = "GONBAUTH_TOKEN_URL"
-	EnvUserinfoURL  = "GONBAUTH_USERINFO_URL"
 	EnvAuthParams   = "GONBAUTH_AUTH_PARAMS"
 	EnvPort         = "GONBAUTH_PORT"
 	EnvTimeout      = "GONBAUTH_TIMEOUT"
 	EnvNoBrowser    = "GONBAUTH_NO_BROWSER"
+	EnvConfigDir    = "GONBAUTH_CONFIG_DIR"
+	EnvAccount      = "GONBAUTH_ACCOUNT"
 )
 
 // Defaults.
@@ -132,7 +156,7 @@ type settings struct {
 	issuer, clientID, clientSecret string
 	scopes                         []string
 	scopesSet                      bool
-	authURL, tokenURL, userinfoURL string
+	authURL, tokenURL              string
 	authParams                     url.Values
 	ports                          []int
 	callbackPath                   string
@@ -140,6 +164,8 @@ type settings struct {
 	noBrowser                      bool
 	httpClient                     *http.Client
 	output                         io.Writer
+	configDir, account             string
+	force, noInteractive           bool
 }
 
 // resolve applies environment variables (through getenv) and defaults, and
@@ -149,18 +175,21 @@ func (c *Config) resolve(getenv func(string) string) (*settings, error) {
 		c = &Config{}
 	}
 	s := &settings{
-		issuer:       pick(c.Issuer, getenv(EnvIssuer)),
-		clientID:     pick(c.ClientID, getenv(EnvClientID)),
-		clientSecret: pick(c.ClientSecret, getenv(EnvClientSecret)),
-		authURL:      pick(c.AuthURL, getenv(EnvAuthURL)),
-		tokenURL:     pick(c.TokenURL, getenv(EnvTokenURL)),
-		userinfoURL:  pick(c.UserinfoURL, getenv(EnvUserinfoURL)),
-		callbackPath: pick(c.CallbackPath, DefaultCallbackPath),
-		timeout:      c.Timeout,
-		expiryDelta:  c.ExpiryDelta,
-		noBrowser:    c.NoBrowser,
-		httpClient:   c.HTTPClient,
-		output:       c.Output,
+		issuer:        pick(c.Issuer, getenv(EnvIssuer)),
+		clientID:      pick(c.ClientID, getenv(EnvClientID)),
+		clientSecret:  pick(c.ClientSecret, getenv(EnvClientSecret)),
+		authURL:       pick(c.AuthURL, getenv(EnvAuthURL)),
+		tokenURL:      pick(c.TokenURL, getenv(EnvTokenURL)),
+		callbackPath:  pick(c.CallbackPath, DefaultCallbackPath),
+		timeout:       c.Timeout,
+		expiryDelta:   c.ExpiryDelta,
+		noBrowser:     c.NoBrowser,
+		httpClient:    c.HTTPClient,
+		output:        c.Output,
+		configDir:     pick(c.ConfigDir, getenv(EnvConfigDir)),
+		account:       pick(c.Account, getenv(EnvAccount)),
+		force:         c.Force,
+		noInteractive: c.NoInteractive,
 	}
 	var err error
 	if s.scopes, s.scopesSet, err = resolveScopes(c.Scopes, getenv(EnvScopes)); err != nil {
@@ -213,7 +242,6 @@ func (s *settings) check() error {
 	for _, e := range []struct{ field, env, val string }{
 		{"AuthURL", EnvAuthURL, s.authURL},
 		{"TokenURL", EnvTokenURL, s.tokenURL},
-		{"UserinfoURL", EnvUserinfoURL, s.userinfoURL},
 	} {
 		if e.val == "" {
 			continue
@@ -221,6 +249,12 @@ func (s *settings) check() error {
 		if err := checkEndpoint(e.val); err != nil {
 			return fmt.Errorf("gonbauth: Config.%s (%s) %w", e.field, e.env, err)
 		}
+	}
+	if s.issuer == "" && s.scopesSet && slices.Contains(s.scopes, "openid") {
+		return fmt.Errorf("gonbauth: the openid scope needs Config.Issuer (%s), to verify the ID token's issuer and keys", EnvIssuer)
+	}
+	if strings.ContainsAny(s.account, "\x00\n") {
+		return fmt.Errorf("gonbauth: Config.Account (%s) %q holds a control character", EnvAccount, s.account)
 	}
 	if (s.authURL == "") != (s.tokenURL == "") && s.issuer == "" {
 		return fmt.Errorf("gonbauth: set both Config.AuthURL (%s) and Config.TokenURL (%s), or Config.Issuer (%s)", EnvAuthURL, EnvTokenURL, EnvIssuer)

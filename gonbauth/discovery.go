@@ -19,6 +19,7 @@ type metadata struct {
 	AuthorizationEndpoint       string   `json:"authorization_endpoint"`
 	TokenEndpoint               string   `json:"token_endpoint"`
 	UserinfoEndpoint            string   `json:"userinfo_endpoint"`
+	IDTokenSigningAlgs          []string `json:"id_token_signing_alg_values_supported"`
 	RevocationEndpoint          string   `json:"revocation_endpoint"`
 	DeviceAuthorizationEndpoint string   `json:"device_authorization_endpoint"`
 	JWKSURI                     string   `json:"jwks_uri"`
@@ -101,16 +102,20 @@ func fetchMetadata(ctx context.Context, client *http.Client, loc string) (*metad
 
 // endpoints are the resolved URLs a flow talks to.
 type endpoints struct {
-	auth, token, userinfo, revocation string
-	issRequired                       bool
-	scopesSupported                   []string
+	auth, token, revocation, jwks, userinfo string
+	idTokenAlgs                             []string
+	issRequired                             bool
+	metadata                                bool // from the issuer's metadata
+	scopesSupported                         []string
 }
 
-// resolveEndpoints merges explicit settings over the issuer's metadata,
-// fetching it only when an endpoint is missing.
+// resolveEndpoints merges explicit settings over the issuer's metadata. It
+// fetches the metadata when an endpoint is missing, or to verify ID tokens
+// (it holds the key set's URL).
 func resolveEndpoints(ctx context.Context, s *settings) (*endpoints, error) {
-	ep := &endpoints{auth: s.authURL, token: s.tokenURL, userinfo: s.userinfoURL}
-	if ep.auth != "" && ep.token != "" {
+	ep := &endpoints{auth: s.authURL, token: s.tokenURL}
+	explicit := ep.auth != "" && ep.token != ""
+	if explicit && (s.issuer == "" || !slices.Contains(s.scopes, "openid")) {
 		return ep, nil
 	}
 	md, err := discover(ctx, s.httpClient, s.issuer)
@@ -123,7 +128,7 @@ func resolveEndpoints(ctx context.Context, s *settings) (*endpoints, error) {
 	for _, e := range []struct {
 		dst *string
 		val string
-	}{{&ep.auth, md.AuthorizationEndpoint}, {&ep.token, md.TokenEndpoint}, {&ep.userinfo, md.UserinfoEndpoint}, {&ep.revocation, md.RevocationEndpoint}} {
+	}{{&ep.auth, md.AuthorizationEndpoint}, {&ep.token, md.TokenEndpoint}, {&ep.revocation, md.RevocationEndpoint}, {&ep.jwks, md.JWKSURI}, {&ep.userinfo, md.UserinfoEndpoint}} {
 		if *e.dst != "" || e.val == "" {
 			continue
 		}
@@ -134,5 +139,7 @@ func resolveEndpoints(ctx context.Context, s *settings) (*endpoints, error) {
 	}
 	ep.issRequired = md.IssParameterSupported
 	ep.scopesSupported = md.ScopesSupported
+	ep.idTokenAlgs = md.IDTokenSigningAlgs
+	ep.metadata = true
 	return ep, nil
 }

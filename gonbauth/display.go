@@ -27,16 +27,18 @@ const (
 // status is what the user sees of a flow. It holds no secrets: the
 // sign-in URL carries only public values (client_id, state, challenge).
 type status struct {
-	phase    phase
-	host     string // the issuer's (or authorization endpoint's) host
-	authURL  string
-	deadline time.Time
-	now      time.Time
-	refused  []string // why responses were refused, newest last
-	who      string
-	expiry   time.Time
-	scopes   []string
-	message  string // the error, for phaseFailed and phaseCancelled
+	phase     phase
+	host      string // the issuer's (or authorization endpoint's) host
+	authURL   string
+	deadline  time.Time
+	now       time.Time
+	refused   []string // why responses were refused, newest last
+	who       string
+	expiry    time.Time
+	scopes    []string
+	message   string // the error, for phaseFailed and phaseCancelled
+	notice    string // why an interactive sign-in is needed, if not obvious
+	fromStore bool   // signed in from a saved sign-in
 }
 
 // remaining is the time left to sign in, rounded for display.
@@ -67,11 +69,12 @@ var statusTemplate = template.Must(template.New("status").Funcs(template.FuncMap
 {{- else -}}
 <div>Sign in to {{.Host}} at: <code>{{.URL}}</code></div>
 {{- end -}}
+{{- if .Notice}}<div style="color:#9a6700">{{.Notice}}</div>{{end -}}
 <div style="color:#57606a">⏳ Waiting for you to sign in in the browser tab the link opens ({{.Remaining}} left).</div>
 {{- else if eq .Phase 1 -}}
 <div>⏳ Sign-in received from {{.Host}}; getting the token…</div>
 {{- else if eq .Phase 2 -}}
-<div style="color:#1a7f37;font-weight:600">✅ Signed in to {{.Host}}{{if .Who}} as {{.Who}}{{end}}</div>
+<div style="color:#1a7f37;font-weight:600">✅ Signed in to {{.Host}}{{if .Who}} as {{.Who}}{{end}}{{if .FromStore}} (saved sign-in){{end}}</div>
 <div style="color:#57606a">{{if not .Expiry.IsZero}}Token expires at {{time .Expiry}}{{else}}The token has no stated expiry{{end}}{{if .Scopes}} · scopes: {{join .Scopes " "}}{{end}}</div>
 {{- else if eq .Phase 3 -}}
 <div style="color:#cf222e;font-weight:600">❌ Sign-in to {{.Host}} failed</div>
@@ -90,12 +93,13 @@ var statusTemplate = template.Must(template.New("status").Funcs(template.FuncMap
 func (s *status) render() (html, plain string) {
 	link, ok := safeLink(s.authURL)
 	data := struct {
-		Phase                         phase
-		Host, Link, URL, Who, Message string
-		Remaining                     time.Duration
-		Expiry                        time.Time
-		Scopes, Refused               []string
-	}{s.phase, s.host, "", s.authURL, s.who, s.message, s.remaining(), s.expiry, s.scopes, s.refused}
+		Phase                                 phase
+		Host, Link, URL, Who, Message, Notice string
+		FromStore                             bool
+		Remaining                             time.Duration
+		Expiry                                time.Time
+		Scopes, Refused                       []string
+	}{s.phase, s.host, "", s.authURL, s.who, s.message, s.notice, s.fromStore, s.remaining(), s.expiry, s.scopes, s.refused}
 	if ok {
 		data.Link = link
 	}
@@ -122,6 +126,9 @@ func (s *status) headline() string {
 	var b strings.Builder
 	switch s.phase {
 	case phaseWaiting:
+		if s.notice != "" {
+			b.WriteString(s.notice + "\n")
+		}
 		fmt.Fprintf(&b, "Sign in to %s by opening this link in your browser:\n%s\nWaiting for the sign-in (%v left).", s.host, s.authURL, s.remaining())
 	case phaseExchanging:
 		fmt.Fprintf(&b, "Sign-in received from %s; getting the token…", s.host)
@@ -129,6 +136,9 @@ func (s *status) headline() string {
 		fmt.Fprintf(&b, "Signed in to %s", s.host)
 		if s.who != "" {
 			fmt.Fprintf(&b, " as %s", s.who)
+		}
+		if s.fromStore {
+			b.WriteString(" (saved sign-in)")
 		}
 		if !s.expiry.IsZero() {
 			fmt.Fprintf(&b, ". Token expires at %s", s.expiry.Format("15:04:05 MST"))
@@ -196,6 +206,9 @@ func (v *terminalView) show(s *status) {
 	case phaseWaiting:
 		// The URL stands alone on its line so that it can be copied or
 		// picked out by a script.
+		if s.notice != "" {
+			fmt.Fprintln(v.out, "gonbauth: "+s.notice)
+		}
 		fmt.Fprintf(v.out, "gonbauth: sign in to %s by opening this link in your browser:\n\n%s\n\ngonbauth: waiting for the sign-in (%v left)...\n", s.host, s.authURL, s.remaining())
 	case phaseSignedIn:
 		fmt.Fprintln(v.out, "gonbauth: "+s.headline())

@@ -30,8 +30,8 @@ func launchBrowser(t *testing.T) *browsertest.Browser {
 	return b
 }
 
-func e2eConfig(srv *devserver.Server) *Config {
-	return &Config{Issuer: srv.Issuer, ClientID: srv.ClientID, Timeout: time.Minute}
+func e2eConfig(t *testing.T, srv *devserver.Server) *Config {
+	return &Config{Issuer: srv.Issuer, ClientID: srv.ClientID, Timeout: time.Minute, ConfigDir: t.TempDir()}
 }
 
 func signIn(t *testing.T, b *browsertest.Browser, link string, opts browsertest.SignInOptions) *browsertest.Result {
@@ -72,7 +72,7 @@ func userinfoSub(t *testing.T, srv *devserver.Server, client *http.Client) strin
 func TestE2ESignInAndRefresh(t *testing.T) {
 	srv := devserver.StartT(t, devserver.Options{})
 	b := launchBrowser(t)
-	cfg := e2eConfig(srv)
+	cfg := e2eConfig(t, srv)
 	out, link, done := startLogin(t, context.Background(), cfg)
 	res := signIn(t, b, link, browsertest.SignInOptions{Login: "alice"})
 	if !strings.Contains(res.Text, "Sign-in received") {
@@ -138,7 +138,7 @@ func TestE2ESignInAndRefresh(t *testing.T) {
 func TestE2EConsentRefused(t *testing.T) {
 	srv := devserver.StartT(t, devserver.Options{})
 	b := launchBrowser(t)
-	_, link, done := startLogin(t, context.Background(), e2eConfig(srv))
+	_, link, done := startLogin(t, context.Background(), e2eConfig(t, srv))
 	res := signIn(t, b, link, browsertest.SignInOptions{Deny: true})
 	if !strings.Contains(res.Text, "Sign-in failed") || !strings.Contains(res.Text, "access_denied") {
 		t.Errorf("the browser's last page: %q", res.Text)
@@ -157,7 +157,7 @@ func TestE2EConsentRefused(t *testing.T) {
 func TestE2EForgedStateThenSignIn(t *testing.T) {
 	srv := devserver.StartT(t, devserver.Options{})
 	b := launchBrowser(t)
-	out, link, done := startLogin(t, context.Background(), e2eConfig(srv))
+	out, link, done := startLogin(t, context.Background(), e2eConfig(t, srv))
 	forged := (&url.URL{Scheme: "http", Host: redirectAddr(t, link), Path: "/callback",
 		RawQuery: url.Values{"code": {"forged"}, "state": {"from-another-tab"}, "iss": {srv.Issuer}}.Encode()}).String()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -185,7 +185,7 @@ func TestE2EForgedStateThenSignIn(t *testing.T) {
 func TestE2EConfidentialClient(t *testing.T) {
 	srv := devserver.StartT(t, devserver.Options{})
 	b := launchBrowser(t)
-	cfg := e2eConfig(srv)
+	cfg := e2eConfig(t, srv)
 	cfg.ClientID, cfg.ClientSecret = devserver.ConfidentialClientID, devserver.ConfidentialClientSecret
 	_, link, done := startLogin(t, context.Background(), cfg)
 	signIn(t, b, link, browsertest.SignInOptions{})

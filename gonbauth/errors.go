@@ -3,6 +3,7 @@ package gonbauth
 import (
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"unicode"
 )
@@ -15,6 +16,10 @@ var (
 	// ErrTimeout is wrapped by the error of a sign-in that did not complete
 	// within Config.Timeout.
 	ErrTimeout = errors.New("gonbauth: sign-in timed out")
+
+	// ErrInteractionRequired is wrapped by the error of a Login with
+	// NoInteractive that would need the user to sign in.
+	ErrInteractionRequired = errors.New("gonbauth: a sign-in in the browser is needed")
 
 	// ErrNoRefreshToken is returned when an access token has expired and
 	// there is no refresh token to renew it with.
@@ -95,4 +100,10 @@ func printable(s string) string {
 		n++
 	}
 	return b.String()
+}
+
+// warner returns how warnings are shown: one line each on out (stderr by
+// default, which a notebook shows as the cell's error stream).
+func warner(out io.Writer) func(string) {
+	return func(msg string) { fmt.Fprintln(out, "gonbauth: warning: "+msg) }
 }

@@ -1,13 +1,20 @@
 package gonbauth
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
 
 	"github.com/gonbauth/gonbauth/gonbauth/pkce"
 )
@@ -28,6 +35,10 @@ type fakeServer struct {
 	tokenError string // error from the token endpoint
 	noRefresh  bool
 	expiresIn  int
+	// idClaims changes the ID token's claims before signing; tamper
+	// changes its payload after.
+	idClaims func(map[string]any)
+	tamper   bool
 
 	mu          sync.Mutex
 	codes       map[string]codeGrant
@@ -37,7 +48,53 @@ type fakeServer struct {
 	lastAuthReq url.Values
 }
 
-type codeGrant struct{ challenge, redirectURI string }
+type codeGrant struct{ challenge, redirectURI, nonce string }
+
+// signingKey is shared by every fake server: RSA key generation is slow.
+var signingKey = sync.OnceValue(func() *rsa.PrivateKey {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(err)
+	}
+	return k
+})
+
+func (f *fakeServer) jwks(w http.ResponseWriter, r *http.Request) {
+	json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{
+		{Key: &signingKey().PublicKey, KeyID: "k1", Algorithm: "RS256", Use: "sig"},
+	}})
+}
+
+// idToken signs an ID token for this server, as a real one would.
+func (f *fakeServer) idToken(nonce string) string {
+	claims := map[string]any{
+		"iss": f.URL, "sub": "alice", "aud": "test-client",
+		"iat": time.Now().Unix(), "exp": time.Now().Add(time.Hour).Unix(),
+		"name": "Alice <b>Liddell</b>", "email": "alice@example.test",
+	}
+	if nonce != "" {
+		claims["nonce"] = nonce
+	}
+	if f.idClaims != nil {
+		f.idClaims(claims)
+	}
+	payload, _ := json.Marshal(claims)
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: signingKey(), KeyID: "k1"}}, (&jose.SignerOptions{}).WithType("JWT"))
+	if err != nil {
+		panic(err)
+	}
+	obj, err := signer.Sign(payload)
+	if err != nil {
+		panic(err)
+	}
+	raw, _ := obj.CompactSerialize()
+	if f.tamper {
+		parts := strings.Split(raw, ".")
+		parts[1] = base64.RawURLEncoding.EncodeToString([]byte(strings.Replace(string(payload), "alice", "mallory", 1)))
+		raw = strings.Join(parts, ".")
+	}
+	return raw
+}
 
 func newFakeServer(t *testing.T) *fakeServer {
 	f := &fakeServer{t: t, methods: []string{"S256"}, issParam: true, expiresIn: 3600,
@@ -47,6 +104,7 @@ func newFakeServer(t *testing.T) *fakeServer {
 	mux.HandleFunc("/authorize", f.authorize)
 	mux.HandleFunc("/token", f.token)
 	mux.HandleFunc("/userinfo", f.userinfo)
+	mux.HandleFunc("/jwks", f.jwks)
 	// Assign before serving, so that handlers reading f.URL do not race.
 	f.Server = httptest.NewUnstartedServer(mux)
 	f.Start()
@@ -60,6 +118,7 @@ func (f *fakeServer) metadata(w http.ResponseWriter, r *http.Request) {
 		"authorization_endpoint":           f.URL + "/authorize",
 		"token_endpoint":                   f.URL + "/token",
 		"userinfo_endpoint":                f.URL + "/userinfo",
+		"jwks_uri":                         f.URL + "/jwks",
 		"scopes_supported":                 []string{"openid", "profile", "email", "offline_access"},
 		"code_challenge_methods_supported": f.methods,
 		"authorization_response_iss_parameter_supported": f.issParam,
@@ -89,7 +148,7 @@ func (f *fakeServer) authorize(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		f.issued++
 		code := fmt.Sprintf("code-%d-secret", f.issued)
-		f.codes[code] = codeGrant{q.Get("code_challenge"), q.Get("redirect_uri")}
+		f.codes[code] = codeGrant{q.Get("code_challenge"), q.Get("redirect_uri"), q.Get("nonce")}
 		f.mu.Unlock()
 		resp.Set("code", code)
 	}
@@ -111,9 +170,11 @@ func (f *fakeServer) token(w http.ResponseWriter, r *http.Request) {
 		fail(f.tokenError, "the server says no to "+r.PostForm.Get("code"))
 		return
 	}
+	var nonce string
 	switch grant {
 	case "authorization_code":
 		g, ok := f.codes[r.PostForm.Get("code")]
+		nonce = g.nonce
 		delete(f.codes, r.PostForm.Get("code"))
 		switch {
 		case !ok:
@@ -143,7 +204,7 @@ func (f *fakeServer) token(w http.ResponseWriter, r *http.Request) {
 		"access_token": fmt.Sprintf("access-%d-secret", f.issued),
 		"token_type":   "Bearer",
 		"expires_in":   f.expiresIn,
-		"id_token":     "header.payload.sig",
+		"id_token":     f.idToken(nonce),
 		"scope":        "openid profile email offline_access",
 	}
 	if !f.noRefresh {

@@ -27,7 +27,15 @@ func TestMain(m *testing.M) {
 	if os.Getenv("GONBAUTH_TEST_CELL") == "1" {
 		os.Exit(runTestCell())
 	}
-	os.Exit(m.Run())
+	// Never touch the user's real store; tests that need one set their own.
+	dir, err := os.MkdirTemp("", "gonbauth-test-store-")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv(EnvConfigDir, dir)
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
 }
 
 func runTestCell() int {

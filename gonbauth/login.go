@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
@@ -34,7 +36,7 @@ func Login(ctx context.Context, cfg *Config) (*Session, error) {
 	if cfg != nil && cfg.Output != nil {
 		out = cfg.Output
 	}
-	f := &flow{view: newView(out), now: time.Now}
+	f := &flow{view: newView(out), now: time.Now, warn: warner(out)}
 	defer f.view.done()
 	s, err := cfg.resolve(os.Getenv)
 	if err != nil {
@@ -48,7 +50,7 @@ func Login(ctx context.Context, cfg *Config) (*Session, error) {
 	// the display say "cancelled".
 	sigCtx, stopSignals := signal.NotifyContext(ctx, os.Interrupt)
 	defer stopSignals()
-	sess, err := f.run(sigCtx)
+	sess, err := f.login(sigCtx)
 	switch {
 	case err == nil || f.ended:
 	case sigCtx.Err() != nil:
@@ -59,18 +61,95 @@ func Login(ctx context.Context, cfg *Config) (*Session, error) {
 	return sess, err
 }
 
-// flow is one interactive sign-in.
+// flow is one call to Login.
 type flow struct {
 	s    *settings
 	view view
 	now  func() time.Time
+	warn func(string)
 	// openBrowser opens the link outside notebooks; nil means do not.
 	openBrowser func(string) error
 	st          status
 	ended       bool // a final status (failed, cancelled) has been shown
 }
 
-func (f *flow) run(ctx context.Context) (*Session, error) {
+// login reuses the saved sign-in when it can, else signs in interactively.
+func (f *flow) login(ctx context.Context) (*Session, error) {
+	st := f.openStore()
+	key := newEntryKey(f.s)
+	if st != nil && !f.s.force {
+		if sess, err := f.resume(ctx, st, key); sess != nil || err != nil {
+			return sess, err
+		}
+	}
+	if f.s.noInteractive {
+		why := "there is no saved sign-in for these settings"
+		if f.st.notice != "" {
+			why = f.st.notice
+		}
+		return nil, fmt.Errorf("%w: %s: run `gonbauth login` (with the same issuer, client, scopes and account), or call Login without NoInteractive", ErrInteractionRequired, why)
+	}
+	return f.interactive(ctx, st, key)
+}
+
+// openStore returns the sign-in store, or nil (with a warning) when there
+// is no place for one: the sign-in then lasts for this process only.
+func (f *flow) openStore() *store {
+	dir := f.s.configDir
+	if dir == "" {
+		var err error
+		if dir, err = defaultStoreDir(); err != nil {
+			f.warn(err.Error() + "; sign-ins will not be saved")
+			return nil
+		}
+	}
+	return &store{dir: dir, warn: f.warn}
+}
+
+// resume returns a session from the saved sign-in, refreshing it first if
+// it has expired. It returns (nil, nil) when an interactive sign-in is
+// needed, with the reason in f.st.notice, and an error only when the
+// server could not be asked (the saved sign-in is then kept).
+func (f *flow) resume(ctx context.Context, st *store, key entryKey) (*Session, error) {
+	e := st.load(key)
+	if e == nil {
+		return nil, nil
+	}
+	src := f.newSource(&oauth2.Config{
+		ClientID:     f.s.clientID,
+		ClientSecret: f.s.clientSecret,
+		Endpoint:     oauth2.Endpoint{TokenURL: e.TokenURL, AuthStyle: f.authStyle()},
+	}, e.Token.oauth2(), st, e)
+	tok, err := src.token(ctx)
+	var te *TokenError
+	switch {
+	case errors.As(err, &te) && te.Code != "", errors.Is(err, ErrNoRefreshToken):
+		// Revoked, expired or never renewable: forget it and sign in.
+		if rmErr := st.remove(key); rmErr != nil {
+			f.warn(rmErr.Error())
+		}
+		f.st.notice = "The saved sign-in could not be renewed (" + refusal(err) + "), so you need to sign in again."
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("%w; the saved sign-in is kept: try again when the server can be reached", err)
+	}
+	sess := f.newSession(e, src, tok, splitScopes(e.Token.Scope))
+	sess.FromStore = true
+	f.signedIn(sess, tok)
+	return sess, nil
+}
+
+// refusal says briefly why a refresh was refused.
+func refusal(err error) string {
+	var te *TokenError
+	if errors.As(err, &te) && te.Code != "" {
+		return describe(te.Code, te.Description, "")
+	}
+	return "the server issued no refresh token"
+}
+
+// interactive runs the authorization code flow and saves the result.
+func (f *flow) interactive(ctx context.Context, st *store, key entryKey) (*Session, error) {
 	ep, err := resolveEndpoints(ctx, f.s)
 	if err != nil {
 		return nil, err
@@ -86,6 +165,14 @@ func (f *flow) run(ctx context.Context) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
+	var idCheck *idTokenCheck
+	if slices.Contains(scopes, "openid") {
+		nonce, err := randomString()
+		if err != nil {
+			return nil, err
+		}
+		idCheck = &idTokenCheck{issuer: f.s.issuer, clientID: f.s.clientID, jwksURL: ep.jwks, algs: ep.idTokenAlgs, nonce: nonce, client: f.s.httpClient}
+	}
 	check := &callbackCheck{issuer: f.s.issuer, issRequired: ep.issRequired, state: state}
 	rcv, err := startReceiver(f.s.ports, f.s.callbackPath, check.check)
 	if err != nil {
@@ -94,7 +181,7 @@ func (f *flow) run(ctx context.Context) (*Session, error) {
 	defer rcv.close()
 
 	conf := f.oauthConfig(ep, rcv.redirectURI, scopes)
-	authURL, err := f.authURL(conf, state, verifier, scopes)
+	authURL, err := f.authURL(conf, state, verifier, idCheck, scopes)
 	if err != nil {
 		return nil, err
 	}
@@ -103,11 +190,14 @@ func (f *flow) run(ctx context.Context) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	return f.exchange(ctx, conf, ep, code, verifier, scopes)
+	return f.exchange(ctx, conf, ep, code, verifier, idCheck, st, key)
 }
 
 // scopes are the configured scopes, or the defaults the server supports.
 func (f *flow) scopes(ep *endpoints) []string {
+	if !f.s.scopesSet && !ep.metadata {
+		return nil // no metadata to tell whether the defaults are understood
+	}
 	if f.s.scopesSet || len(ep.scopesSupported) == 0 {
 		return f.s.scopes
 	}
@@ -121,23 +211,26 @@ func (f *flow) scopes(ep *endpoints) []string {
 }
 
 func (f *flow) oauthConfig(ep *endpoints, redirectURI string, scopes []string) *oauth2.Config {
-	// A public client sends client_id in the body; a secret goes in HTTP
-	// Basic, which RFC 6749 §2.3.1 obliges servers to support. Auto-detect
-	// would send a failing request first.
-	style := oauth2.AuthStyleInParams
-	if f.s.clientSecret != "" {
-		style = oauth2.AuthStyleInHeader
-	}
 	return &oauth2.Config{
 		ClientID:     f.s.clientID,
 		ClientSecret: f.s.clientSecret,
-		Endpoint:     oauth2.Endpoint{AuthURL: ep.auth, TokenURL: ep.token, AuthStyle: style},
+		Endpoint:     oauth2.Endpoint{AuthURL: ep.auth, TokenURL: ep.token, AuthStyle: f.authStyle()},
 		RedirectURL:  redirectURI,
 		Scopes:       scopes,
 	}
 }
 
-func (f *flow) authURL(conf *oauth2.Config, state, verifier string, scopes []string) (string, error) {
+// authStyle: a public client sends client_id in the body; a secret goes in
+// HTTP Basic, which RFC 6749 §2.3.1 obliges servers to support.
+// Auto-detection would send a failing request first.
+func (f *flow) authStyle() oauth2.AuthStyle {
+	if f.s.clientSecret != "" {
+		return oauth2.AuthStyleInHeader
+	}
+	return oauth2.AuthStyleInParams
+}
+
+func (f *flow) authURL(conf *oauth2.Config, state, verifier string, idCheck *idTokenCheck, scopes []string) (string, error) {
 	challenge, err := pkce.Challenge(verifier)
 	if err != nil {
 		return "", fmt.Errorf("gonbauth: %w", err)
@@ -146,12 +239,8 @@ func (f *flow) authURL(conf *oauth2.Config, state, verifier string, scopes []str
 		oauth2.SetAuthURLParam("code_challenge", challenge),
 		oauth2.SetAuthURLParam("code_challenge_method", pkce.Method),
 	}
-	if slices.Contains(scopes, "openid") {
-		nonce, err := randomString()
-		if err != nil {
-			return "", err
-		}
-		opts = append(opts, oauth2.SetAuthURLParam("nonce", nonce))
+	if idCheck != nil {
+		opts = append(opts, oauth2.SetAuthURLParam("nonce", idCheck.nonce))
 	}
 	params := f.s.authParams
 	if slices.Contains(scopes, "offline_access") && !params.Has("prompt") {
@@ -205,7 +294,7 @@ func (f *flow) wait(ctx context.Context, rcv *receiver, authURL string) (string,
 	}
 }
 
-func (f *flow) exchange(ctx context.Context, conf *oauth2.Config, ep *endpoints, code, verifier string, scopes []string) (*Session, error) {
+func (f *flow) exchange(ctx context.Context, conf *oauth2.Config, ep *endpoints, code, verifier string, idCheck *idTokenCheck, st *store, key entryKey) (*Session, error) {
 	hctx := context.WithValue(ctx, oauth2.HTTPClient, f.s.httpClient)
 	// redirect_uri goes out exactly as in the authorization request
 	// (conf.RedirectURL), as RFC 6749 §4.1.3 requires.
@@ -215,25 +304,80 @@ func (f *flow) exchange(ctx context.Context, conf *oauth2.Config, ep *endpoints,
 		f.fail(err)
 		return nil, err
 	}
-	sess := &Session{
-		Issuer:   f.s.issuer,
-		ClientID: f.s.clientID,
-		Scopes:   grantedScopes(tok, scopes),
-		base:     f.s.httpClient,
-	}
-	delta := f.s.expiryDelta
-	sess.src = newRefreshingSource(conf, f.s.httpClient, tok, func(t *oauth2.Token) bool {
-		return t.AccessToken == "" || !t.Expiry.IsZero() && time.Now().Add(delta).After(t.Expiry)
-	})
-	if ep.userinfo != "" && slices.Contains(scopes, "openid") {
-		if u, err := fetchUserinfo(ctx, sess.Client(), ep.userinfo); err == nil {
-			sess.Subject, sess.Name, sess.Email = u.Subject, u.Name, u.Email
+	var claims map[string]any
+	if idCheck != nil {
+		if claims, err = idCheck.verify(ctx, tok); err != nil {
+			f.fail(err)
+			return nil, err
 		}
 	}
-	f.st.phase, f.st.authURL = phaseSignedIn, ""
+	e := &entry{entryKey: key, TokenURL: ep.token, RevocationURL: ep.revocation, Token: toStored(tok), Claims: claims,
+		Name: claimString(claims, "name"), Email: claimString(claims, "email")}
+	if claims != nil && e.Name == "" && e.Email == "" && ep.userinfo != "" {
+		f.addUserinfo(ctx, e, tok, ep.userinfo)
+	}
+	if e.Token.Scope == "" {
+		e.Token.Scope = strings.Join(conf.Scopes, " ") // RFC 6749 §5.1: as requested
+	}
+	if st != nil {
+		// Saved before it is handed out, under the lock other processes
+		// refresh under.
+		if err := st.saveLocked(ctx, e); err != nil {
+			f.warn(err.Error() + "; this sign-in lasts for this process only")
+		}
+	}
+	conf.RedirectURL = "" // refreshes need no redirect URI
+	sess := f.newSession(e, f.newSource(conf, tok, st, e), tok, conf.Scopes)
+	f.signedIn(sess, tok)
+	return sess, nil
+}
+
+// newSource is the session's token source; st may be nil (no store).
+func (f *flow) newSource(conf *oauth2.Config, tok *oauth2.Token, st *store, e *entry) *refreshingSource {
+	delta := f.s.expiryDelta
+	src := newRefreshingSource(conf, f.s.httpClient, tok, func(t *oauth2.Token) bool {
+		return t.AccessToken == "" || !t.Expiry.IsZero() && time.Now().Add(delta).After(t.Expiry)
+	})
+	if st != nil {
+		src.store, src.entry, src.warn = st, e, f.warn
+	}
+	return src
+}
+
+// addUserinfo fills in the name and e-mail from the userinfo endpoint,
+// where OpenID providers may keep them instead of the ID token (OpenID
+// Connect Core §5.4). Best effort; its sub must be the ID token's (§5.3.2).
+func (f *flow) addUserinfo(ctx context.Context, e *entry, tok *oauth2.Token, endpoint string) {
+	client := &http.Client{Transport: &oauth2.Transport{Source: oauth2.StaticTokenSource(tok), Base: f.s.httpClient.Transport}, Timeout: f.s.httpClient.Timeout}
+	u, err := fetchUserinfo(ctx, client, endpoint)
+	if err != nil || u.Subject != claimString(e.Claims, "sub") {
+		return
+	}
+	e.Name, e.Email = u.Name, u.Email
+}
+
+func (f *flow) newSession(e *entry, src *refreshingSource, tok *oauth2.Token, requested []string) *Session {
+	return &Session{
+		Issuer:   f.s.issuer,
+		ClientID: f.s.clientID,
+		Account:  e.Account,
+		Scopes:   grantedScopes(tok, requested),
+		Subject:  claimString(e.Claims, "sub"),
+		Name:     e.Name,
+		Email:    e.Email,
+		Claims:   e.Claims,
+		src:      src,
+		base:     f.s.httpClient,
+	}
+}
+
+func (f *flow) signedIn(sess *Session, tok *oauth2.Token) {
+	f.st.phase, f.st.authURL, f.st.fromStore = phaseSignedIn, "", sess.FromStore
+	if f.st.host == "" {
+		f.st.host = displayHost(f.s.issuer, f.s.tokenURL)
+	}
 	f.st.who, f.st.expiry, f.st.scopes = printable(sess.Who()), tok.Expiry, sess.Scopes
 	f.show()
-	return sess, nil
 }
 
 // cancel reports a sign-in stopped because ctx ended: its cause is the

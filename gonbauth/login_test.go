@@ -71,7 +71,7 @@ func startLogin(t *testing.T, ctx context.Context, cfg *Config) (*urlWriter, str
 }
 
 func testConfig(srv *fakeServer) *Config {
-	return &Config{Issuer: srv.URL, ClientID: "test-client"}
+	return &Config{Issuer: srv.URL, ClientID: "test-client", ConfigDir: srv.t.TempDir()}
 }
 
 // browse follows the sign-in link like a browser: authorization endpoint,
@@ -158,8 +158,8 @@ func TestLoginSuccess(t *testing.T) {
 	if !strings.HasPrefix(tok.AccessToken, "access-") || tok.RefreshToken == "" || tok.Expiry.IsZero() {
 		t.Fatalf("token %+v", tok)
 	}
-	if r.sess.IDToken() != "header.payload.sig" {
-		t.Fatalf("id_token = %q", r.sess.IDToken())
+	if strings.Count(r.sess.IDToken(), ".") != 2 || r.sess.Claims["nonce"] != q.Get("nonce") {
+		t.Fatalf("id_token = %q, claims %v", r.sess.IDToken(), r.sess.Claims)
 	}
 	if r.sess.Subject != "alice" || r.sess.Email != "alice@example.test" {
 		t.Fatalf("who: %+v", r.sess)

@@ -20,9 +20,17 @@ type Session struct {
 	// Scopes are the scopes granted: the token response's scope, or the
 	// requested scopes when the server did not say (RFC 6749 §5.1).
 	Scopes []string
-	// Subject, Name and Email describe the user, from the userinfo
-	// endpoint when the server has one; any may be empty.
+	// Account is the name of the saved sign-in (Config.Account), or "".
+	Account string
+	// Subject, Name and Email describe the user, from the verified ID
+	// token (when openid was requested); any may be empty.
 	Subject, Name, Email string
+	// Claims are the verified claims of the sign-in's ID token, or nil
+	// without openid.
+	Claims map[string]any
+	// FromStore is true when the session came from a saved sign-in rather
+	// than from the browser.
+	FromStore bool
 
 	src  *refreshingSource
 	base *http.Client
@@ -70,54 +78,115 @@ func (s *Session) Who() string {
 }
 
 // refreshingSource hands out the current token and refreshes it with the
-// refresh token when it is within delta of expiry. One mutex serialises
-// callers, so a thousand goroutines cause one refresh. Rotated refresh
-// tokens replace the old one.
+// refresh token when it is within delta of expiry. A mutex serialises the
+// goroutines of a process, and the store's file lock the processes that
+// share a saved sign-in, so each expiry costs one refresh. Every refreshed
+// token is saved before it is handed out: servers that rotate refresh
+// tokens invalidate the old one.
 type refreshingSource struct {
 	conf *oauth2.Config
-	// ctx carries only the HTTP client: never the context of the cell that
-	// signed in, which ends with it (x/oauth2 keeps the one it is given).
-	ctx context.Context
+	// client makes the refresh requests. No context is kept: the cell
+	// that signed in ends, the source lives on (x/oauth2 keeps the one it
+	// is given, which breaks later refreshes).
+	client  *http.Client
+	expired func(*oauth2.Token) bool
+
+	// With a store: where the token set is saved, and what else to save.
+	store *store
+	entry *entry
+	warn  func(string)
 
 	mu      sync.Mutex
 	tok     *oauth2.Token
 	idToken string
-	expired func(*oauth2.Token) bool
 }
 
 func newRefreshingSource(conf *oauth2.Config, client *http.Client, tok *oauth2.Token, expired func(*oauth2.Token) bool) *refreshingSource {
-	src := &refreshingSource{
-		conf:    conf,
-		ctx:     context.WithValue(context.Background(), oauth2.HTTPClient, client),
-		tok:     tok,
-		expired: expired,
-	}
-	if id, ok := tok.Extra("id_token").(string); ok {
-		src.idToken = id
-	}
+	src := &refreshingSource{conf: conf, client: client, tok: tok, expired: expired}
+	src.idToken, _ = tok.Extra("id_token").(string)
 	return src
 }
 
+// Token implements oauth2.TokenSource.
 func (s *refreshingSource) Token() (*oauth2.Token, error) {
+	return s.token(context.Background())
+}
+
+// token is Token bounded by ctx (Login's, so that an interrupt stops it).
+func (s *refreshingSource) token(ctx context.Context) (*oauth2.Token, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.expired(s.tok) {
 		return s.tok, nil
+	}
+	if s.store != nil {
+		unlock, err := s.store.lock(ctx, s.entry.entryKey)
+		if err != nil {
+			s.warn(err.Error() + "; refreshing without it")
+		} else {
+			defer unlock()
+			if s.adoptSaved() {
+				return s.tok, nil
+			}
+		}
 	}
 	if s.tok.RefreshToken == "" {
 		return nil, ErrNoRefreshToken
 	}
 	// A token with only a refresh token is invalid, so x/oauth2 refreshes
 	// it; it keeps the old refresh token when the response has none.
-	tok, err := s.conf.TokenSource(s.ctx, &oauth2.Token{RefreshToken: s.tok.RefreshToken}).Token()
+	ctx = context.WithValue(ctx, oauth2.HTTPClient, s.client)
+	tok, err := s.conf.TokenSource(ctx, &oauth2.Token{RefreshToken: s.tok.RefreshToken}).Token()
 	if err != nil {
 		return nil, tokenError("refresh", err)
 	}
+	s.tok = tok
 	if id, ok := tok.Extra("id_token").(string); ok {
 		s.idToken = id
 	}
-	s.tok = tok
+	if s.store != nil {
+		s.save()
+	}
 	return tok, nil
+}
+
+// adoptSaved takes the saved token set if another process has refreshed
+// it: a different, valid access token ends the wait; a newer refresh token replaces
+// ours, which rotation has made useless. It runs under the file lock.
+func (s *refreshingSource) adoptSaved() bool {
+	e := s.store.load(s.entry.entryKey)
+	if e == nil {
+		return false
+	}
+	saved := e.Token.oauth2()
+	if saved.AccessToken != s.tok.AccessToken && !s.expired(saved) {
+		s.tok, s.entry = saved, e
+		if e.Token.IDToken != "" {
+			s.idToken = e.Token.IDToken
+		}
+		return true
+	}
+	if saved.RefreshToken != "" {
+		s.tok.RefreshToken = saved.RefreshToken
+	}
+	return false
+}
+
+// save writes the current token set; the caller holds the file lock.
+func (s *refreshingSource) save() {
+	e := *s.entry
+	e.Token = toStored(s.tok)
+	if e.Token.IDToken == "" {
+		e.Token.IDToken = s.idToken
+	}
+	if e.Token.Scope == "" {
+		e.Token.Scope = s.entry.Token.Scope
+	}
+	if err := s.store.save(&e); err != nil {
+		s.warn(err.Error() + "; the refreshed sign-in lasts for this process only")
+		return
+	}
+	s.entry = &e
 }
 
 // tokenError turns an x/oauth2 error into a TokenError that carries the

@@ -1,0 +1,342 @@
+package gonbauth
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gofrs/flock"
+	"golang.org/x/oauth2"
+)
+
+// storeVersion is the format of saved sign-ins. A file of another version
+// is ignored (with a warning) and replaced by the next sign-in.
+const storeVersion = 1
+
+// maxEntryBytes bounds a saved sign-in; real ones are a few KiB.
+const maxEntryBytes = 1 << 20
+
+// lockTimeout bounds the wait for another process's refresh or save.
+const lockTimeout = 60 * time.Second
+
+// entryKey identifies a saved sign-in.
+type entryKey struct {
+	Issuer   string   `json:"issuer"` // the issuer, or the token URL without one
+	ClientID string   `json:"client_id"`
+	Scopes   []string `json:"scopes"` // as requested, sorted
+	Account  string   `json:"account,omitempty"`
+}
+
+func newEntryKey(s *settings) entryKey {
+	iss := s.issuer
+	if iss == "" {
+		iss = s.tokenURL
+	}
+	scopes := slices.Clone(s.scopes)
+	slices.Sort(scopes)
+	return entryKey{Issuer: iss, ClientID: s.clientID, Scopes: slices.Compact(scopes), Account: s.account}
+}
+
+// fileName is a hash of the key: no user-controlled text in paths.
+func (k entryKey) fileName() string {
+	b, _ := json.Marshal(k)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16]) + ".json"
+}
+
+// entry is one saved sign-in, as stored on disk.
+type entry struct {
+	Version int `json:"version"`
+	entryKey
+	TokenURL      string         `json:"token_url"`
+	RevocationURL string         `json:"revocation_url,omitempty"`
+	Token         storedToken    `json:"token"`
+	Claims        map[string]any `json:"claims,omitempty"` // verified ID token claims
+	Name          string         `json:"name,omitempty"`   // from the claims or userinfo
+	Email         string         `json:"email,omitempty"`
+	SavedAt       time.Time      `json:"saved_at"`
+}
+
+// storedToken keeps what oauth2.Token drops when marshalled (id_token,
+// granted scope).
+type storedToken struct {
+	AccessToken  string    `json:"access_token"`
+	TokenType    string    `json:"token_type,omitempty"`
+	RefreshToken string    `json:"refresh_token,omitempty"`
+	Expiry       time.Time `json:"expiry,omitzero"`
+	IDToken      string    `json:"id_token,omitempty"`
+	Scope        string    `json:"scope,omitempty"` // as granted
+}
+
+func toStored(t *oauth2.Token) storedToken {
+	st := storedToken{AccessToken: t.AccessToken, TokenType: t.TokenType, RefreshToken: t.RefreshToken, Expiry: t.Expiry}
+	st.IDToken, _ = t.Extra("id_token").(string)
+	st.Scope, _ = t.Extra("scope").(string)
+	return st
+}
+
+func (st storedToken) oauth2() *oauth2.Token {
+	t := &oauth2.Token{AccessToken: st.AccessToken, TokenType: st.TokenType, RefreshToken: st.RefreshToken, Expiry: st.Expiry}
+	extra := map[string]any{}
+	if st.IDToken != "" {
+		extra["id_token"] = st.IDToken
+	}
+	if st.Scope != "" {
+		extra["scope"] = st.Scope
+	}
+	return t.WithExtra(extra)
+}
+
+// decodeEntry parses and checks a saved sign-in. Any error means the file
+// is not usable and must be treated as no sign-in.
+func decodeEntry(data []byte) (*entry, error) {
+	if len(data) > maxEntryBytes {
+		return nil, fmt.Errorf("larger than %d bytes", maxEntryBytes)
+	}
+	var probe struct {
+		Version *int `json:"version"`
+	}
+	if err := json.Unmarshal(data, &probe); err != nil {
+		return nil, fmt.Errorf("not valid JSON (%v)", err)
+	}
+	if probe.Version == nil || *probe.Version != storeVersion {
+		v := "none"
+		if probe.Version != nil {
+			v = fmt.Sprint(*probe.Version)
+		}
+		return nil, fmt.Errorf("format version %s, not %d", v, storeVersion)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var e entry
+	if err := dec.Decode(&e); err != nil {
+		return nil, fmt.Errorf("not a saved sign-in (%v)", err)
+	}
+	if dec.More() {
+		return nil, errors.New("trailing data after the saved sign-in")
+	}
+	switch {
+	case e.Issuer == "" || e.ClientID == "":
+		return nil, errors.New("no issuer or client ID")
+	case e.Token.AccessToken == "" && e.Token.RefreshToken == "":
+		return nil, errors.New("no token")
+	case e.TokenURL == "" || checkEndpoint(e.TokenURL) != nil:
+		return nil, errors.New("no valid token URL")
+	case e.RevocationURL != "" && checkEndpoint(e.RevocationURL) != nil:
+		return nil, errors.New("an invalid revocation URL")
+	}
+	return &e, nil
+}
+
+// store keeps sign-ins in a directory only the user can read, one file per
+// sign-in, each replaced atomically and guarded by a lock file so that
+// kernels and cells never interleave their writes.
+type store struct {
+	dir  string
+	warn func(string)
+}
+
+// defaultStoreDir is "gonbauth" under the user's configuration directory.
+func defaultStoreDir() (string, error) {
+	base, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("gonbauth: no user configuration directory (%w): set Config.ConfigDir or %s", err, EnvConfigDir)
+	}
+	return filepath.Join(base, "gonbauth"), nil
+}
+
+func (s *store) path(k entryKey) string { return filepath.Join(s.dir, k.fileName()) }
+
+// ensureDir creates the directory 0700, or tightens one others can read.
+func (s *store) ensureDir() error {
+	if err := os.MkdirAll(s.dir, 0o700); err != nil {
+		return fmt.Errorf("gonbauth: cannot create the sign-in store %s: %w", s.dir, err)
+	}
+	fi, err := os.Stat(s.dir)
+	if err != nil {
+		return fmt.Errorf("gonbauth: sign-in store: %w", err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("gonbauth: the sign-in store %s is not a directory", s.dir)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(s.dir, 0o700); err != nil {
+			return fmt.Errorf("gonbauth: the sign-in store %s is open to other users and cannot be restricted: %w", s.dir, err)
+		}
+		s.warn(fmt.Sprintf("the sign-in store %s was open to other users; it is now private (0700)", s.dir))
+	}
+	return nil
+}
+
+// load returns the saved sign-in for k, or nil. A file that is corrupt, of
+// another version, not owned by the user or not a regular file is
+// reported with a one-line warning and treated as no sign-in; one that
+// others could read is made private first.
+func (s *store) load(k entryKey) *entry {
+	p := s.path(k)
+	f, err := os.OpenFile(p, os.O_RDONLY|noFollow, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		s.warn(fmt.Sprintf("ignoring the saved sign-in %s: %v", p, err))
+		return nil
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		s.warn(fmt.Sprintf("ignoring the saved sign-in %s: not a regular file", p))
+		return nil
+	}
+	if !ownedByUser(fi) {
+		s.warn(fmt.Sprintf("ignoring the saved sign-in %s: it belongs to another user", p))
+		return nil
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		if err := f.Chmod(0o600); err != nil {
+			s.warn(fmt.Sprintf("ignoring the saved sign-in %s: other users can read it and it cannot be made private: %v", p, err))
+			return nil
+		}
+		s.warn(fmt.Sprintf("the saved sign-in %s was readable by other users; it is now private (0600): if they may have read it, sign out and in again", p))
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxEntryBytes+1))
+	if err != nil {
+		s.warn(fmt.Sprintf("ignoring the saved sign-in %s: %v", p, err))
+		return nil
+	}
+	e, err := decodeEntry(data)
+	if err != nil {
+		s.warn(fmt.Sprintf("ignoring the saved sign-in %s: %v; it will be replaced at the next sign-in", p, err))
+		return nil
+	}
+	if !keysEqual(e.entryKey, k) {
+		s.warn(fmt.Sprintf("ignoring the saved sign-in %s: it belongs to other settings", p))
+		return nil
+	}
+	return e
+}
+
+func keysEqual(a, b entryKey) bool {
+	return a.Issuer == b.Issuer && a.ClientID == b.ClientID && a.Account == b.Account && slices.Equal(a.Scopes, b.Scopes)
+}
+
+// save replaces the entry atomically: a private temporary file in the same
+// directory, written and synced, then renamed over the old one.
+func (s *store) save(e *entry) error {
+	if err := s.ensureDir(); err != nil {
+		return err
+	}
+	e.Version, e.SavedAt = storeVersion, time.Now().UTC()
+	data, err := json.MarshalIndent(e, "", "  ")
+	if err != nil {
+		return fmt.Errorf("gonbauth: encoding the sign-in: %w", err)
+	}
+	tmp, err := os.CreateTemp(s.dir, ".tmp-*") // mode 0600
+	if err != nil {
+		return fmt.Errorf("gonbauth: saving the sign-in: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // after a successful rename, a no-op
+	if _, err := tmp.Write(append(data, '\n')); err != nil {
+		tmp.Close()
+		return fmt.Errorf("gonbauth: saving the sign-in: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("gonbauth: saving the sign-in: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("gonbauth: saving the sign-in: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), s.path(e.entryKey)); err != nil {
+		return fmt.Errorf("gonbauth: saving the sign-in: %w", err)
+	}
+	syncDir(s.dir)
+	return nil
+}
+
+// saveLocked saves e under its lock, so that it does not interleave with
+// another process's refresh.
+func (s *store) saveLocked(ctx context.Context, e *entry) error {
+	unlock, err := s.lock(ctx, e.entryKey)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	return s.save(e)
+}
+
+// remove deletes the entry for k; a missing one is not an error.
+func (s *store) remove(k entryKey) error {
+	err := os.Remove(s.path(k))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("gonbauth: removing the saved sign-in: %w", err)
+	}
+	return nil
+}
+
+// list returns every usable saved sign-in, with its key.
+func (s *store) list() ([]*entry, error) {
+	names, err := filepath.Glob(filepath.Join(s.dir, "*.json"))
+	if err != nil {
+		return nil, fmt.Errorf("gonbauth: listing sign-ins: %w", err)
+	}
+	var out []*entry
+	for _, n := range names {
+		data, err := readPrivate(n)
+		if err != nil {
+			s.warn(fmt.Sprintf("skipping %s: %v", n, err))
+			continue
+		}
+		e, err := decodeEntry(data)
+		if err != nil {
+			s.warn(fmt.Sprintf("skipping %s: %v", n, err))
+			continue
+		}
+		if filepath.Base(n) != e.fileName() {
+			s.warn(fmt.Sprintf("skipping %s: its name does not match its settings", n))
+			continue
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+func readPrivate(name string) ([]byte, error) {
+	f, err := os.OpenFile(name, os.O_RDONLY|noFollow, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() || !ownedByUser(fi) {
+		return nil, errors.New("not a regular file of this user")
+	}
+	return io.ReadAll(io.LimitReader(f, maxEntryBytes+1))
+}
+
+// lock takes the cross-process lock of k's entry, waiting up to
+// lockTimeout for another process's refresh.
+func (s *store) lock(ctx context.Context, k entryKey) (unlock func(), err error) {
+	if err := s.ensureDir(); err != nil {
+		return nil, err
+	}
+	fl := flock.New(strings.TrimSuffix(s.path(k), ".json")+".lock", flock.SetPermissions(0o600))
+	ctx, cancel := context.WithTimeout(ctx, lockTimeout)
+	defer cancel()
+	ok, err := fl.TryLockContext(ctx, 20*time.Millisecond)
+	if err != nil || !ok {
+		return nil, fmt.Errorf("gonbauth: waiting for the lock on the saved sign-in: %w", errors.Join(err, ctx.Err()))
+	}
+	return func() { fl.Unlock() }, nil
+}
