@@ -15,7 +15,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"sync/atomic"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,6 +31,18 @@ const benchWait = 20 * time.Second
 
 func benchMS(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
+// benchHermetic clears the GONBAUTH_* environment for the benchmark, so
+// that the settings of whoever runs it (ports, scopes, a config dir) do not
+// change what is measured. Each Config also sets its own ConfigDir: the
+// benchmarks never read or write the user's saved sign-ins.
+func benchHermetic(b *testing.B) {
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "GONBAUTH_") {
+			b.Setenv(k, "")
+		}
+	}
+}
+
 // benchCloseIdleConns drops the pooled connections of http.DefaultTransport,
 // which Login's default HTTP client uses: the next request to the
 // authorization server dials again, as the first one of a fresh cell
@@ -38,9 +53,9 @@ func benchCloseIdleConns() {
 	}
 }
 
-// benchConnModes are the two states of the connection pool an iteration starts
-// from: a kept-alive connection to the server (a second Login in the same
-// process), or none (a new cell program, or a server that closed it).
+// benchConnModes are the two states of the connection pool an iteration
+// starts from: a kept-alive connection to the server (a second Login in the
+// same process), or none (a new cell program, or a server that closed it).
 var benchConnModes = []struct {
 	name  string
 	fresh bool
@@ -81,19 +96,22 @@ func waitPortFree(tb testing.TB, link string) (late bool) {
 
 // BenchmarkLoginToLink measures the time from calling Login to the sign-in
 // link being written to Config.Output (the terminal view; the notebook view
-// renders the same status as HTML). Login fetches the issuer's metadata
-// each time; the link appears after the fetch, the PKCE and state values
-// and the loopback listener's start. Each iteration then cancels Login and
-// waits, outside the timer, for it to return and free its port.
+// renders the same status as HTML). Before the link, Login looks for a
+// saved sign-in (an empty store here), fetches the issuer's metadata, makes
+// the PKCE verifier, state and nonce, and starts the loopback listener.
+// Each iteration then cancels Login and waits, outside the timer, for it to
+// return and free its port.
 //
 // devserver/... runs against the bundled oidc-provider (Node.js) over
 // loopback; fake/... against the in-process httptest server of the unit
-// tests; explicit-endpoints sets AuthURL and TokenURL, so that Login
-// fetches no metadata; parts/... times the two pieces of that path that do I/O on their
-// own: the metadata fetch (discover) and the listener start.
+// tests; explicit-endpoints sets AuthURL and TokenURL and no issuer, so
+// that Login fetches no metadata; parts/... times the two pieces of the
+// path that do I/O of their own: the metadata fetch (discover) and the
+// listener start (startReceiver).
 func BenchmarkLoginToLink(b *testing.B) {
+	benchHermetic(b)
 	dev := devserver.StartT(b, devserver.Options{}) // closed by b.Cleanup
-	fake := newBenchFakeServer(b, nil, nil)
+	fake, _ := newBenchFakeServer(b)
 	servers := []struct{ name, issuer, clientID string }{
 		{"devserver", dev.Issuer, dev.ClientID},
 		{"fake", fake.URL, "test-client"},
@@ -119,13 +137,14 @@ func BenchmarkLoginToLink(b *testing.B) {
 	b.Run("parts/listener-start", benchListenerStart)
 }
 
-// benchLoginToLink runs Login with cfg (which it completes with Output
-// and NoBrowser) until the link is written.
+// benchLoginToLink runs Login with base (completed with Output, NoBrowser
+// and an empty ConfigDir) until the link is written.
 func benchLoginToLink(b *testing.B, base Config, fresh bool) {
+	b.StopTimer() // each iteration times itself
+	base.ConfigDir = filepath.Join(b.TempDir(), "gonbauth")
 	var total time.Duration
 	late := 0
 	for i := 0; i < b.N; i++ {
-		b.StopTimer()
 		if fresh {
 			benchCloseIdleConns()
 		}
@@ -176,10 +195,10 @@ func benchLoginToLink(b *testing.B, base Config, fresh bool) {
 // benchDiscover times the metadata fetch alone, with the HTTP client Login
 // uses by default.
 func benchDiscover(b *testing.B, issuer string, fresh bool) {
+	b.StopTimer() // each iteration times itself
 	client := &http.Client{Timeout: 30 * time.Second}
 	var total time.Duration
 	for i := 0; i < b.N; i++ {
-		b.StopTimer()
 		if fresh {
 			benchCloseIdleConns()
 		}
@@ -201,6 +220,7 @@ func benchDiscover(b *testing.B, issuer string, fresh bool) {
 // benchListenerStart times startReceiver (bind a free loopback port and
 // start serving) as Login calls it; closing it is outside the timer.
 func benchListenerStart(b *testing.B) {
+	b.StopTimer() // each iteration times itself
 	check := (&callbackCheck{state: "s"}).check
 	var total time.Duration
 	for i := 0; i < b.N; i++ {
@@ -217,76 +237,99 @@ func benchListenerStart(b *testing.B) {
 	b.ReportMetric(benchMS(total)/float64(b.N), "ms/op")
 }
 
-// benchHandlerTimer adds up the time an HTTP handler spends, from its call to
-// its return: the server's own work, without reading the request line and
-// headers or writing the buffered response to the socket.
-type benchHandlerTimer struct {
-	calls atomic.Int64
-	nanos atomic.Int64
+// benchHandlerTimes adds up, by URL path, the time the fake server's
+// handlers spend from their call to their return: the server's own work,
+// without reading the request line and headers or writing the buffered
+// response to the socket.
+type benchHandlerTimes struct {
+	mu    sync.Mutex
+	calls map[string]int
+	time  map[string]time.Duration
 }
 
-func (h *benchHandlerTimer) wrap(next http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func (h *benchHandlerTimes) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		next(w, r)
-		h.nanos.Add(int64(time.Since(start)))
-		h.calls.Add(1)
+		next.ServeHTTP(w, r)
+		d := time.Since(start)
+		h.mu.Lock()
+		h.calls[r.URL.Path]++
+		h.time[r.URL.Path] += d
+		h.mu.Unlock()
+	})
+}
+
+// snapshot returns copies of the calls and times by path so far.
+func (h *benchHandlerTimes) snapshot() (map[string]int, map[string]time.Duration) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	calls, times := make(map[string]int, len(h.calls)), make(map[string]time.Duration, len(h.time))
+	for k, v := range h.calls {
+		calls[k] = v
 	}
+	for k, v := range h.time {
+		times[k] = v
+	}
+	return calls, times
 }
 
-func (h *benchHandlerTimer) snapshot() (int64, time.Duration) {
-	return h.calls.Load(), time.Duration(h.nanos.Load())
-}
-
-// newBenchFakeServer builds the unit tests' fakeServer (newFakeServer takes
-// a *testing.T, which benchmarks do not have) with the same defaults and
-// routes, its /token and /userinfo handlers wrapped by the given timers
-// (nil: not timed). It is closed by tb.Cleanup.
-func newBenchFakeServer(tb testing.TB, tokenTimer, userinfoTimer *benchHandlerTimer) *fakeServer {
+// newBenchFakeServer builds the unit tests' fakeServer with the same
+// defaults and routes as newFakeServer (which takes a *testing.T, which
+// benchmarks do not have; keep the two in step), every handler timed. It
+// is closed by tb.Cleanup.
+func newBenchFakeServer(tb testing.TB) (*fakeServer, *benchHandlerTimes) {
 	f := &fakeServer{methods: []string{"S256"}, issParam: true, expiresIn: 3600,
 		codes: map[string]codeGrant{}, tokenCalls: map[string]int{}}
-	token, userinfo := http.HandlerFunc(f.token), http.HandlerFunc(f.userinfo)
-	if tokenTimer != nil {
-		token = tokenTimer.wrap(token)
-	}
-	if userinfoTimer != nil {
-		userinfo = userinfoTimer.wrap(userinfo)
-	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/.well-known/openid-configuration", f.metadata)
 	mux.HandleFunc("/authorize", f.authorize)
-	mux.HandleFunc("/token", token)
-	mux.HandleFunc("/userinfo", userinfo)
-	f.Server = httptest.NewUnstartedServer(mux)
+	mux.HandleFunc("/token", f.token)
+	mux.HandleFunc("/userinfo", f.userinfo)
+	mux.HandleFunc("/jwks", f.jwks)
+	times := &benchHandlerTimes{calls: map[string]int{}, time: map[string]time.Duration{}}
+	f.Server = httptest.NewUnstartedServer(times.wrap(mux))
 	f.Start()
 	tb.Cleanup(f.Close)
-	return f
+	return f, times
+}
+
+// benchEndpoints name the fake server's paths in the reported metrics.
+var benchEndpoints = []struct{ path, metric string }{
+	{"/token", "token-endpoint-ms/op"},
+	{"/jwks", "jwks-endpoint-ms/op"},
+	{"/userinfo", "userinfo-endpoint-ms/op"},
+	{"/.well-known/openid-configuration", "metadata-endpoint-ms/op"},
 }
 
 // BenchmarkCallbackToReturn measures the client's time from the moment the
 // browser's redirect is sent to the loopback listener until Login returns
 // the session, against the fake server (in process, over loopback). That
-// span holds: the listener's handling and reply, closing the listener, the
-// token request (code exchange with PKCE), and the best-effort userinfo
-// request. The fake's /token and /userinfo handlers are timed separately,
-// so that the client's own share can be told apart:
+// span holds the listener's handling and reply, closing the listener, the
+// token request (code exchange with PKCE), whatever else Login asks the
+// server for before returning (the key set to verify the ID token with;
+// formerly the userinfo endpoint), the ID token check and saving the
+// sign-in to a store (a fresh, empty ConfigDir per iteration: a first
+// sign-in). Every handler of the fake is timed, so that the client's own
+// share can be told apart:
 //
 //	callback-to-return-ms/op  redirect sent -> Login returned
-//	token-endpoint-ms/op      time inside the /token handler
-//	userinfo-endpoint-ms/op   time inside the /userinfo handler
+//	token-endpoint-ms/op      time inside the /token handler (signs an RS256 ID token)
+//	jwks-endpoint-ms/op       time inside the /jwks handler, when Login asks for it
+//	userinfo-endpoint-ms/op   time inside the /userinfo handler, when Login asks for it
+//	server-requests/op        requests the fake served in the span
 //	client-overhead-ms/op     callback-to-return - token-endpoint
-//	client-own-ms/op          callback-to-return - token-endpoint - userinfo-endpoint
+//	client-own-ms/op          callback-to-return - every handler's time
 //
 // Per iteration, outside the timer: Login starts and shows its link, the
-// benchmark does the authorization request itself without following the
+// benchmark sends the authorization request itself without following the
 // redirect (the fake approves at once), and reads the callback URL from
-// the Location header. reuse-conn keeps the connection the metadata fetch
-// left in the pool for the token request; new-conn drops it first, as
+// the Location header. reuse-conn leaves the connection that the metadata
+// fetch put in the pool for the token request; new-conn drops it first, as
 // happens when the user takes longer to sign in than the server keeps idle
 // connections open.
 func BenchmarkCallbackToReturn(b *testing.B) {
-	var tokenT, userinfoT benchHandlerTimer
-	fake := newBenchFakeServer(b, &tokenT, &userinfoT)
+	benchHermetic(b)
+	fake, times := newBenchFakeServer(b)
 	// The browser's side: its own transport, and no redirect following.
 	browserTr := &http.Transport{Proxy: nil}
 	b.Cleanup(browserTr.CloseIdleConnections)
@@ -297,22 +340,26 @@ func BenchmarkCallbackToReturn(b *testing.B) {
 	}
 	for _, cm := range benchConnModes {
 		b.Run(cm.name, func(b *testing.B) {
-			benchCallbackToReturn(b, fake, browser, &tokenT, &userinfoT, cm.fresh)
+			benchCallbackToReturn(b, fake, times, browser, cm.fresh)
 		})
 	}
 }
 
-func benchCallbackToReturn(b *testing.B, fake *fakeServer, browser *http.Client, tokenT, userinfoT *benchHandlerTimer, fresh bool) {
+func benchCallbackToReturn(b *testing.B, fake *fakeServer, times *benchHandlerTimes, browser *http.Client, fresh bool) {
 	type result struct {
 		sess *Session
 		err  error
 		at   time.Time // when Login returned
 	}
-	var total, tokenTotal, userinfoTotal time.Duration
+	b.StopTimer() // each iteration times itself
+	var total time.Duration
+	spanCalls := map[string]int{}
+	spanTime := map[string]time.Duration{}
+	late := 0
 	for i := 0; i < b.N; i++ {
-		b.StopTimer()
 		out := newURLWriter()
-		cfg := &Config{Issuer: fake.URL, ClientID: "test-client", NoBrowser: true, Output: out}
+		cfg := &Config{Issuer: fake.URL, ClientID: "test-client", NoBrowser: true, Output: out,
+			ConfigDir: filepath.Join(b.TempDir(), "gonbauth")}
 		done := make(chan result, 1)
 		go func() {
 			s, err := Login(context.Background(), cfg)
@@ -333,8 +380,7 @@ func benchCallbackToReturn(b *testing.B, fake *fakeServer, browser *http.Client,
 		if fresh {
 			benchCloseIdleConns()
 		}
-		tokenCalls0, tokenTime0 := tokenT.snapshot()
-		userinfoCalls0, userinfoTime0 := userinfoT.snapshot()
+		calls0, time0 := times.snapshot()
 
 		b.StartTimer()
 		start := time.Now()
@@ -354,26 +400,38 @@ func benchCallbackToReturn(b *testing.B, fake *fakeServer, browser *http.Client,
 			b.Fatalf("Login: %v (callback page: %s)", r.err, page)
 		}
 		if r.sess.Subject != "alice" {
-			b.Fatalf("session subject %q: the userinfo request did not succeed", r.sess.Subject)
+			b.Fatalf("session subject %q, want alice", r.sess.Subject)
 		}
-		tokenCalls1, tokenTime1 := tokenT.snapshot()
-		userinfoCalls1, userinfoTime1 := userinfoT.snapshot()
-		if tokenCalls1-tokenCalls0 != 1 || userinfoCalls1-userinfoCalls0 != 1 {
-			b.Fatalf("%d token and %d userinfo requests in one sign-in, want 1 each", tokenCalls1-tokenCalls0, userinfoCalls1-userinfoCalls0)
+		calls1, time1 := times.snapshot()
+		if n := calls1["/token"] - calls0["/token"]; n != 1 {
+			b.Fatalf("%d token requests in one sign-in, want 1", n)
+		}
+		for path, n := range calls1 {
+			spanCalls[path] += n - calls0[path]
+			spanTime[path] += time1[path] - time0[path]
 		}
 		total += r.at.Sub(start)
-		tokenTotal += tokenTime1 - tokenTime0
-		userinfoTotal += userinfoTime1 - userinfoTime0
 		if waitPortFree(b, link) {
-			b.Fatal("the listener still accepted connections after Login returned")
+			late++
 		}
 	}
 	n := float64(b.N)
+	var serverTime time.Duration
+	requests := 0
+	for path, d := range spanTime {
+		serverTime += d
+		requests += spanCalls[path]
+	}
 	b.ReportMetric(benchMS(total)/n, "callback-to-return-ms/op")
-	b.ReportMetric(benchMS(tokenTotal)/n, "token-endpoint-ms/op")
-	b.ReportMetric(benchMS(userinfoTotal)/n, "userinfo-endpoint-ms/op")
-	b.ReportMetric(benchMS(total-tokenTotal)/n, "client-overhead-ms/op")
-	b.ReportMetric(benchMS(total-tokenTotal-userinfoTotal)/n, "client-own-ms/op")
+	for _, e := range benchEndpoints {
+		if spanCalls[e.path] > 0 {
+			b.ReportMetric(benchMS(spanTime[e.path])/n, e.metric)
+		}
+	}
+	b.ReportMetric(float64(requests)/n, "server-requests/op")
+	b.ReportMetric(benchMS(total-spanTime["/token"])/n, "client-overhead-ms/op")
+	b.ReportMetric(benchMS(total-serverTime)/n, "client-own-ms/op")
+	b.ReportMetric(float64(late)/n, "late-port-close/op")
 }
 
 // benchAuthorize sends the authorization request of link and returns the

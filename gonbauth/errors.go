@@ -43,7 +43,7 @@ func (e *AuthError) Error() string {
 // §5.2) when it sent one, else the HTTP status. It never includes the code,
 // verifier or tokens of the request, nor the raw response body.
 type TokenError struct {
-	Op          string // "exchange" or "refresh"
+	Op          string // "exchange", "refresh" or "revoke"
 	StatusCode  int    // HTTP status, 0 when no response arrived
 	Code        string // error, e.g. "invalid_grant"
 	Description string // error_description
@@ -53,8 +53,11 @@ type TokenError struct {
 
 func (e *TokenError) Error() string {
 	what := "the token request failed"
-	if e.Op == "refresh" {
+	switch e.Op {
+	case "refresh":
 		what = "refreshing the token failed"
+	case "revoke":
+		what = "the revocation request failed"
 	}
 	switch {
 	case e.Code != "":

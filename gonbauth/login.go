@@ -95,15 +95,12 @@ func (f *flow) login(ctx context.Context) (*Session, error) {
 // openStore returns the sign-in store, or nil (with a warning) when there
 // is no place for one: the sign-in then lasts for this process only.
 func (f *flow) openStore() *store {
-	dir := f.s.configDir
-	if dir == "" {
-		var err error
-		if dir, err = defaultStoreDir(); err != nil {
-			f.warn(err.Error() + "; sign-ins will not be saved")
-			return nil
-		}
+	st, err := storeFor(f.s)
+	if err != nil {
+		f.warn(err.Error() + "; sign-ins will not be saved")
+		return nil
 	}
-	return &store{dir: dir, warn: f.warn}
+	return st
 }
 
 // resume returns a session from the saved sign-in, refreshing it first if

@@ -2,13 +2,17 @@
 // terminal or a notebook's shell cell, with the same flow as
 // gonbauth.Login.
 //
-//	gonbauth login [flags]   sign in and say who signed in
+//	gonbauth login [flags]   sign in (or reuse the saved sign-in) and say who
 //	gonbauth token [flags]   print only the access token, for
 //	                         curl -H "Authorization: Bearer $(gonbauth token)"
+//	gonbauth logout [flags]  forget the saved sign-in and revoke it (--all: every one)
+//	gonbauth status          list the saved sign-ins, never a token
 //
-// Every flag falls back to its GONBAUTH_* environment variable. The
-// sign-in link is printed alone on a line on stderr; stdout carries only
-// the token.
+// Every flag falls back to its GONBAUTH_* environment variable. Sign-ins
+// are saved (see gonbauth.Config.ConfigDir), so token reuses and refreshes
+// the saved one and asks for a browser sign-in only when nothing else
+// works. The sign-in link is printed alone on a line on stderr; stdout
+// carries only the token.
 package main
 
 import (
@@ -20,6 +24,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/gonbauth/gonbauth/gonbauth"
@@ -28,8 +33,10 @@ import (
 const usage = `usage: gonbauth <command> [flags]
 
 Commands:
-  login   sign in through the browser and say who signed in
-  token   sign in and print only the access token on stdout
+  login   sign in (or reuse the saved sign-in) and say who signed in
+  token   print only a valid access token on stdout, signing in if needed
+  logout  forget the saved sign-in and revoke it at the server (--all: every one)
+  status  list the saved sign-ins (never a token)
 
 Run "gonbauth <command> -h" for the flags of a command.
 `
@@ -47,7 +54,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	cmd, args := args[0], args[1:]
 	switch cmd {
-	case "login", "token":
+	case "login", "token", "logout":
+	case "status":
+		return status(args, stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -55,7 +64,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gonbauth: unknown command %q\n\n%s", cmd, usage)
 		return 2
 	}
-	cfg, err := parseFlags(cmd, args, stderr)
+	cfg, all, err := parseFlags(cmd, args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
@@ -64,6 +73,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	cfg.Output = stderr
+	if cmd == "logout" {
+		return logout(ctx, cfg, all, stderr)
+	}
 	sess, err := gonbauth.Login(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
@@ -84,7 +96,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // parseFlags turns the flags of a command into a Config. Unset flags stay
 // zero so that Login falls back to the environment.
-func parseFlags(cmd string, args []string, stderr io.Writer) (*gonbauth.Config, error) {
+func parseFlags(cmd string, args []string, stderr io.Writer) (cfg *gonbauth.Config, all bool, err error) {
+	cfg, all, err = parseFlagSet(cmd, args, stderr)
+	return
+}
+
+func parseFlagSet(cmd string, args []string, stderr io.Writer) (*gonbauth.Config, bool, error) {
 	fs := flag.NewFlagSet("gonbauth "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
@@ -97,18 +114,26 @@ func parseFlags(cmd string, args []string, stderr io.Writer) (*gonbauth.Config, 
 	fs.StringVar(&cfg.Issuer, "issuer", "", "issuer URL of the authorization server (default $"+gonbauth.EnvIssuer+")")
 	fs.StringVar(&cfg.ClientID, "client-id", "", "OAuth client ID (default $"+gonbauth.EnvClientID+")")
 	fs.StringVar(&scopes, "scopes", "", "scopes, separated by spaces or commas (default $"+gonbauth.EnvScopes+", else openid profile email offline_access)")
-	fs.StringVar(&ports, "port", "", "loopback port, or comma-separated ports to try in order; 0 means any free port (default $"+gonbauth.EnvPort+", else 0)")
-	fs.DurationVar(&timeout, "timeout", 0, "how long to wait for the sign-in (default $"+gonbauth.EnvTimeout+", else 5m)")
-	fs.BoolVar(&noBrowser, "no-browser", false, "print the link without opening a browser (default $"+gonbauth.EnvNoBrowser+")")
+	fs.StringVar(&cfg.Account, "account", "", "name of the saved sign-in, to keep several (default $"+gonbauth.EnvAccount+")")
+	var all bool
+	if cmd == "logout" {
+		fs.BoolVar(&all, "all", false, "forget and revoke every saved sign-in")
+	} else {
+		fs.BoolVar(&noBrowser, "no-browser", false, "print the link without opening a browser (default $"+gonbauth.EnvNoBrowser+")")
+		fs.BoolVar(&cfg.Force, "force", false, "sign in afresh in the browser even if a saved sign-in is valid")
+		fs.BoolVar(&cfg.NoInteractive, "no-interactive", false, "fail instead of asking for a browser sign-in when the saved one cannot be used")
+		fs.StringVar(&ports, "port", "", "loopback port, or comma-separated ports to try in order; 0 means any free port (default $"+gonbauth.EnvPort+", else 0)")
+		fs.DurationVar(&timeout, "timeout", 0, "how long to wait for the sign-in (default $"+gonbauth.EnvTimeout+", else 5m)")
+	}
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: gonbauth %s [flags]\n\nThe client secret, if your server insists on one, comes only from $%s.\n\nFlags:\n", cmd, gonbauth.EnvClientSecret)
+		fmt.Fprintf(stderr, "usage: gonbauth %s [flags]\n\nThe client secret, if your server insists on one, comes only from $%s.\nSign-ins are saved in $%s (default: gonbauth in the user configuration directory).\n\nFlags:\n", cmd, gonbauth.EnvClientSecret, gonbauth.EnvConfigDir)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("gonbauth %s: unexpected argument %q (this command takes only flags)", cmd, fs.Arg(0))
+		return nil, false, fmt.Errorf("gonbauth %s: unexpected argument %q (this command takes only flags)", cmd, fs.Arg(0))
 	}
 	if scopes != "" {
 		cfg.Scopes = strings.FieldsFunc(scopes, func(r rune) bool { return r == ',' || r == ' ' })
@@ -117,15 +142,88 @@ func parseFlags(cmd string, args []string, stderr io.Writer) (*gonbauth.Config, 
 		for _, f := range strings.Split(ports, ",") {
 			p, err := strconv.Atoi(strings.TrimSpace(f))
 			if err != nil || p < 0 || p > 65535 {
-				return nil, fmt.Errorf("gonbauth %s: --port %q is not a port number or a comma-separated list of them", cmd, ports)
+				return nil, false, fmt.Errorf("gonbauth %s: --port %q is not a port number or a comma-separated list of them", cmd, ports)
 			}
 			cfg.Ports = append(cfg.Ports, p)
 		}
 	}
 	if timeout < 0 {
-		return nil, fmt.Errorf("gonbauth %s: --timeout %v is negative", cmd, timeout)
+		return nil, false, fmt.Errorf("gonbauth %s: --timeout %v is negative", cmd, timeout)
 	}
 	cfg.Timeout = timeout
 	cfg.NoBrowser = noBrowser
-	return &cfg, nil
+	return &cfg, all, nil
+}
+
+// logout forgets (and revokes) the saved sign-in of cfg, or every one.
+func logout(ctx context.Context, cfg *gonbauth.Config, all bool, stderr io.Writer) int {
+	var err error
+	if all {
+		err = gonbauth.LogoutAll(ctx, cfg)
+	} else {
+		err = gonbauth.Logout(ctx, cfg)
+	}
+	switch {
+	case errors.Is(err, gonbauth.ErrNotSignedIn):
+		fmt.Fprintln(stderr, "gonbauth: not signed in with these settings; nothing to do (`gonbauth status` lists the saved sign-ins)")
+		return 0
+	case err != nil:
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	fmt.Fprintln(stderr, "gonbauth: signed out")
+	return 0
+}
+
+// status lists the saved sign-ins as a table on stdout.
+func status(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("gonbauth status", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	list, err := gonbauth.SignIns(&gonbauth.Config{Output: stderr})
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	if len(list) == 0 {
+		fmt.Fprintln(stderr, "gonbauth: no saved sign-ins")
+		return 0
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ISSUER\tCLIENT\tACCOUNT\tSCOPES\tWHO\tACCESS TOKEN")
+	for _, si := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", si.Issuer, si.ClientID, dash(si.Account), dash(strings.Join(si.Scopes, " ")), dash(si.Who), expiry(si))
+	}
+	tw.Flush()
+	return 0
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// expiry describes when the saved access token expires, and whether it
+// can be renewed.
+func expiry(si gonbauth.SignIn) string {
+	var s string
+	switch d := time.Until(si.Expiry).Round(time.Second); {
+	case si.Expiry.IsZero():
+		s = "no stated expiry"
+	case d > 0:
+		s = "expires in " + d.String()
+	default:
+		s = "expired " + (-d).String() + " ago"
+	}
+	if si.Renewable {
+		s += " (renewable)"
+	}
+	return s
 }

@@ -23,7 +23,15 @@ func TestMain(m *testing.M) {
 	if os.Getenv("GONBAUTH_TEST_AS_CLI") == "1" {
 		os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	// Never touch the user's real store; tests that share one set their own.
+	dir, err := os.MkdirTemp("", "gonbauth-test-store-")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("GONBAUTH_CONFIG_DIR", dir)
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
 }
 
 func TestUsageErrors(t *testing.T) {
@@ -176,7 +184,7 @@ func TestE2ECLI(t *testing.T) {
 	})
 
 	t.Run("denied", func(t *testing.T) {
-		cmd, _, stderr, link := cli(t, nil, "login", "--issuer", srv.Issuer, "--client-id", srv.ClientID, "--no-browser")
+		cmd, _, stderr, link := cli(t, nil, "login", "--issuer", srv.Issuer, "--client-id", srv.ClientID, "--no-browser", "--force")
 		if _, err := b.SignIn(ctx, link, browsertest.SignInOptions{Deny: true}); err != nil {
 			t.Fatal(err)
 		}
@@ -189,7 +197,7 @@ func TestE2ECLI(t *testing.T) {
 	})
 
 	t.Run("timeout", func(t *testing.T) {
-		cmd, _, stderr, _ := cli(t, nil, "login", "--issuer", srv.Issuer, "--client-id", srv.ClientID, "--no-browser", "--timeout", "1s")
+		cmd, _, stderr, _ := cli(t, nil, "login", "--issuer", srv.Issuer, "--client-id", srv.ClientID, "--no-browser", "--timeout", "1s", "--force")
 		if code := waitExit(t, cmd); code != 1 || !strings.Contains(stderr.String(), "timed out") {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}

@@ -1,0 +1,188 @@
+package gonbauth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+)
+
+// SignIn describes a saved sign-in. It never holds a token.
+type SignIn struct {
+	Issuer, ClientID, Account string
+	Scopes                    []string // as requested
+	Who                       string
+	Expiry                    time.Time // of the access token; zero if none was stated
+	Renewable                 bool      // a refresh token is saved
+	SavedAt                   time.Time
+}
+
+// SignIns lists the sign-ins saved in cfg's store (Config.ConfigDir,
+// GONBAUTH_CONFIG_DIR or the default). Only the store settings of cfg are
+// used; it may be nil.
+func SignIns(cfg *Config) ([]SignIn, error) {
+	st, err := openStoreOnly(cfg)
+	if err != nil {
+		return nil, err
+	}
+	entries, err := st.list()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]SignIn, 0, len(entries))
+	for _, e := range entries {
+		who := (&Session{Name: e.Name, Email: e.Email, Subject: claimString(e.Claims, "sub")}).Who()
+		out = append(out, SignIn{
+			Issuer: e.Issuer, ClientID: e.ClientID, Account: e.Account, Scopes: e.Scopes,
+			Who: printable(who), Expiry: e.Token.Expiry, Renewable: e.Token.RefreshToken != "", SavedAt: e.SavedAt,
+		})
+	}
+	return out, nil
+}
+
+// Logout forgets the saved sign-in for cfg's settings (issuer, client,
+// scopes, account) and revokes its refresh token at the server (RFC 7009)
+// when the server's metadata listed a revocation endpoint. The sign-in is
+// forgotten even when the revocation fails; the error then says so. It
+// returns ErrNotSignedIn when nothing is saved for these settings.
+func Logout(ctx context.Context, cfg *Config) error {
+	s, err := cfg.resolve(os.Getenv)
+	if err != nil {
+		return err
+	}
+	st, err := storeFor(s)
+	if err != nil {
+		return err
+	}
+	return st.logout(ctx, newEntryKey(s), s)
+}
+
+// LogoutAll forgets every saved sign-in in cfg's store and revokes their
+// refresh tokens. cfg may be nil; its ClientSecret is used for the
+// sign-ins of its ClientID.
+func LogoutAll(ctx context.Context, cfg *Config) error {
+	st, err := openStoreOnly(cfg)
+	if err != nil {
+		return err
+	}
+	entries, err := st.list()
+	if err != nil {
+		return err
+	}
+	s := &settings{httpClient: &http.Client{Timeout: 30 * time.Second}}
+	if cfg != nil {
+		s.clientID, s.clientSecret = pick(cfg.ClientID, os.Getenv(EnvClientID)), pick(cfg.ClientSecret, os.Getenv(EnvClientSecret))
+		if cfg.HTTPClient != nil {
+			s.httpClient = cfg.HTTPClient
+		}
+	}
+	var errs []error
+	for _, e := range entries {
+		if err := st.logout(ctx, e.entryKey, s); err != nil && !errors.Is(err, ErrNotSignedIn) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// ErrNotSignedIn is returned by Logout when no sign-in is saved for the
+// settings.
+var ErrNotSignedIn = errors.New("gonbauth: no saved sign-in for these settings")
+
+func (st *store) logout(ctx context.Context, k entryKey, s *settings) error {
+	unlock, err := st.lock(ctx, k)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	e := st.load(k)
+	if e == nil {
+		return ErrNotSignedIn
+	}
+	if err := st.remove(k); err != nil {
+		return err
+	}
+	if e.RevocationURL == "" {
+		return nil
+	}
+	secret := ""
+	if s.clientID == e.ClientID {
+		secret = s.clientSecret
+	}
+	if err := revoke(ctx, s.httpClient, e, secret); err != nil {
+		return fmt.Errorf("gonbauth: signed out here, but the server did not revoke the token (it stays valid until it expires): %w", err)
+	}
+	return nil
+}
+
+// revoke asks the server to revoke the refresh token (which, RFC 7009
+// §2.1 says, should also end its access tokens), or the access token when
+// there is none.
+func revoke(ctx context.Context, client *http.Client, e *entry, secret string) error {
+	form := url.Values{"token": {e.Token.RefreshToken}, "token_type_hint": {"refresh_token"}}
+	if e.Token.RefreshToken == "" {
+		form = url.Values{"token": {e.Token.AccessToken}, "token_type_hint": {"access_token"}}
+	}
+	if secret == "" {
+		form.Set("client_id", e.ClientID)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.RevocationURL, strings.NewReader(form.Encode()))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if secret != "" {
+		req.SetBasicAuth(url.QueryEscape(e.ClientID), url.QueryEscape(secret))
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode == http.StatusOK {
+		return nil
+	}
+	te := &TokenError{Op: "revoke", StatusCode: resp.StatusCode}
+	var oe struct {
+		Error            string `json:"error"`
+		ErrorDescription string `json:"error_description"`
+	}
+	if jsonErr := json.Unmarshal(body, &oe); jsonErr == nil {
+		te.Code, te.Description = printable(oe.Error), printable(oe.ErrorDescription)
+	}
+	return te
+}
+
+// storeFor opens the store of resolved settings.
+func storeFor(s *settings) (*store, error) {
+	dir := s.configDir
+	if dir == "" {
+		var err error
+		if dir, err = defaultStoreDir(); err != nil {
+			return nil, err
+		}
+	}
+	return &store{dir: dir, warn: warner(s.output)}, nil
+}
+
+// openStoreOnly opens the store of cfg without requiring sign-in settings.
+func openStoreOnly(cfg *Config) (*store, error) {
+	s := &settings{output: os.Stderr}
+	if cfg != nil {
+		s.configDir = cfg.ConfigDir
+		if cfg.Output != nil {
+			s.output = cfg.Output
+		}
+	}
+	s.configDir = pick(s.configDir, os.Getenv(EnvConfigDir))
+	return storeFor(s)
+}
