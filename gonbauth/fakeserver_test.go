@@ -45,6 +45,7 @@ type fakeServer struct {
 	refresh     string // the one valid refresh token
 	issued      int
 	tokenCalls  map[string]int // by grant_type
+	requests    int            // every request, of any kind
 	lastAuthReq url.Values
 }
 
@@ -106,7 +107,12 @@ func newFakeServer(t *testing.T) *fakeServer {
 	mux.HandleFunc("/userinfo", f.userinfo)
 	mux.HandleFunc("/jwks", f.jwks)
 	// Assign before serving, so that handlers reading f.URL do not race.
-	f.Server = httptest.NewUnstartedServer(mux)
+	f.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		f.requests++
+		f.mu.Unlock()
+		mux.ServeHTTP(w, r)
+	}))
 	f.Start()
 	t.Cleanup(f.Close)
 	return f
@@ -226,4 +232,10 @@ func (f *fakeServer) calls(grant string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.tokenCalls[grant]
+}
+
+func (f *fakeServer) requestCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.requests
 }
