@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -195,5 +197,64 @@ func TestE2EConfidentialClient(t *testing.T) {
 	}
 	if sub := userinfoSub(t, srv, r.sess.Client()); sub == "" {
 		t.Fatal("no subject")
+	}
+}
+
+func TestE2EThousandGoroutinesRefreshOnce(t *testing.T) {
+	srv := devserver.StartT(t, devserver.Options{})
+	b := launchBrowser(t)
+	cfg := e2eConfig(t, srv)
+	_, link, done := startLogin(t, context.Background(), cfg)
+	signIn(t, b, link, browsertest.SignInOptions{})
+	r := wait(t, done)
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	r.sess.src.mu.Lock()
+	r.sess.src.tok.Expiry = time.Now().Add(-time.Second)
+	r.sess.src.mu.Unlock()
+	if err := srv.ResetStats(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	client := r.sess.Client()
+	md, err := discover(context.Background(), http.DefaultClient, srv.Issuer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var failed atomic.Int32
+	for range 1000 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := r.sess.Token(); err != nil {
+				failed.Add(1)
+			}
+		}()
+	}
+	// Some of the callers go through the HTTP client, as an API user would.
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := client.Get(md.UserinfoEndpoint)
+			if err != nil || resp.StatusCode != 200 {
+				failed.Add(1)
+			}
+			if err == nil {
+				resp.Body.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	if n := failed.Load(); n != 0 {
+		t.Fatalf("%d callers failed", n)
+	}
+	st, err := srv.Stats(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := st.Grants["refresh_token"]; n != 1 {
+		t.Fatalf("%d refreshes reached the server for 1020 concurrent callers, want 1", n)
 	}
 }
