@@ -18,7 +18,16 @@
 //
 // The [Session] it returns holds the token and a [Session.Client] that
 // attaches it to requests and refreshes it when it expires, without
-// depending on the context of the cell that signed in.
+// depending on the context of the cell that signed in. When openid is
+// requested, the ID token is verified (signature, iss, aud, exp, nonce)
+// before its claims say who signed in.
+//
+// Every GoNB cell is a new process, so sign-ins are saved on disk (see
+// Config.ConfigDir): the next cell, a restarted kernel and the gonbauth
+// command reuse a valid one without the browser or the network, and
+// refresh an expired one once however many goroutines and processes ask,
+// saving the new token set before handing it out. [Logout] forgets a
+// sign-in and revokes it at the server; [SignIns] lists them.
 //
 // The flow ends, and the listener closes, on success, on an error from the
 // server, when Config.Timeout passes, when the context ends, or on SIGINT,
