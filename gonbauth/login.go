@@ -22,6 +22,9 @@ import (
 // tickEvery is how often a notebook's countdown is refreshed.
 const tickEvery = 10 * time.Second
 
+// maxRefusedShown is how many refused redirects the status lists.
+const maxRefusedShown = 3
+
 // Login signs the user in and returns the session. cfg may be nil: every
 // setting then comes from GONBAUTH_* environment variables.
 //
@@ -277,12 +280,17 @@ func (f *flow) wait(ctx context.Context, rcv *receiver, authURL string) (string,
 			f.show()
 			return v.code, nil
 		case err := <-rcv.refused:
+			// Keep the newest few: a flood of forged redirects must not
+			// grow the display without bound.
 			f.st.refused = append(f.st.refused, strings.TrimPrefix(err.Error(), errRefused.Error()+": "))
+			if n := len(f.st.refused); n > maxRefusedShown {
+				f.st.refused = f.st.refused[n-maxRefusedShown:]
+			}
 			f.show()
 		case <-ticker.C:
 			f.show()
 		case <-timer.C:
-			err := fmt.Errorf("%w: no sign-in arrived within %v: run it again, and raise Config.Timeout (%s) if you need longer", ErrTimeout, f.s.timeout, EnvTimeout)
+			err := fmt.Errorf("%w: no sign-in arrived within %v: run it again, and raise Config.Timeout (%s, or --timeout) if you need longer", ErrTimeout, f.s.timeout, EnvTimeout)
 			f.fail(err)
 			return "", err
 		case <-ctx.Done():
@@ -296,6 +304,9 @@ func (f *flow) exchange(ctx context.Context, conf *oauth2.Config, ep *endpoints,
 	// redirect_uri goes out exactly as in the authorization request
 	// (conf.RedirectURL), as RFC 6749 §4.1.3 requires.
 	tok, err := conf.Exchange(hctx, code, oauth2.VerifierOption(verifier))
+	if err != nil && ctx.Err() != nil {
+		return nil, f.cancel(ctx)
+	}
 	if err != nil {
 		err = tokenError("exchange", err)
 		f.fail(err)

@@ -185,7 +185,7 @@ func (s *store) ensureDir() error {
 // others could read is made private first.
 func (s *store) load(k entryKey) *entry {
 	p := s.path(k)
-	f, err := os.OpenFile(p, os.O_RDONLY|noFollow, 0)
+	f, err := os.OpenFile(p, os.O_RDONLY|openFlags, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
@@ -241,6 +241,10 @@ func (s *store) save(e *entry) error {
 	data, err := json.MarshalIndent(e, "", "  ")
 	if err != nil {
 		return fmt.Errorf("gonbauth: encoding the sign-in: %w", err)
+	}
+	if len(data)+1 > maxEntryBytes {
+		// load would refuse it forever after.
+		return fmt.Errorf("gonbauth: the sign-in is %d bytes, more than a saved sign-in may be (%d): not saved", len(data)+1, maxEntryBytes)
 	}
 	tmp, err := os.CreateTemp(s.dir, ".tmp-*") // mode 0600
 	if err != nil {
@@ -313,7 +317,7 @@ func (s *store) list() ([]*entry, error) {
 }
 
 func readPrivate(name string) ([]byte, error) {
-	f, err := os.OpenFile(name, os.O_RDONLY|noFollow, 0)
+	f, err := os.OpenFile(name, os.O_RDONLY|openFlags, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -335,8 +339,11 @@ func (s *store) lock(ctx context.Context, k entryKey) (unlock func(), err error)
 	ctx, cancel := context.WithTimeout(ctx, lockTimeout)
 	defer cancel()
 	ok, err := fl.TryLockContext(ctx, 20*time.Millisecond)
-	if err != nil || !ok {
-		return nil, fmt.Errorf("gonbauth: waiting for the lock on the saved sign-in: %w", errors.Join(err, ctx.Err()))
+	if err == nil && !ok {
+		err = ctx.Err()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("gonbauth: waiting for the lock on the saved sign-in: %w", err)
 	}
 	return func() { fl.Unlock() }, nil
 }

@@ -6,7 +6,7 @@ import "io/fs"
 
 // On systems without Unix permissions the user's profile directory is
 // what keeps the store private.
-const noFollow = 0
+const openFlags = 0
 
 func ownedByUser(fs.FileInfo) bool { return true }
 

@@ -8,9 +8,10 @@ import (
 	"syscall"
 )
 
-// noFollow refuses to open a symbolic link: a link planted in the store
-// must not redirect where tokens are read from.
-const noFollow = syscall.O_NOFOLLOW
+// openFlags refuse to follow a symbolic link (one planted in the store must
+// not redirect where tokens are read from) and to block on a FIFO, so that
+// the regular-file check after opening is always reached.
+const openFlags = syscall.O_NOFOLLOW | syscall.O_NONBLOCK
 
 func ownedByUser(fi fs.FileInfo) bool {
 	st, ok := fi.Sys().(*syscall.Stat_t)

@@ -16,6 +16,14 @@
 //     launcher holds a pipe to stdin, so the server dies with the test binary
 //     even when that binary cannot clean up (killed, or go test -timeout).
 //   - GET /__devserver/stats, POST /__devserver/stats/reset: request counters.
+//   - env DEVSERVER_SECRETS_FILE=path (opt-in, TEST ONLY): for every POST to the
+//     token endpoint (and the revocation endpoint), append one JSON line to path
+//     with the secret form values it carried, those present among
+//       {"path":"/token","code":...,"code_verifier":...,"refresh_token":...,"token":...}
+//     (token is what a revocation request revokes). notebooks/run.py uses it to
+//     search saved notebooks for every code, verifier and refresh token of a run.
+//     The file is created 0600 and written before the response is sent. Never
+//     set it outside tests: the file holds live credentials.
 //
 // devInteractions pages (oidc-provider 9.13.3, lib/actions/interaction.js and
 // lib/views/*.js), as a browser driver sees them:
@@ -38,6 +46,7 @@
 //     Content-Security-Policy to HTML responses that blocks remote styles and
 //     fonts; the browser never tries to fetch them.
 
+import * as fs from 'node:fs';
 import * as http from 'node:http';
 import { Console } from 'node:console';
 
@@ -67,6 +76,27 @@ function envInt(name, def, min) {
 
 const port = envInt('DEVSERVER_PORT', 0, 0);
 const accessTokenTTL = envInt('DEVSERVER_ACCESS_TOKEN_TTL', 3600, 1);
+const secretsFile = process.env.DEVSERVER_SECRETS_FILE || '';
+
+// --- secrets log (tests only, see DEVSERVER_SECRETS_FILE above) -------------
+
+const SECRET_FIELDS = ['code', 'code_verifier', 'refresh_token', 'token'];
+const SECRET_PATHS = new Set(['/token', '/token/revocation']);
+
+function recordSecrets(path, body) {
+  if (secretsFile === '' || !SECRET_PATHS.has(path) || !body) return;
+  const rec = { path };
+  let any = false;
+  for (const f of SECRET_FIELDS) {
+    if (typeof body[f] === 'string' && body[f] !== '') {
+      rec[f] = body[f];
+      any = true;
+    }
+  }
+  if (!any) return;
+  // Synchronous: the line is on disk before the response goes out.
+  fs.appendFileSync(secretsFile, `${JSON.stringify(rec)}\n`, { mode: 0o600 });
+}
 
 // --- request counting -------------------------------------------------------
 
@@ -193,6 +223,9 @@ provider.use(async (ctx, next) => {
       const grant = ctx.oidc?.body?.grant_type;
       const key = typeof grant === 'string' && grant !== '' ? grant : '(none)';
       stats.grants[key] = (stats.grants[key] || 0) + 1;
+    }
+    if (ctx.method === 'POST') {
+      recordSecrets(ctx.path, ctx.oidc?.body);
     }
     if (ctx.response.is('html') && !ctx.response.get('content-security-policy')) {
       // Block the Google Fonts @import of the devInteractions layout (see top).

@@ -1,0 +1,85 @@
+// Command signin completes one sign-in in a headless Chromium: it opens an
+// authorization URL, signs in on the bundled development server's login page,
+// approves (or, with -deny, refuses) consent, and waits until the browser has
+// loaded the request's redirect_uri.
+//
+//	signin [-deny] [-login alice] [-timeout 60s] URL
+//
+// It prints the final URL, the redirect_uri with code, state and iss (or
+// with error=access_denied for -deny), alone on stdout. That URL holds the
+// authorization code: the caller must treat it as a secret. notebooks/run.py
+// uses it to act as the person at the browser while a notebook waits for a
+// sign-in, and records the code so that it can check that no saved notebook
+// contains it.
+//
+// Errors go to stderr, with codes and tokens redacted; the exit code is 0
+// when the browser reached the redirect_uri, 1 when it did not, 2 for bad
+// usage. Chromium is /usr/bin/chromium or $CHROMIUM_BIN (internal/browsertest).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/gonbauth/gonbauth/gonbauth/internal/browsertest"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("signin", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	deny := fs.Bool("deny", false, "refuse consent (the page's Cancel link) instead of approving")
+	login := fs.String("login", "alice", "login name to type (the development server's account id)")
+	timeout := fs.Duration("timeout", 60*time.Second, "give up after this long")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: signin [-deny] [-login alice] [-timeout 60s] URL\n\nCompletes a sign-in at the development server in headless Chromium and prints the final redirect URL (a secret: it holds the code).\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() != 1 || *timeout <= 0 || *login == "" {
+		fs.Usage()
+		return 2
+	}
+	authURL := fs.Arg(0)
+	if u, err := url.Parse(authURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Query().Get("redirect_uri") == "" {
+		fmt.Fprintln(stderr, "signin: the argument is not an authorization URL with a redirect_uri")
+		return 2
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+
+	b, err := browsertest.Launch(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "signin: %v\n", err)
+		return 1
+	}
+	res, err := b.SignIn(ctx, authURL, browsertest.SignInOptions{Login: *login, Deny: *deny})
+	if cerr := b.Close(); cerr != nil {
+		fmt.Fprintf(stderr, "signin: %v\n", cerr)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "signin: %v\n", err) // browsertest redacts codes and tokens
+		return 1
+	}
+	fmt.Fprintln(stdout, res.FinalURL)
+	return 0
+}
