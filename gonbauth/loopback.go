@@ -156,13 +156,16 @@ func (r *receiver) refuse(err error) {
 }
 
 // close stops accepting at once and gives an in-flight response a moment
-// to finish.
+// to finish. The listener is closed explicitly: Shutdown only closes the
+// listeners Serve has registered, and Serve runs in a goroutine that may
+// not have started yet.
 func (r *receiver) close() {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	if err := r.srv.Shutdown(ctx); err != nil {
 		r.srv.Close()
 	}
+	r.ln.Close()
 }
 
 // discardLog silences net/http's server log: it could print request
