@@ -12,6 +12,10 @@
 // It writes only to a temporary directory, which it removes, and needs no
 // network: the module's dependencies must already be in the module cache
 // (as for go build).
+//
+// The unstripped sizes of the two reference programs vary by a few bytes
+// from run to run: the binaries record their source path, which is in a
+// new temporary directory each time.
 package main
 
 import (
@@ -19,6 +23,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -53,13 +58,18 @@ var buildModes = []struct {
 }
 
 func main() {
-	if err := run(); err != nil {
+	// The report is written once run has removed its temporary directory,
+	// so that a closed stdout (| head) cannot leave the directory behind.
+	var report bytes.Buffer
+	err := run(&report)
+	os.Stdout.Write(report.Bytes())
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "sizereport:", err)
 		os.Exit(1)
 	}
 }
 
-func run() error {
+func run(w io.Writer) error {
 	root, err := moduleRoot()
 	if err != nil {
 		return err
@@ -95,13 +105,13 @@ func run() error {
 		return err
 	}
 	e := strings.Fields(env)
-	fmt.Printf("gonbauth size report: %s %s/%s, CGO_ENABLED=%s\n", goVersion, e[0], e[1], e[2])
-	fmt.Printf("gonbauth cell: %s (gonbauth.Login, then sess.Client().Get)\n", cellPkg)
-	fmt.Printf("net/http cell: the same API call with http.Get, no sign-in; empty main: func main() {}\n\n")
-	printSizes(progs)
-	fmt.Println()
+	fmt.Fprintf(w, "gonbauth size report: %s %s/%s, CGO_ENABLED=%s\n", goVersion, e[0], e[1], e[2])
+	fmt.Fprintf(w, "gonbauth cell: %s (gonbauth.Login, then sess.Client().Get)\n", cellPkg)
+	fmt.Fprintf(w, "net/http cell: the same API call with http.Get, no sign-in; empty main: func main() {}\n\n")
+	printSizes(w, progs)
+	fmt.Fprintln(w)
 	for _, p := range progs {
-		printDeps(p)
+		printDeps(w, p)
 	}
 	return nil
 }
@@ -210,8 +220,8 @@ func measure(p *program, tmp string) error {
 	return sc.Err()
 }
 
-func printSizes(progs []*program) {
-	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+func printSizes(w io.Writer, progs []*program) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "program\t")
 	for _, m := range buildModes {
 		fmt.Fprintf(tw, "%s\t", m.label)
@@ -234,7 +244,7 @@ func printSizes(progs []*program) {
 		fmt.Fprintf(tw, "\t\t\n")
 	}
 	tw.Flush()
-	fmt.Println("(non-std packages do not count the program's own package; 1 MiB = 1,048,576 bytes)")
+	fmt.Fprintln(w, "(non-std packages do not count the program's own package; 1 MiB = 1,048,576 bytes)")
 }
 
 // size formats a byte count as MiB with the exact figure beside it.
@@ -263,9 +273,9 @@ func modules(deps []dep) map[string][]dep {
 	return m
 }
 
-func printDeps(p *program) {
+func printDeps(w io.Writer, p *program) {
 	byMod := modules(p.deps)
-	fmt.Printf("%s: %d non-standard packages in %d modules\n", p.name, len(p.deps), len(byMod))
+	fmt.Fprintf(w, "%s: %d non-standard packages in %d modules\n", p.name, len(p.deps), len(byMod))
 	names := make([]string, 0, len(byMod))
 	for mod := range byMod {
 		names = append(names, mod)
@@ -280,13 +290,13 @@ func printDeps(p *program) {
 		case mod == "":
 			label = "(no module)"
 		}
-		fmt.Printf("  %2d  %s\n", len(ds), label)
+		fmt.Fprintf(w, "  %2d  %s\n", len(ds), label)
 		slices.SortFunc(ds, func(a, b dep) int { return strings.Compare(a.importPath, b.importPath) })
 		for _, d := range ds {
-			fmt.Printf("          %s\n", d.importPath)
+			fmt.Fprintf(w, "          %s\n", d.importPath)
 		}
 	}
-	fmt.Println()
+	fmt.Fprintln(w)
 }
 
 // goOutput runs the go command in dir ("" for the working directory) and
