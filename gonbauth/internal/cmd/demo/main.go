@@ -50,6 +50,8 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	// The server's log and the demo itself both write to stderr.
+	stderr = &lockedWriter{w: stderr}
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	auto := fs.Bool("auto", false, "sign in with a headless Chromium instead of waiting for you")
@@ -325,4 +327,16 @@ func (p *prefixWriter) Write(b []byte) (int, error) {
 		return 0, err
 	}
 	return len(b), nil
+}
+
+// lockedWriter serialises writes from several goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
