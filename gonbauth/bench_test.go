@@ -7,17 +7,22 @@ package gonbauth
 // and how they were taken (make bench).
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -496,4 +501,476 @@ func benchGet(client *http.Client, u string) (string, error) {
 		return "", fmt.Errorf("HTTP %d: %s", resp.StatusCode, body)
 	}
 	return string(body), nil
+}
+
+// The benchmarks below measure the saved sign-in: a cell program that
+// finds a valid one (BenchmarkFreshProcessLogin), and the refresh of an
+// expired one by many goroutines or processes at once
+// (BenchmarkRefreshFanIn). Their "-ms/op" metrics are medians over the
+// iterations; ns/op is the mean of the span the benchmark timer covers.
+
+// benchServer is an authorization server the store benchmarks sign in to
+// and count requests at.
+type benchServer struct {
+	name, issuer, clientID string
+	// browse plays the person at the browser for a sign-in link, up to
+	// the page the loopback listener answers the redirect with.
+	browse func(link string) error
+	// counts returns the requests the server has served so far, of any
+	// kind, and the token requests with grant_type=refresh_token.
+	counts func(tb testing.TB) (requests, refreshes int)
+}
+
+// benchStoreServers starts the bundled oidc-provider and the fake, both
+// stopped by b.Cleanup.
+func benchStoreServers(b *testing.B) []benchServer {
+	dev := devserver.StartT(b, devserver.Options{})
+	fake, times := newBenchFakeServer(b)
+	return []benchServer{
+		{name: "devserver", issuer: dev.Issuer, clientID: dev.ClientID, browse: benchDevBrowse,
+			counts: func(tb testing.TB) (int, int) {
+				st, err := dev.Stats(context.Background())
+				if err != nil {
+					tb.Fatal(err)
+				}
+				return st.Requests, st.Grants["refresh_token"]
+			}},
+		{name: "fake", issuer: fake.URL, clientID: "test-client", browse: benchFakeBrowse,
+			counts: func(testing.TB) (int, int) {
+				calls, _ := times.snapshot()
+				n := 0
+				for _, c := range calls {
+					n += c
+				}
+				return n, fake.calls("refresh_token")
+			}},
+	}
+}
+
+// benchPage reads a page a browser has landed on: where, and its body.
+// Errors name the path only: the query of a callback holds the code.
+func benchPage(resp *http.Response, err error) (*url.URL, string, error) {
+	if err != nil {
+		return nil, "", err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, "", err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, "", fmt.Errorf("%s: HTTP %d", resp.Request.URL.Path, resp.StatusCode)
+	}
+	return resp.Request.URL, string(body), nil
+}
+
+// benchFakeBrowse follows a sign-in link of the fake, which approves at
+// once and redirects to the loopback listener.
+func benchFakeBrowse(link string) error {
+	tr := &http.Transport{Proxy: nil}
+	defer tr.CloseIdleConnections()
+	_, _, err := benchPage((&http.Client{Transport: tr, Timeout: benchWait}).Get(link))
+	return err
+}
+
+// benchDevBrowse signs in at the bundled oidc-provider with plain HTTP, as
+// a browser without scripts would: it follows the link to the login page,
+// posts the login form (any name and password), then the consent form, and
+// follows the redirects to the loopback listener. The forms are described
+// at the top of gonbauth/devserver/server.mjs.
+func benchDevBrowse(link string) error {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		return err
+	}
+	tr := &http.Transport{Proxy: nil}
+	defer tr.CloseIdleConnections()
+	c := &http.Client{Jar: jar, Transport: tr, Timeout: benchWait}
+	at, page, err := benchPage(c.Get(link))
+	for _, form := range []url.Values{
+		{"prompt": {"login"}, "login": {"alice"}, "password": {"any"}},
+		{"prompt": {"consent"}},
+	} {
+		if err != nil {
+			return err
+		}
+		if !strings.Contains(page, `name="prompt" value="`+form.Get("prompt")+`"`) {
+			return fmt.Errorf("at %s: no %s form", at.Path, form.Get("prompt"))
+		}
+		at, page, err = benchPage(c.PostForm(at.String(), form))
+	}
+	if err != nil {
+		return err
+	}
+	if at.Hostname() != "127.0.0.1" || at.Path != DefaultCallbackPath || at.Query().Get("code") == "" {
+		return fmt.Errorf("the sign-in ended at %s%s, not at the loopback callback with a code", at.Host, at.Path)
+	}
+	return nil
+}
+
+// benchSignIn runs one interactive Login against srv with its store in dir,
+// srv.browse acting as the browser, and returns the settings a later Login
+// finds the saved sign-in with, and the session.
+func benchSignIn(tb testing.TB, srv benchServer, dir string) (*Config, *Session) {
+	tb.Helper()
+	cfg := &Config{Issuer: srv.issuer, ClientID: srv.clientID, ConfigDir: dir, Timeout: benchWait}
+	out := newURLWriter()
+	c := *cfg
+	c.Output, c.NoBrowser = out, true
+	done := make(chan loginResult, 1)
+	go func() {
+		s, err := Login(context.Background(), &c)
+		done <- loginResult{s, err}
+	}()
+	select {
+	case link := <-out.urls:
+		if err := srv.browse(link); err != nil {
+			tb.Fatalf("signing in at %s: %v", srv.name, err)
+		}
+	case r := <-done:
+		tb.Fatalf("Login returned before showing a link: %v", r.err)
+	case <-time.After(benchWait):
+		tb.Fatal("no sign-in link written")
+	}
+	select {
+	case r := <-done:
+		if r.err != nil {
+			tb.Fatalf("signing in at %s: %v", srv.name, r.err)
+		}
+		if r.sess.FromStore {
+			tb.Fatal("the first sign-in came from the store")
+		}
+		return cfg, r.sess
+	case <-time.After(benchWait):
+		tb.Fatal("Login did not return after the sign-in")
+	}
+	return nil, nil
+}
+
+// benchSaved returns the store and the saved sign-in of cfg.
+func benchSaved(tb testing.TB, cfg *Config) (*store, *entry) {
+	tb.Helper()
+	s, err := cfg.resolve(func(string) string { return "" })
+	if err != nil {
+		tb.Fatal(err)
+	}
+	st := &store{dir: s.configDir, warn: func(m string) { tb.Log("store warning:", m) }}
+	e := st.load(newEntryKey(s))
+	if e == nil {
+		tb.Fatal("no saved sign-in")
+	}
+	return st, e
+}
+
+// benchExpireSaved makes the saved access token look expired, as the
+// passing of time would (like expireSaved in the tests), and returns it.
+func benchExpireSaved(tb testing.TB, cfg *Config) string {
+	tb.Helper()
+	st, e := benchSaved(tb, cfg)
+	e.Token.Expiry = time.Now().Add(-time.Minute)
+	if err := st.save(e); err != nil {
+		tb.Fatal(err)
+	}
+	return e.Token.AccessToken
+}
+
+// benchCells are the programs run as fresh processes: logincell (one
+// gonbauth.Login with every setting from GONBAUTH_*) and emptycell
+// (func main() {}), both under internal/cmd.
+type benchCells struct{ login, empty string }
+
+// benchBuildCells builds the two programs into a temporary directory with
+// go build and its default flags.
+func benchBuildCells(b *testing.B) benchCells {
+	dir := b.TempDir()
+	exe := ""
+	if runtime.GOOS == "windows" {
+		exe = ".exe"
+	}
+	c := benchCells{login: filepath.Join(dir, "logincell"+exe), empty: filepath.Join(dir, "emptycell"+exe)}
+	for _, p := range []struct{ out, pkg string }{
+		{c.login, "./internal/cmd/logincell"},
+		{c.empty, "./internal/cmd/emptycell"},
+	} {
+		// The working directory of a test is its package's: gonbauth/.
+		if out, err := exec.Command("go", "build", "-o", p.out, p.pkg).CombinedOutput(); err != nil {
+			b.Fatalf("go build %s: %v\n%s", p.pkg, err, out)
+		}
+	}
+	return c
+}
+
+// benchCellEnv is the environment of a cell process signing in to srv with
+// its store in dir: this process's environment without GONBAUTH_* and
+// GoNB's pipes (a cell process must not think it is in a notebook), and
+// the settings. GONBAUTH_TIMEOUT bounds a sign-in that would wrongly wait
+// for a browser.
+func benchCellEnv(srv benchServer, dir string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if !strings.HasPrefix(k, "GONBAUTH_") && !strings.HasPrefix(k, "GONB_PIPE") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, EnvIssuer+"="+srv.issuer, EnvClientID+"="+srv.clientID, EnvConfigDir+"="+dir,
+		EnvNoBrowser+"=1", EnvTimeout+"=20s")
+}
+
+// benchProc is a cell program started as a new process.
+type benchProc struct {
+	cmd         *exec.Cmd
+	out, errOut bytes.Buffer
+	kill        *time.Timer
+}
+
+// benchStartProc starts path with env; it is killed after benchWait.
+func benchStartProc(tb testing.TB, path string, env []string) *benchProc {
+	p := &benchProc{cmd: exec.Command(path)}
+	p.cmd.Env = env
+	p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.errOut
+	if err := p.cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	p.kill = time.AfterFunc(benchWait, func() { p.cmd.Process.Kill() })
+	return p
+}
+
+// wait waits for the process to exit, failing tb unless it exits 0.
+func (p *benchProc) wait(tb testing.TB) {
+	err := p.cmd.Wait()
+	p.kill.Stop()
+	if err != nil {
+		tb.Fatalf("%s: %v\nstderr:\n%s", filepath.Base(p.cmd.Path), err, p.errOut.String())
+	}
+}
+
+// cpu is the process's user and system CPU time.
+func (p *benchProc) cpu() time.Duration {
+	return p.cmd.ProcessState.UserTime() + p.cmd.ProcessState.SystemTime()
+}
+
+// insideLogin reads logincell's line: the time spent inside Login. It
+// fails tb unless the session came from the saved sign-in.
+func (p *benchProc) insideLogin(tb testing.TB) time.Duration {
+	ns, from, _ := strings.Cut(strings.TrimSpace(p.out.String()), " ")
+	n, err := strconv.ParseInt(ns, 10, 64)
+	if err != nil || from != "store" {
+		tb.Fatalf("logincell printed %q, want \"<ns> store\"\nstderr:\n%s", p.out.String(), p.errOut.String())
+	}
+	return time.Duration(n)
+}
+
+// BenchmarkFreshProcessLogin measures a cell program that finds a valid
+// saved sign-in, run as a new process each time, as GoNB runs every cell.
+// Setup, once per sub-benchmark: an interactive sign-in (the browser's
+// part played over HTTP) saves the sign-in in a temporary store. Each
+// iteration then runs, as new processes with the store in
+// GONBAUTH_CONFIG_DIR, internal/cmd/logincell, which calls
+// gonbauth.Login(ctx, nil) and prints the time spent inside it, and
+// internal/cmd/emptycell (func main() {}); both built once, with go build
+// and default flags, into a temporary directory. The two run in turn, in
+// alternating order.
+//
+//	inside-login-ms/op         time inside Login, measured by the program (median)
+//	process-ms/op              logincell, from starting the process to its exit (median)
+//	empty-process-ms/op        the same for emptycell (median)
+//	process-minus-empty-ms/op  process-ms/op - empty-process-ms/op
+//	process-cpu-ms/op          logincell's user+system CPU time (median)
+//	empty-process-cpu-ms/op    the same for emptycell (median)
+//	server-requests/op         requests the server got while the two ran (must be 0)
+//
+// ns/op is the mean of logincell's process time.
+func BenchmarkFreshProcessLogin(b *testing.B) {
+	benchHermetic(b)
+	cells := benchBuildCells(b)
+	for _, srv := range benchStoreServers(b) {
+		b.Run(srv.name, func(b *testing.B) { benchFreshProcess(b, srv, cells) })
+	}
+}
+
+func benchFreshProcess(b *testing.B, srv benchServer, cells benchCells) {
+	b.StopTimer() // each iteration times itself
+	dir := filepath.Join(b.TempDir(), "gonbauth")
+	benchSignIn(b, srv, dir)
+	env := benchCellEnv(srv, dir)
+	var inside, wall, empty, cpu, emptyCPU []time.Duration
+	requests := 0
+	for i := 0; i < b.N; i++ {
+		req0, _ := srv.counts(b)
+		for k := range 2 {
+			if (i+k)%2 == 0 {
+				b.StartTimer()
+				start := time.Now()
+				p := benchStartProc(b, cells.login, env)
+				p.wait(b)
+				d := time.Since(start)
+				b.StopTimer()
+				wall = append(wall, d)
+				cpu = append(cpu, p.cpu())
+				inside = append(inside, p.insideLogin(b))
+			} else {
+				start := time.Now()
+				p := benchStartProc(b, cells.empty, env)
+				p.wait(b)
+				empty = append(empty, time.Since(start))
+				emptyCPU = append(emptyCPU, p.cpu())
+			}
+		}
+		req1, _ := srv.counts(b)
+		requests += req1 - req0
+	}
+	b.ReportMetric(benchMedianMS(inside), "inside-login-ms/op")
+	b.ReportMetric(benchMedianMS(wall), "process-ms/op")
+	b.ReportMetric(benchMedianMS(empty), "empty-process-ms/op")
+	b.ReportMetric(benchMedianMS(wall)-benchMedianMS(empty), "process-minus-empty-ms/op")
+	b.ReportMetric(benchMedianMS(cpu), "process-cpu-ms/op")
+	b.ReportMetric(benchMedianMS(emptyCPU), "empty-process-cpu-ms/op")
+	b.ReportMetric(float64(requests)/float64(b.N), "server-requests/op")
+	if requests != 0 {
+		b.Errorf("%d requests reached the server in %d runs of a cell with a valid saved sign-in, want 0", requests, b.N)
+	}
+}
+
+// BenchmarkRefreshFanIn measures the refresh of an expired sign-in that
+// many callers need at once. Setup, once per sub-benchmark: an interactive
+// sign-in saves the sign-in in a temporary store. Each iteration first
+// makes the access token look expired, in the store (as time would) and,
+// for goroutines-*, in the session, and empties the connection pool (a
+// token expires an hour after the last request), all outside the timer.
+//
+//	goroutines-N  N goroutines, already started and waiting, call
+//	              sess.Token() of one session at once
+//	processes-N   N logincell processes (see BenchmarkFreshProcessLogin)
+//	              are started one after the other, as fast as possible,
+//	              over the one store
+//
+//	all-tokens-ms/op             from the release (goroutines) or the first
+//	                             start (processes) until every caller has its
+//	                             token or has exited (median); ns/op is the mean
+//	refreshes-at-server/op       token requests with grant_type=refresh_token
+//	                             that reached the server (must be 1)
+//	slowest-inside-login-ms/op   processes-N: the longest time one process
+//	                             spent inside Login, per iteration (median)
+func BenchmarkRefreshFanIn(b *testing.B) {
+	benchHermetic(b)
+	cells := benchBuildCells(b)
+	servers := benchStoreServers(b)
+	for _, n := range []int{1, 1000} {
+		for _, srv := range servers {
+			b.Run(fmt.Sprintf("goroutines-%d/%s", n, srv.name), func(b *testing.B) { benchRefreshGoroutines(b, srv, n) })
+		}
+	}
+	for _, n := range []int{1, 8} {
+		for _, srv := range servers {
+			b.Run(fmt.Sprintf("processes-%d/%s", n, srv.name), func(b *testing.B) { benchRefreshProcesses(b, srv, cells, n) })
+		}
+	}
+}
+
+func benchRefreshGoroutines(b *testing.B, srv benchServer, callers int) {
+	b.StopTimer() // each iteration times itself
+	cfg, sess := benchSignIn(b, srv, filepath.Join(b.TempDir(), "gonbauth"))
+	var each []time.Duration
+	refreshes := 0
+	for i := 0; i < b.N; i++ {
+		old := benchExpireSaved(b, cfg)
+		sess.src.mu.Lock()
+		if sess.src.tok.AccessToken != old {
+			sess.src.mu.Unlock()
+			b.Fatal("the session's token is not the saved one")
+		}
+		expired := *sess.src.tok
+		expired.Expiry = time.Now().Add(-time.Minute)
+		sess.src.tok = &expired
+		sess.src.mu.Unlock()
+		benchCloseIdleConns()
+		_, ref0 := srv.counts(b)
+
+		release := make(chan struct{})
+		var ready, done sync.WaitGroup
+		toks := make([]string, callers)
+		errs := make([]error, callers)
+		for j := range callers {
+			ready.Add(1)
+			done.Add(1)
+			go func() {
+				defer done.Done()
+				ready.Done()
+				<-release
+				tok, err := sess.Token()
+				if err == nil {
+					toks[j] = tok.AccessToken
+				}
+				errs[j] = err
+			}()
+		}
+		ready.Wait()
+		b.StartTimer()
+		start := time.Now()
+		close(release)
+		done.Wait()
+		d := time.Since(start)
+		b.StopTimer()
+		each = append(each, d)
+
+		for j := range callers {
+			if errs[j] != nil {
+				b.Fatalf("caller %d: %v", j, errs[j])
+			}
+			if toks[j] == old || toks[j] != toks[0] {
+				b.Fatalf("caller %d did not get the one refreshed token", j)
+			}
+		}
+		_, ref1 := srv.counts(b)
+		refreshes += ref1 - ref0
+	}
+	b.ReportMetric(benchMedianMS(each), "all-tokens-ms/op")
+	b.ReportMetric(float64(refreshes)/float64(b.N), "refreshes-at-server/op")
+	if refreshes != b.N {
+		b.Errorf("%d refreshes reached the server in %d expiries with %d callers each, want %d", refreshes, b.N, callers, b.N)
+	}
+}
+
+func benchRefreshProcesses(b *testing.B, srv benchServer, cells benchCells, procs int) {
+	b.StopTimer() // each iteration times itself
+	dir := filepath.Join(b.TempDir(), "gonbauth")
+	cfg, _ := benchSignIn(b, srv, dir)
+	env := benchCellEnv(srv, dir)
+	var each, slowest []time.Duration
+	refreshes := 0
+	for i := 0; i < b.N; i++ {
+		old := benchExpireSaved(b, cfg)
+		_, ref0 := srv.counts(b)
+
+		ps := make([]*benchProc, procs)
+		b.StartTimer()
+		start := time.Now()
+		for j := range ps {
+			ps[j] = benchStartProc(b, cells.login, env)
+		}
+		for _, p := range ps {
+			p.wait(b)
+		}
+		d := time.Since(start)
+		b.StopTimer()
+		each = append(each, d)
+
+		var most time.Duration
+		for _, p := range ps {
+			most = max(most, p.insideLogin(b))
+		}
+		slowest = append(slowest, most)
+		if _, e := benchSaved(b, cfg); e.Token.AccessToken == old || !e.Token.Expiry.After(time.Now()) {
+			b.Fatal("the saved sign-in was not refreshed")
+		}
+		_, ref1 := srv.counts(b)
+		refreshes += ref1 - ref0
+	}
+	b.ReportMetric(benchMedianMS(each), "all-tokens-ms/op")
+	b.ReportMetric(benchMedianMS(slowest), "slowest-inside-login-ms/op")
+	b.ReportMetric(float64(refreshes)/float64(b.N), "refreshes-at-server/op")
+	if refreshes != b.N {
+		b.Errorf("%d refreshes reached the server in %d expiries with %d processes each, want %d", refreshes, b.N, procs, b.N)
+	}
 }

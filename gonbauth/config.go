@@ -112,6 +112,27 @@ type Config struct {
 	// Default: false.
 	Force bool
 
+	// Mode is how the browser's answer reaches the program: ModeLoopback,
+	// ModePaste, ModeDevice or ModeHosted.
+	// Default: $GONBAUTH_MODE, else ModeAuto: hosted when RedirectURL is
+	// set; loopback when the kernel seems to run on the user's machine;
+	// otherwise (a container, JupyterHub, SSH, WSL, Colab, a VS Code
+	// remote) device when the server offers it, else paste. The status
+	// says which mode was chosen and why.
+	Mode Mode
+
+	// RedirectURL is the public redirect URI of ModeHosted, such as
+	// "https://hub.example.com/user/me/proxy/{port}/callback": a URL that
+	// forwards to the loopback listener, whose port replaces "{port}". It
+	// must use https, except on a loopback host.
+	// Default: $GONBAUTH_REDIRECT_URL, else none.
+	RedirectURL string
+
+	// Input is where ModePaste reads the pasted address outside a notebook
+	// (in a notebook, the reply to an input box arrives on stdin).
+	// Default: os.Stdin.
+	Input io.Reader
+
 	// NoInteractive makes Login fail with ErrInteractionRequired instead of
 	// showing a sign-in link when no saved sign-in can be used or renewed.
 	// Default: false.
@@ -132,6 +153,8 @@ const (
 	EnvNoBrowser    = "GONBAUTH_NO_BROWSER"
 	EnvConfigDir    = "GONBAUTH_CONFIG_DIR"
 	EnvAccount      = "GONBAUTH_ACCOUNT"
+	EnvMode         = "GONBAUTH_MODE"
+	EnvRedirectURL  = "GONBAUTH_REDIRECT_URL"
 )
 
 // Defaults.
@@ -166,6 +189,9 @@ type settings struct {
 	output                         io.Writer
 	configDir, account             string
 	force, noInteractive           bool
+	mode                           Mode
+	redirectURL                    string
+	input                          io.Reader
 }
 
 // resolve applies environment variables (through getenv) and defaults, and
@@ -190,6 +216,9 @@ func (c *Config) resolve(getenv func(string) string) (*settings, error) {
 		account:       pick(c.Account, getenv(EnvAccount)),
 		force:         c.Force,
 		noInteractive: c.NoInteractive,
+		mode:          c.Mode,
+		redirectURL:   pick(c.RedirectURL, getenv(EnvRedirectURL)),
+		input:         c.Input,
 	}
 	var err error
 	if s.scopes, s.scopesSet, err = resolveScopes(c.Scopes, getenv(EnvScopes)); err != nil {
@@ -200,6 +229,13 @@ func (c *Config) resolve(getenv func(string) string) (*settings, error) {
 	}
 	if s.ports, err = resolvePorts(c.Ports, getenv(EnvPort)); err != nil {
 		return nil, err
+	}
+	if s.mode == ModeAuto {
+		if s.mode, err = parseMode(getenv(EnvMode)); err != nil {
+			return nil, err
+		}
+	} else if _, err := parseMode(string(s.mode)); err != nil {
+		return nil, fmt.Errorf("gonbauth: Config.Mode %q is not a mode: use ModeLoopback, ModePaste, ModeDevice, ModeHosted or ModeAuto", s.mode)
 	}
 	if s.timeout == 0 {
 		if s.timeout, err = parseTimeout(getenv(EnvTimeout)); err != nil {
@@ -222,6 +258,9 @@ func (c *Config) resolve(getenv func(string) string) (*settings, error) {
 	}
 	if s.output == nil {
 		s.output = os.Stderr
+	}
+	if s.input == nil {
+		s.input = os.Stdin
 	}
 	return s, nil
 }
@@ -258,6 +297,14 @@ func (s *settings) check() error {
 	}
 	if (s.authURL == "") != (s.tokenURL == "") && s.issuer == "" {
 		return fmt.Errorf("gonbauth: set both Config.AuthURL (%s) and Config.TokenURL (%s), or Config.Issuer (%s)", EnvAuthURL, EnvTokenURL, EnvIssuer)
+	}
+	if s.redirectURL != "" {
+		if err := checkEndpoint(strings.ReplaceAll(s.redirectURL, "{port}", "1")); err != nil {
+			return fmt.Errorf("gonbauth: Config.RedirectURL (%s) %w", EnvRedirectURL, err)
+		}
+	}
+	if s.mode == ModeHosted && s.redirectURL == "" {
+		return fmt.Errorf("gonbauth: the hosted mode needs Config.RedirectURL (%s): the public URL that forwards to the kernel's listener", EnvRedirectURL)
 	}
 	if !strings.HasPrefix(s.callbackPath, "/") || strings.ContainsAny(s.callbackPath, "?#") {
 		return fmt.Errorf("gonbauth: Config.CallbackPath %q must start with / and hold no ? or #", s.callbackPath)

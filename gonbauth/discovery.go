@@ -102,11 +102,11 @@ func fetchMetadata(ctx context.Context, client *http.Client, loc string) (*metad
 
 // endpoints are the resolved URLs a flow talks to.
 type endpoints struct {
-	auth, token, revocation, jwks, userinfo string
-	idTokenAlgs                             []string
-	issRequired                             bool
-	metadata                                bool // from the issuer's metadata
-	scopesSupported                         []string
+	auth, token, revocation, jwks, userinfo, device string
+	idTokenAlgs                                     []string
+	issRequired                                     bool
+	metadata                                        bool // from the issuer's metadata
+	scopesSupported                                 []string
 }
 
 // resolveEndpoints merges explicit settings over the issuer's metadata. It
@@ -115,7 +115,9 @@ type endpoints struct {
 func resolveEndpoints(ctx context.Context, s *settings) (*endpoints, error) {
 	ep := &endpoints{auth: s.authURL, token: s.tokenURL}
 	explicit := ep.auth != "" && ep.token != ""
-	if explicit && (s.issuer == "" || !slices.Contains(s.scopes, "openid")) {
+	// The device mode, chosen or possible, needs the metadata's endpoint.
+	needDevice := s.mode == ModeDevice || s.mode == ModeAuto && s.redirectURL == ""
+	if explicit && s.issuer == "" || explicit && !slices.Contains(s.scopes, "openid") && !needDevice {
 		return ep, nil
 	}
 	md, err := discover(ctx, s.httpClient, s.issuer)
@@ -128,7 +130,7 @@ func resolveEndpoints(ctx context.Context, s *settings) (*endpoints, error) {
 	for _, e := range []struct {
 		dst *string
 		val string
-	}{{&ep.auth, md.AuthorizationEndpoint}, {&ep.token, md.TokenEndpoint}, {&ep.revocation, md.RevocationEndpoint}, {&ep.jwks, md.JWKSURI}, {&ep.userinfo, md.UserinfoEndpoint}} {
+	}{{&ep.auth, md.AuthorizationEndpoint}, {&ep.token, md.TokenEndpoint}, {&ep.revocation, md.RevocationEndpoint}, {&ep.jwks, md.JWKSURI}, {&ep.userinfo, md.UserinfoEndpoint}, {&ep.device, md.DeviceAuthorizationEndpoint}} {
 		if *e.dst != "" || e.val == "" {
 			continue
 		}

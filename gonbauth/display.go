@@ -2,6 +2,7 @@ package gonbauth
 
 import (
 	"bytes"
+	"encoding/base64"
 	"fmt"
 	"html/template"
 	"io"
@@ -25,11 +26,12 @@ const (
 )
 
 // status is what the user sees of a flow. It holds no secrets: the
-// sign-in URL carries only public values (client_id, state, challenge).
+// sign-in URL carries only public values (client_id, state, challenge),
+// and a device flow's user code is meant to be read.
 type status struct {
 	phase     phase
 	host      string // the issuer's (or authorization endpoint's) host
-	authURL   string
+	authURL   string // the link to open (the verification URI in device mode)
 	deadline  time.Time
 	now       time.Time
 	refused   []string // why responses were refused, newest last
@@ -39,6 +41,19 @@ type status struct {
 	message   string // the error, for phaseFailed and phaseCancelled
 	notice    string // why an interactive sign-in is needed, if not obvious
 	fromStore bool   // signed in from a saved sign-in
+
+	mode    Mode
+	modeWhy string
+
+	// Paste mode: where the browser lands, and why pastes were refused.
+	pasteTo     string
+	pasteErr    string
+	pasteErrs   int  // how many pastes were refused, to notice a new one
+	pasteClosed bool // no input is available: only the redirect can finish
+
+	// Device mode.
+	userCode string
+	qrPNG    []byte
 }
 
 // remaining is the time left to sign in, rounded for display.
@@ -50,13 +65,10 @@ func (s *status) remaining() time.Duration {
 	return d.Round(time.Second)
 }
 
-// safeLink returns the URL if it may be rendered as a link: only http(s).
-func safeLink(raw string) (string, bool) {
+// safeLink reports whether the URL may be rendered as a link: only http(s).
+func safeLink(raw string) bool {
 	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return "", false
-	}
-	return raw, true
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
 }
 
 var statusTemplate = template.Must(template.New("status").Funcs(template.FuncMap{
@@ -64,13 +76,21 @@ var statusTemplate = template.Must(template.New("status").Funcs(template.FuncMap
 	"time": func(t time.Time) string { return t.Format("15:04:05 MST") },
 }).Parse(`<div style="font-family:system-ui,sans-serif;border:1px solid #d0d7de;border-radius:8px;padding:12px 16px;max-width:44em">
 {{- if eq .Phase 0 -}}
+{{- if .Notice}}<div style="color:#9a6700">{{.Notice}}</div>{{end -}}
+{{- if .UserCode -}}
+<div style="margin-bottom:6px">To sign in to {{.Host}}, open {{if .Link}}<a href="{{.Link}}" target="_blank" rel="noopener noreferrer">{{.URL}}</a>{{else}}<code>{{.URL}}</code>{{end}} on any device and confirm the code <b style="font-family:ui-monospace,monospace;font-size:1.3em;letter-spacing:.08em">{{.UserCode}}</b>, or scan:</div>
+{{- if .QR}}<div><img src="{{.QR}}" width="164" height="164" alt="QR code of the sign-in address"></div>{{end -}}
+{{- else -}}
 {{- if .Link -}}
 <div style="font-size:1.15em;margin-bottom:6px"><a href="{{.Link}}" target="_blank" rel="noopener noreferrer" style="display:inline-block;background:#0969da;color:#fff;padding:6px 14px;border-radius:6px;text-decoration:none;font-weight:600">Sign in to {{.Host}}</a></div>
 {{- else -}}
 <div>Sign in to {{.Host}} at: <code>{{.URL}}</code></div>
 {{- end -}}
-{{- if .Notice}}<div style="color:#9a6700">{{.Notice}}</div>{{end -}}
-<div style="color:#57606a">⏳ Waiting for you to sign in in the browser tab the link opens ({{.Remaining}} left).</div>
+{{- if .PasteTo}}<div>If the browser then shows “this site can't be reached” at <code>{{.PasteTo}}</code>, copy that page's whole address from the address bar and paste it {{if .PasteClosed}}— no input box is available here, so only the redirect can finish this sign-in{{else}}in the box below{{end}}.</div>{{end -}}
+{{- end -}}
+{{- if .PasteErr}}<div style="color:#cf222e">The pasted address was refused: {{.PasteErr}}. Paste it again.</div>{{end -}}
+<div style="color:#57606a">⏳ Waiting for you to sign in ({{.Remaining}} left).</div>
+<div style="color:#57606a;font-size:.85em">Mode: {{.Mode}}, because {{.ModeWhy}}; {{.ModeHelp}}.</div>
 {{- else if eq .Phase 1 -}}
 <div>⏳ Sign-in received from {{.Host}}; getting the token…</div>
 {{- else if eq .Phase 2 -}}
@@ -88,23 +108,37 @@ var statusTemplate = template.Must(template.New("status").Funcs(template.FuncMap
 {{- end}}
 </div>`))
 
+// statusData is what the template sees.
+type statusData struct {
+	Phase                                          phase
+	Host, Link, URL, Who, Message, Notice          string
+	Mode                                           Mode
+	ModeWhy, ModeHelp, PasteTo, PasteErr, UserCode string
+	QR                                             template.URL
+	FromStore, PasteClosed                         bool
+	Remaining                                      time.Duration
+	Expiry                                         time.Time
+	Scopes, Refused                                []string
+}
+
 // render returns the HTML and plain-text forms of s. html/template
 // escapes every value, and only http(s) URLs become links.
 func (s *status) render() (html, plain string) {
-	link, ok := safeLink(s.authURL)
-	data := struct {
-		Phase                                 phase
-		Host, Link, URL, Who, Message, Notice string
-		FromStore                             bool
-		Remaining                             time.Duration
-		Expiry                                time.Time
-		Scopes, Refused                       []string
-	}{s.phase, s.host, "", s.authURL, s.who, s.message, s.notice, s.fromStore, s.remaining(), s.expiry, s.scopes, s.refused}
-	if ok {
-		data.Link = link
+	d := statusData{
+		Phase: s.phase, Host: s.host, URL: s.authURL, Who: s.who, Message: s.message, Notice: s.notice,
+		Mode: s.mode, ModeWhy: s.modeWhy, ModeHelp: modeHelp, PasteTo: s.pasteTo, PasteErr: s.pasteErr,
+		UserCode: s.userCode, FromStore: s.fromStore, PasteClosed: s.pasteClosed,
+		Remaining: s.remaining(), Expiry: s.expiry, Scopes: s.scopes, Refused: s.refused,
+	}
+	if safeLink(s.authURL) {
+		d.Link = s.authURL
+	}
+	if len(s.qrPNG) > 0 {
+		// Trusted: a PNG this package encoded, not text from anyone.
+		d.QR = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(s.qrPNG))
 	}
 	var b bytes.Buffer
-	if err := statusTemplate.Execute(&b, data); err != nil {
+	if err := statusTemplate.Execute(&b, d); err != nil {
 		b.Reset()
 		template.HTMLEscape(&b, []byte("gonbauth: cannot render the status: "+err.Error()))
 	}
@@ -121,7 +155,8 @@ func (s *status) plain() string {
 	return b.String()
 }
 
-// headline is the plain-text status without the refusal notes.
+// headline is the plain-text status without the refusal notes. Links
+// stand alone on their lines.
 func (s *status) headline() string {
 	var b strings.Builder
 	switch s.phase {
@@ -129,7 +164,18 @@ func (s *status) headline() string {
 		if s.notice != "" {
 			b.WriteString(s.notice + "\n")
 		}
-		fmt.Fprintf(&b, "Sign in to %s by opening this link in your browser:\n%s\nWaiting for the sign-in (%v left).", s.host, s.authURL, s.remaining())
+		if s.userCode != "" {
+			fmt.Fprintf(&b, "To sign in to %s, open this address on any device:\n%s\nand confirm the code %s.", s.host, s.authURL, s.userCode)
+		} else {
+			fmt.Fprintf(&b, "Sign in to %s by opening this link in your browser:\n%s", s.host, s.authURL)
+		}
+		if s.pasteTo != "" {
+			fmt.Fprintf(&b, "\nIf the browser then cannot reach %s, copy that page's whole address and paste it.", s.pasteTo)
+		}
+		if s.pasteErr != "" {
+			fmt.Fprintf(&b, "\nThe pasted address was refused: %s. Paste it again.", s.pasteErr)
+		}
+		fmt.Fprintf(&b, "\nWaiting for the sign-in (%v left). Mode: %s, because %s; %s.", s.remaining(), s.mode, s.modeWhy, modeHelp)
 	case phaseExchanging:
 		fmt.Fprintf(&b, "Sign-in received from %s; getting the token…", s.host)
 	case phaseSignedIn:
@@ -158,6 +204,8 @@ func (s *status) headline() string {
 // view shows a flow's status somewhere.
 type view interface {
 	show(*status)
+	// askPaste asks for a pasted address.
+	askPaste(prompt string)
 	// done flushes: under GoNB, output still in the pipe is lost at exit.
 	done()
 }
@@ -184,19 +232,29 @@ func (v *notebookView) show(s *status) {
 	})
 }
 
+// askPaste opens Jupyter's input box; the reply arrives on stdin. It is a
+// password box so that the pasted address, which holds a code, is not
+// echoed into the saved notebook.
+func (v *notebookView) askPaste(prompt string) { gonbui.RequestInput(prompt, true) }
+
 func (v *notebookView) done() { gonbui.Sync() }
 
 // terminalView prints each change once, as lines on a terminal.
 type terminalView struct {
-	out      io.Writer
-	last     phase
-	started  bool
-	nRefused int
+	out       io.Writer
+	last      phase
+	started   bool
+	nRefused  int
+	pasteErrs int
 }
 
 func (v *terminalView) show(s *status) {
 	for ; v.nRefused < len(s.refused); v.nRefused++ {
 		fmt.Fprintf(v.out, "gonbauth: a redirect was refused: %s\n", s.refused[v.nRefused])
+	}
+	if s.pasteErrs > v.pasteErrs {
+		v.pasteErrs = s.pasteErrs
+		fmt.Fprintf(v.out, "gonbauth: the pasted address was refused: %s\n", s.pasteErr)
 	}
 	if v.started && s.phase == v.last {
 		return // a tick: the terminal needs no countdown
@@ -204,16 +262,28 @@ func (v *terminalView) show(s *status) {
 	v.started, v.last = true, s.phase
 	switch s.phase {
 	case phaseWaiting:
-		// The URL stands alone on its line so that it can be copied or
-		// picked out by a script.
-		if s.notice != "" {
-			fmt.Fprintln(v.out, "gonbauth: "+s.notice)
-		}
-		fmt.Fprintf(v.out, "gonbauth: sign in to %s by opening this link in your browser:\n\n%s\n\ngonbauth: waiting for the sign-in (%v left)...\n", s.host, s.authURL, s.remaining())
+		v.waiting(s)
 	case phaseSignedIn:
 		fmt.Fprintln(v.out, "gonbauth: "+s.headline())
 	}
 	// Failures and cancellations reach the caller as errors.
 }
+
+// waiting prints the link (or the device code) alone on its line, so
+// that it can be copied or picked out by a script.
+func (v *terminalView) waiting(s *status) {
+	if s.notice != "" {
+		fmt.Fprintln(v.out, "gonbauth: "+s.notice)
+	}
+	fmt.Fprintf(v.out, "gonbauth: mode %s, because %s; %s.\n", s.mode, s.modeWhy, modeHelp)
+	if s.userCode != "" {
+		fmt.Fprintf(v.out, "gonbauth: to sign in to %s, open this address on any device:\n\n%s\n\ngonbauth: and confirm the code %s.\n", s.host, s.authURL, s.userCode)
+	} else {
+		fmt.Fprintf(v.out, "gonbauth: sign in to %s by opening this link in your browser:\n\n%s\n\n", s.host, s.authURL)
+	}
+	fmt.Fprintf(v.out, "gonbauth: waiting for the sign-in (%v left)...\n", s.remaining())
+}
+
+func (v *terminalView) askPaste(prompt string) { fmt.Fprintln(v.out, "gonbauth: "+prompt) }
 
 func (v *terminalView) done() {}

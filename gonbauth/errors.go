@@ -43,7 +43,7 @@ func (e *AuthError) Error() string {
 // §5.2) when it sent one, else the HTTP status. It never includes the code,
 // verifier or tokens of the request, nor the raw response body.
 type TokenError struct {
-	Op          string // "exchange", "refresh" or "revoke"
+	Op          string // "exchange", "refresh", "revoke" or "device"
 	StatusCode  int    // HTTP status, 0 when no response arrived
 	Code        string // error, e.g. "invalid_grant"
 	Description string // error_description
@@ -58,6 +58,8 @@ func (e *TokenError) Error() string {
 		what = "refreshing the token failed"
 	case "revoke":
 		what = "the revocation request failed"
+	case "device":
+		what = "the device sign-in failed"
 	}
 	switch {
 	case e.Code != "":

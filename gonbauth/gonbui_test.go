@@ -33,6 +33,9 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	os.Setenv(EnvConfigDir, dir)
+	// CI runs in a container, which the automatic mode would take for a
+	// remote kernel; tests of other modes set theirs.
+	os.Setenv(EnvMode, string(ModeLoopback))
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)

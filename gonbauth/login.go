@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gonbauth/gonbauth/gonbauth/pkce"
+	"github.com/janpfeifer/gonb/gonbui"
 	"golang.org/x/oauth2"
 )
 
@@ -39,7 +40,7 @@ func Login(ctx context.Context, cfg *Config) (*Session, error) {
 	if cfg != nil && cfg.Output != nil {
 		out = cfg.Output
 	}
-	f := &flow{view: newView(out), now: time.Now, warn: warner(out)}
+	f := &flow{view: newView(out), now: time.Now, warn: warner(out), host: realHost()}
 	defer f.view.done()
 	s, err := cfg.resolve(os.Getenv)
 	if err != nil {
@@ -70,6 +71,7 @@ type flow struct {
 	view view
 	now  func() time.Time
 	warn func(string)
+	host host // where the program runs, for choosing the mode
 	// openBrowser opens the link outside notebooks; nil means do not.
 	openBrowser func(string) error
 	st          status
@@ -156,6 +158,10 @@ func (f *flow) interactive(ctx context.Context, st *store, key entryKey) (*Sessi
 	}
 	f.st.host = displayHost(f.s.issuer, ep.auth)
 	scopes := f.scopes(ep)
+	f.st.mode, f.st.modeWhy = chooseMode(f.s, f.host, ep.device != "")
+	if f.st.mode == ModeDevice {
+		return f.device(ctx, ep, scopes, st, key)
+	}
 
 	verifier, err := pkce.NewVerifier()
 	if err != nil {
@@ -165,13 +171,9 @@ func (f *flow) interactive(ctx context.Context, st *store, key entryKey) (*Sessi
 	if err != nil {
 		return nil, err
 	}
-	var idCheck *idTokenCheck
-	if slices.Contains(scopes, "openid") {
-		nonce, err := randomString()
-		if err != nil {
-			return nil, err
-		}
-		idCheck = &idTokenCheck{issuer: f.s.issuer, clientID: f.s.clientID, jwksURL: ep.jwks, algs: ep.idTokenAlgs, nonce: nonce, client: f.s.httpClient}
+	idCheck, err := f.idTokenCheck(ep, scopes, true)
+	if err != nil {
+		return nil, err
 	}
 	check := &callbackCheck{issuer: f.s.issuer, issRequired: ep.issRequired, state: state}
 	rcv, err := startReceiver(f.s.ports, f.s.callbackPath, check.check)
@@ -180,17 +182,59 @@ func (f *flow) interactive(ctx context.Context, st *store, key entryKey) (*Sessi
 	}
 	defer rcv.close()
 
-	conf := f.oauthConfig(ep, rcv.redirectURI, scopes)
+	redirectURI := rcv.redirectURI
+	if f.st.mode == ModeHosted {
+		// The public URL forwards to the listener, still on loopback.
+		redirectURI = strings.ReplaceAll(f.s.redirectURL, "{port}", rcv.port())
+	}
+	conf := f.oauthConfig(ep, redirectURI, scopes)
 	authURL, err := f.authURL(conf, state, verifier, idCheck, scopes)
 	if err != nil {
 		return nil, err
 	}
-	code, err := f.wait(ctx, rcv, authURL)
+	code, err := f.wait(ctx, rcv, authURL, f.st.mode == ModePaste)
 	rcv.close() // the port is free before the token request
 	if err != nil {
 		return nil, err
 	}
-	return f.exchange(ctx, conf, ep, code, verifier, idCheck, st, key)
+	hctx := context.WithValue(ctx, oauth2.HTTPClient, f.s.httpClient)
+	// redirect_uri goes out exactly as in the authorization request
+	// (conf.RedirectURL), as RFC 6749 §4.1.3 requires.
+	tok, err := conf.Exchange(hctx, code, oauth2.VerifierOption(verifier))
+	if err != nil {
+		return nil, f.tokenFailure(ctx, "exchange", err)
+	}
+	conf.RedirectURL = "" // refreshes need no redirect URI
+	return f.finish(ctx, conf, ep, tok, idCheck, st, key)
+}
+
+// idTokenCheck prepares the ID token check when openid is requested; the
+// nonce goes in the authorization request (there is none in the device
+// grant).
+func (f *flow) idTokenCheck(ep *endpoints, scopes []string, withNonce bool) (*idTokenCheck, error) {
+	if !slices.Contains(scopes, "openid") {
+		return nil, nil
+	}
+	c := &idTokenCheck{issuer: f.s.issuer, clientID: f.s.clientID, jwksURL: ep.jwks, algs: ep.idTokenAlgs, client: f.s.httpClient}
+	if withNonce {
+		nonce, err := randomString()
+		if err != nil {
+			return nil, err
+		}
+		c.nonce = nonce
+	}
+	return c, nil
+}
+
+// tokenFailure reports a failed token request: cancelled if ctx ended,
+// else the server's error.
+func (f *flow) tokenFailure(ctx context.Context, op string, err error) error {
+	if ctx.Err() != nil {
+		return f.cancel(ctx)
+	}
+	err = tokenError(op, err)
+	f.fail(err)
+	return err
 }
 
 // scopes are the configured scopes, or the defaults the server supports.
@@ -255,30 +299,62 @@ func (f *flow) authURL(conf *oauth2.Config, state, verifier string, idCheck *idT
 	return conf.AuthCodeURL(state, opts...), nil
 }
 
-// wait shows the link and waits for the redirect, the deadline, ctx or
-// SIGINT, keeping the status up to date.
-func (f *flow) wait(ctx context.Context, rcv *receiver, authURL string) (string, error) {
+// wait shows the link and waits for the redirect (or, in paste mode, a
+// pasted address), the deadline, ctx or SIGINT, keeping the status up to
+// date.
+func (f *flow) wait(ctx context.Context, rcv *receiver, authURL string, paste bool) (string, error) {
 	timer := time.NewTimer(f.s.timeout)
 	defer timer.Stop()
 	ticker := time.NewTicker(tickEvery)
 	defer ticker.Stop()
 
+	var lines <-chan string
+	prompt := "Paste the whole address the browser ended on (it starts with " + rcv.redirectURI + "), then press Enter:"
+	if paste {
+		done := make(chan struct{})
+		defer close(done)
+		in := f.s.input
+		if gonbui.IsNotebook {
+			in = os.Stdin // where GoNB delivers the reply to an input box
+		}
+		lines = readLines(in, done)
+		f.st.pasteTo = rcv.redirectURI
+	}
 	f.st.phase, f.st.authURL = phaseWaiting, authURL
 	f.st.deadline = f.now().Add(f.s.timeout)
 	f.show()
 	if f.openBrowser != nil {
 		_ = f.openBrowser(authURL) // best effort: the link is printed anyway
 	}
+	if paste {
+		f.view.askPaste(prompt)
+	}
 	for {
 		select {
 		case v := <-rcv.result:
-			if v.err != nil {
-				f.fail(v.err)
-				return "", v.err
+			return f.verdict(v)
+		case line, ok := <-lines:
+			if !ok {
+				lines = nil // no input: only the redirect can finish now
+				f.st.pasteClosed = true
+				f.show()
+				continue
 			}
-			f.st.phase = phaseExchanging
+			q, err := pasteAddress(line, rcv.redirectURI)
+			if err == nil {
+				v, over := rcv.claim(q)
+				if over {
+					continue // the redirect won; its verdict is on its way
+				}
+				if v.final {
+					return f.verdict(v)
+				}
+				err = v.err
+			}
+			f.st.pasteErr = printable(strings.TrimPrefix(err.Error(), errRefused.Error()+": "))
+			f.st.pasteErrs++
 			f.show()
-			return v.code, nil
+			f.view.askPaste(prompt)
 		case err := <-rcv.refused:
 			// Keep the newest few: a flood of forged redirects must not
 			// grow the display without bound.
@@ -299,21 +375,22 @@ func (f *flow) wait(ctx context.Context, rcv *receiver, authURL string) (string,
 	}
 }
 
-func (f *flow) exchange(ctx context.Context, conf *oauth2.Config, ep *endpoints, code, verifier string, idCheck *idTokenCheck, st *store, key entryKey) (*Session, error) {
-	hctx := context.WithValue(ctx, oauth2.HTTPClient, f.s.httpClient)
-	// redirect_uri goes out exactly as in the authorization request
-	// (conf.RedirectURL), as RFC 6749 §4.1.3 requires.
-	tok, err := conf.Exchange(hctx, code, oauth2.VerifierOption(verifier))
-	if err != nil && ctx.Err() != nil {
-		return nil, f.cancel(ctx)
+// verdict ends the wait with a final verdict: a code, or the error.
+func (f *flow) verdict(v verdict) (string, error) {
+	if v.err != nil {
+		f.fail(v.err)
+		return "", v.err
 	}
-	if err != nil {
-		err = tokenError("exchange", err)
-		f.fail(err)
-		return nil, err
-	}
+	f.st.phase = phaseExchanging
+	f.show()
+	return v.code, nil
+}
+
+// finish verifies the ID token, saves the sign-in and makes the session.
+func (f *flow) finish(ctx context.Context, conf *oauth2.Config, ep *endpoints, tok *oauth2.Token, idCheck *idTokenCheck, st *store, key entryKey) (*Session, error) {
 	var claims map[string]any
 	if idCheck != nil {
+		var err error
 		if claims, err = idCheck.verify(ctx, tok); err != nil {
 			f.fail(err)
 			return nil, err
@@ -334,7 +411,6 @@ func (f *flow) exchange(ctx context.Context, conf *oauth2.Config, ep *endpoints,
 			f.warn(err.Error() + "; this sign-in lasts for this process only")
 		}
 	}
-	conf.RedirectURL = "" // refreshes need no redirect URI
 	sess := f.newSession(e, f.newSource(conf, tok, st, e), tok, conf.Scopes)
 	f.signedIn(sess, tok)
 	return sess, nil

@@ -119,19 +119,11 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 
-	r.mu.Lock()
-	if r.finished {
-		r.mu.Unlock()
+	v, over := r.claim(q)
+	switch {
+	case over:
 		writePage(w, http.StatusConflict, page{Title: "This sign-in has already finished"})
 		return
-	}
-	v := r.check(q)
-	if v.final {
-		r.finished = true
-	}
-	r.mu.Unlock()
-
-	switch {
 	case !v.final:
 		r.refuse(v.err)
 		writePage(w, http.StatusBadRequest, page{Title: "Sign-in response refused", Detail: strings.TrimPrefix(v.err.Error(), errRefused.Error()+": ")})
@@ -146,6 +138,26 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		f.Flush()
 	}
 	r.result <- v
+}
+
+// port is the listener's port, for a hosted redirect URL's "{port}".
+func (r *receiver) port() string {
+	_, port, _ := net.SplitHostPort(r.ln.Addr().String())
+	return port
+}
+
+// claim checks a response, however it arrived (redirect or paste). The
+// first final one ends the flow: the caller must then send it on
+// r.result. over reports that an earlier response already did.
+func (r *receiver) claim(q url.Values) (v verdict, over bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.finished {
+		return verdict{}, true
+	}
+	v = r.check(q)
+	r.finished = v.final
+	return v, false
 }
 
 func (r *receiver) refuse(err error) {

@@ -122,6 +122,8 @@ func parseFlagSet(cmd string, args []string, stderr io.Writer) (*gonbauth.Config
 		fs.BoolVar(&noBrowser, "no-browser", false, "print the link without opening a browser (default $"+gonbauth.EnvNoBrowser+")")
 		fs.BoolVar(&cfg.Force, "force", false, "sign in afresh in the browser even if a saved sign-in is valid")
 		fs.BoolVar(&cfg.NoInteractive, "no-interactive", false, "fail instead of asking for a browser sign-in when the saved one cannot be used")
+		fs.StringVar((*string)(&cfg.Mode), "mode", "", "how the sign-in reaches this program: loopback, paste, device, hosted or auto (default $"+gonbauth.EnvMode+", else auto)")
+		fs.StringVar(&cfg.RedirectURL, "redirect-url", "", "public redirect URL of the hosted mode; {port} stands for the listener's port (default $"+gonbauth.EnvRedirectURL+")")
 		fs.StringVar(&ports, "port", "", "loopback port, or comma-separated ports to try in order; 0 means any free port (default $"+gonbauth.EnvPort+", else 0)")
 		fs.DurationVar(&timeout, "timeout", 0, "how long to wait for the sign-in (default $"+gonbauth.EnvTimeout+", else 5m)")
 	}

@@ -56,8 +56,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	auto := fs.Bool("auto", false, "sign in with a headless Chromium instead of waiting for you")
 	timeout := fs.Duration("timeout", gonbauth.DefaultTimeout, "how long to wait for the sign-in")
+	// The server listens on this machine's loopback, so the browser must
+	// run here too: loopback, whatever the automatic mode would guess.
+	mode := fs.String("mode", string(gonbauth.ModeLoopback), "sign-in mode: loopback, paste or device (-auto needs loopback)")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: demo [-auto] [-timeout 5m]\n\nSigns in to the bundled development authorization server and prints its userinfo answer.\n\n")
+		fmt.Fprintf(fs.Output(), "usage: demo [-auto] [-mode loopback] [-timeout 5m]\n\nSigns in to the bundled development authorization server and prints its userinfo answer.\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -85,7 +88,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	go func() { <-ctx.Done(); stop() }()
 
-	if err := demo(ctx, *auto, *timeout, stdout, stderr); err != nil {
+	if *auto && *mode != string(gonbauth.ModeLoopback) {
+		fmt.Fprintln(stderr, "demo: -auto signs in through the loopback mode only")
+		return 1
+	}
+	if err := demo(ctx, *auto, gonbauth.Mode(*mode), *timeout, stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "demo: %v\n", err)
 		if errors.Is(err, gonbauth.ErrTimeout) {
 			fmt.Fprintln(stderr, "demo: allow more time with -timeout (make demo DEMO_FLAGS='-timeout 10m'), or let headless Chromium sign in with -auto")
@@ -95,7 +102,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func demo(ctx context.Context, auto bool, timeout time.Duration, stdout, stderr io.Writer) (err error) {
+func demo(ctx context.Context, auto bool, mode gonbauth.Mode, timeout time.Duration, stdout, stderr io.Writer) (err error) {
 	// The demo configures everything itself: settings meant for a real
 	// server must not leak into it.
 	for _, kv := range os.Environ() {
@@ -135,6 +142,7 @@ func demo(ctx context.Context, auto bool, timeout time.Duration, stdout, stderr 
 		ClientID: srv.ClientID,
 		Scopes:   []string{"openid", "profile", "email", "offline_access"},
 		Timeout:  timeout,
+		Mode:     mode,
 		Output:   catcher,
 		// A local server: never send these requests through a proxy.
 		HTTPClient: &http.Client{Transport: &http.Transport{Proxy: nil}, Timeout: requestTimeout},

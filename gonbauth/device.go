@@ -1,0 +1,110 @@
+package gonbauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/skip2/go-qrcode"
+	"golang.org/x/oauth2"
+)
+
+// qrSize is the QR code's width and height in pixels.
+const qrSize = 256
+
+// device signs in with the device authorization grant (RFC 8628): the
+// user opens the verification URI on any device (typing the code, or
+// scanning the QR code of verification_uri_complete) while we poll.
+func (f *flow) device(ctx context.Context, ep *endpoints, scopes []string, st *store, key entryKey) (*Session, error) {
+	if ep.device == "" {
+		return nil, fmt.Errorf("gonbauth: the device mode needs a server that offers the device grant, and %s's metadata lists no device_authorization_endpoint: %s", f.st.host, modeHelp)
+	}
+	conf := &oauth2.Config{
+		ClientID:     f.s.clientID,
+		ClientSecret: f.s.clientSecret,
+		Endpoint:     oauth2.Endpoint{DeviceAuthURL: ep.device, TokenURL: ep.token, AuthStyle: f.authStyle()},
+		Scopes:       scopes,
+	}
+	idCheck, err := f.idTokenCheck(ep, scopes, false)
+	if err != nil {
+		return nil, err
+	}
+	hctx := context.WithValue(ctx, oauth2.HTTPClient, f.s.httpClient)
+	da, err := conf.DeviceAuth(hctx)
+	if err != nil {
+		return nil, f.tokenFailure(ctx, "device", err)
+	}
+	link := da.VerificationURIComplete
+	if !safeLink(link) {
+		link = da.VerificationURI
+	}
+	if !safeLink(link) {
+		err := fmt.Errorf("gonbauth: the server's device authorization gave no http(s) verification address to show: %s", modeHelp)
+		f.fail(err)
+		return nil, err
+	}
+	png, err := qrcode.Encode(link, qrcode.Medium, qrSize)
+	if err != nil {
+		png = nil // the code and the link are enough
+	}
+
+	deadline := f.now().Add(f.s.timeout)
+	if !da.Expiry.IsZero() && da.Expiry.Before(deadline) {
+		deadline = da.Expiry
+	}
+	f.st.phase, f.st.authURL, f.st.userCode, f.st.qrPNG = phaseWaiting, printable(link), printable(da.UserCode), png
+	f.st.deadline = deadline
+	f.show()
+	if f.openBrowser != nil {
+		_ = f.openBrowser(link)
+	}
+
+	pollCtx, stop := context.WithDeadline(hctx, deadline)
+	defer stop()
+	type result struct {
+		tok *oauth2.Token
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		// Polls at the server's interval, 5 s when it gives none, 5 s
+		// more after each slow_down (RFC 8628 §3.5).
+		tok, err := conf.DeviceAccessToken(pollCtx, da)
+		done <- result{tok, err}
+	}()
+	ticker := time.NewTicker(tickEvery)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ticker.C:
+			f.show()
+		case r := <-done:
+			if r.err != nil {
+				return nil, f.deviceFailure(ctx, pollCtx, r.err)
+			}
+			f.st.phase, f.st.userCode, f.st.qrPNG = phaseExchanging, "", nil
+			f.show()
+			return f.finish(ctx, conf, ep, r.tok, idCheck, st, key)
+		}
+	}
+}
+
+// deviceFailure says why polling ended: cancelled, out of time, refused
+// by the user, or another server error.
+func (f *flow) deviceFailure(ctx, pollCtx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return f.cancel(ctx)
+	}
+	var re *oauth2.RetrieveError
+	switch {
+	case errors.Is(pollCtx.Err(), context.DeadlineExceeded), errors.As(err, &re) && re.ErrorCode == "expired_token":
+		err = fmt.Errorf("%w: the code was not confirmed in time: run it again, and raise Config.Timeout (%s, or --timeout) if you need longer", ErrTimeout, EnvTimeout)
+	case errors.As(err, &re) && re.ErrorCode == "access_denied":
+		err = &AuthError{Code: "access_denied", Description: printable(re.ErrorDescription), URI: printable(re.ErrorURI)}
+	default:
+		err = tokenError("device", err)
+	}
+	f.fail(err)
+	return err
+}
