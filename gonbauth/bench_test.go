@@ -56,13 +56,17 @@ func benchMedianMS(ds []time.Duration) float64 {
 // benchHermetic clears the GONBAUTH_* environment for the benchmark, so
 // that the settings of whoever runs it (ports, scopes, a config dir) do not
 // change what is measured. Each Config also sets its own ConfigDir: the
-// benchmarks never read or write the user's saved sign-ins.
+// benchmarks never read or write the user's saved sign-ins. The mode is
+// pinned to loopback, which is what the benchmarks measure: the automatic
+// mode would take a container (such as CI) for a remote kernel and use the
+// device grant or paste instead.
 func benchHermetic(b *testing.B) {
 	for _, kv := range os.Environ() {
 		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "GONBAUTH_") {
 			b.Setenv(k, "")
 		}
 	}
+	b.Setenv(EnvMode, string(ModeLoopback))
 }
 
 // benchCloseIdleConns drops the pooled connections of http.DefaultTransport,
@@ -704,7 +708,8 @@ func benchBuildCells(b *testing.B) benchCells {
 // its store in dir: this process's environment without GONBAUTH_* and
 // GoNB's pipes (a cell process must not think it is in a notebook), and
 // the settings. GONBAUTH_TIMEOUT bounds a sign-in that would wrongly wait
-// for a browser.
+// for a browser. GONBAUTH_MODE stays unset, as in a real cell: a saved
+// sign-in is used, or refreshed, whatever the mode.
 func benchCellEnv(srv benchServer, dir string) []string {
 	var env []string
 	for _, kv := range os.Environ() {

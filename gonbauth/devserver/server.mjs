@@ -24,6 +24,15 @@
 //     search saved notebooks for every code, verifier and refresh token of a run.
 //     The file is created 0600 and written before the response is sent. Never
 //     set it outside tests: the file holds live credentials.
+//   - env DEVSERVER_WEB_REDIRECT_URIS="uri ..." (opt-in, for the browser example
+//     in wasm/example and its tests): registers a public *web* client,
+//     gonbauth-dev-web (application_type web, no secret, PKCE S256, code flow
+//     only), whose redirect URIs are these space-separated http URIs on
+//     127.0.0.1, localhost or [::1], matched exactly (port included, as for
+//     any web client). Cross-origin requests (CORS) for that client, to the
+//     token and userinfo endpoints, are allowed from the origins of these URIs
+//     and no other. The ready line then also carries
+//     "web_client_id":"gonbauth-dev-web". The other clients are unchanged.
 //
 // devInteractions pages (oidc-provider 9.13.3, lib/actions/interaction.js and
 // lib/views/*.js), as a browser driver sees them:
@@ -59,6 +68,8 @@ const { default: Provider } = await import('oidc-provider');
 
 const CLIENT_ID = 'gonbauth-dev';
 const CONFIDENTIAL_CLIENT_ID = 'gonbauth-dev-confidential';
+const HOSTED_CLIENT_ID = 'gonbauth-dev-hosted';
+const HOSTED_REDIRECT_PATTERN = /^http:\/\/127\.0\.0\.1:\d+\/proxy\/\d+\/callback$/;
 const CONFIDENTIAL_CLIENT_SECRET = 'dev-secret-not-for-production';
 const STATS_PATH = '/__devserver/stats';
 const STATS_RESET_PATH = '/__devserver/stats/reset';
@@ -77,6 +88,26 @@ function envInt(name, def, min) {
 const port = envInt('DEVSERVER_PORT', 0, 0);
 const accessTokenTTL = envInt('DEVSERVER_ACCESS_TOKEN_TTL', 3600, 1);
 const secretsFile = process.env.DEVSERVER_SECRETS_FILE || '';
+
+// --- public web client (DEVSERVER_WEB_REDIRECT_URIS, see top) ---------------
+
+const WEB_CLIENT_ID = 'gonbauth-dev-web';
+const WEB_LOOPBACKS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+function webRedirectURIs(raw) {
+  const uris = raw.split(/\s+/).filter((u) => u !== '');
+  for (const u of uris) {
+    const parsed = URL.parse(u);
+    if (!parsed || parsed.protocol !== 'http:' || !WEB_LOOPBACKS.has(parsed.hostname) || parsed.hash !== '' || parsed.href !== u) {
+      console.error(`devserver: DEVSERVER_WEB_REDIRECT_URIS: ${JSON.stringify(u)} is not a normalized http:// URI on 127.0.0.1, localhost or [::1] without a fragment`);
+      process.exit(2);
+    }
+  }
+  return uris;
+}
+
+const webRedirects = webRedirectURIs(process.env.DEVSERVER_WEB_REDIRECT_URIS || '');
+const webOrigins = new Set(webRedirects.map((u) => new URL(u).origin));
 
 // --- secrets log (tests only, see DEVSERVER_SECRETS_FILE above) -------------
 
@@ -144,6 +175,17 @@ const configuration = {
       client_secret: CONFIDENTIAL_CLIENT_SECRET,
       token_endpoint_auth_method: 'client_secret_basic',
     },
+    // For gonbauth's hosted mode behind a jupyter-server-proxy style
+    // reverse proxy: the redirect URI is http://127.0.0.1:PROXY/proxy/PORT/callback
+    // with the kernel listener's port in the path. Its registered URI is a
+    // placeholder: the pattern check below stands in for servers that
+    // accept redirect URI wildcards (Keycloak's "/proxy/*", for one).
+    {
+      ...nativeClient,
+      client_id: HOSTED_CLIENT_ID,
+      token_endpoint_auth_method: 'none',
+      redirect_uris: ['http://127.0.0.1/proxy/0/callback'],
+    },
   ],
   // The default only requires PKCE for public clients; gonbauth always sends
   // it, so require it for the confidential client too. oidc-provider 9 only
@@ -195,6 +237,30 @@ const configuration = {
   // No jwks: oidc-provider generates an in-memory signing key (dev only).
 };
 
+if (webRedirects.length > 0) {
+  configuration.clients.push({
+    client_id: WEB_CLIENT_ID,
+    application_type: 'web',
+    token_endpoint_auth_method: 'none',
+    redirect_uris: webRedirects,
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+  });
+}
+
+// CORS for the web client: only from the origins of its redirect URIs. Every
+// other client gets oidc-provider 9.13.3's default rule, restated here
+// (lib/helpers/defaults.js): clients without authentication and userinfo
+// requests may come from the origin of one of the client's redirect URIs.
+configuration.clientBasedCORS = (ctx, origin, client) => {
+  if (client.clientId === WEB_CLIENT_ID) return webOrigins.has(origin);
+  if (origin === 'null') return false;
+  if (ctx.oidc.route === 'userinfo' || client.clientAuthMethod === 'none') {
+    return client.redirectUris.some((uri) => URL.parse(uri)?.origin === origin);
+  }
+  return false;
+};
+
 const server = http.createServer();
 server.on('clientError', (err, socket) => {
   socket.destroy(err);
@@ -211,6 +277,14 @@ await new Promise((resolve, reject) => {
 // The issuer must carry the real port, which is only known after listen().
 const issuer = `http://127.0.0.1:${server.address().port}`;
 const provider = new Provider(issuer, configuration);
+
+// The hosted client's redirect URIs are checked against a pattern (see its
+// registration above); every other client keeps exact matching.
+const redirectUriAllowed = provider.Client.prototype.redirectUriAllowed;
+provider.Client.prototype.redirectUriAllowed = function allowed(value) {
+  if (this.clientId === HOSTED_CLIENT_ID) return HOSTED_REDIRECT_PATTERN.test(value);
+  return redirectUriAllowed.call(this, value);
+};
 
 // Count token requests by grant type. This runs around oidc-provider's own
 // routing, so the body has been parsed (ctx.oidc.body) by the time next()
@@ -274,4 +348,4 @@ if (process.env.DEVSERVER_EXIT_ON_STDIN_EOF === '1') {
 }
 
 console.error(`devserver: listening on ${issuer}`);
-process.stdout.write(`${JSON.stringify({ issuer, client_id: CLIENT_ID })}\n`);
+process.stdout.write(`${JSON.stringify({ issuer, client_id: CLIENT_ID, ...(webRedirects.length > 0 && { web_client_id: WEB_CLIENT_ID }) })}\n`);

@@ -149,6 +149,12 @@ type SignInOptions struct {
 
 	// Deny refuses on the consent page (its cancel link) instead of approving.
 	Deny bool
+
+	// Unreachable makes the redirect URI fail as if nothing listened there
+	// (as when the kernel runs in a container the browser cannot reach),
+	// even if something does. SignIn then returns the address the browser
+	// tried, which is what a user would copy from the address bar.
+	Unreachable bool
 }
 
 // Result is where a browser ended up.
@@ -191,6 +197,13 @@ func (b *Browser) SignIn(ctx context.Context, authURL string, opts SignInOptions
 	}
 	defer done()
 
+	if opts.Unreachable {
+		stop, err := failRequests(page, redirectURI)
+		if err != nil {
+			return nil, err
+		}
+		defer stop()
+	}
 	st, err := navigate(page, authURL)
 	if err != nil {
 		return nil, err
@@ -198,6 +211,9 @@ func (b *Browser) SignIn(ctx context.Context, authURL string, opts SignInOptions
 	for pages := 0; ; pages++ {
 		if isAt(st.Href, redirectURI) {
 			return &Result{FinalURL: st.Href, Text: st.Text}, nil
+		}
+		if opts.Unreachable && strings.HasPrefix(st.Href, "chrome-error:") && isAt(st.target, redirectURI) {
+			return &Result{FinalURL: st.target, Text: st.Text}, nil
 		}
 		if pages == maxPages {
 			return nil, st.errorf(nil, "still not at the redirect_uri %s after %d pages", redirectURI, maxPages)
@@ -223,6 +239,84 @@ func (b *Browser) SignIn(ctx context.Context, authURL string, opts SignInOptions
 			})
 		default:
 			return nil, st.errorf(nil, "not a login or consent page, and not the redirect_uri %s", redirectURI)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// failRequests makes every request to prefix fail with "connection
+// refused", through the DevTools Fetch domain.
+func failRequests(page *rod.Page, prefix string) (stop func(), err error) {
+	router := page.HijackRequests()
+	if err := router.Add(prefix+"*", "", func(h *rod.Hijack) {
+		h.Response.Fail(proto.NetworkErrorReasonConnectionRefused)
+	}); err != nil {
+		return nil, fmt.Errorf("browsertest: intercepting %s: %w", redact(prefix), err)
+	}
+	go router.Run()
+	return func() { _ = router.Stop() }, nil
+}
+
+// DeviceSignIn completes a device authorization (RFC 8628) on the
+// development server's pages: it opens verificationURL (the
+// verification_uri_complete, which carries the user code), confirms the
+// device, signs in and approves (or, with opts.Deny, aborts), and returns
+// on the success page.
+//
+// If ctx has no deadline, DeviceSignIn gives up after 60 s.
+func (b *Browser) DeviceSignIn(ctx context.Context, verificationURL string, opts SignInOptions) (*Result, error) {
+	if opts.Login == "" {
+		opts.Login = "alice"
+	}
+	if opts.Password == "" {
+		opts.Password = "secret"
+	}
+	ctx, cancel := withDefaultTimeout(ctx)
+	defer cancel()
+	page, done, err := b.newPage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	st, err := navigate(page, verificationURL)
+	if err != nil {
+		return nil, err
+	}
+	for pages := 0; ; pages++ {
+		if st.DeviceDone || pages == maxPages {
+			if st.DeviceDone {
+				return &Result{FinalURL: st.Href, Text: st.Text}, nil
+			}
+			return nil, st.errorf(nil, "no device sign-in success page after %d pages", maxPages)
+		}
+		switch {
+		case st.AutoSubmit:
+			// A page that submits itself on load: wait for where it goes
+			// (it may be there already, so no stamp-and-wait).
+			st, err = waitPast(page, st, "following a self-submitting form", func(s pageState) bool { return !s.AutoSubmit })
+		case st.DeviceConfirm && opts.Deny:
+			st, err = act(page, st, "aborting the device confirmation", func() error { return click(page, `button[name=abort]`) })
+		case st.DeviceConfirm:
+			st, err = act(page, st, "confirming the device", func() error { return click(page, `button[autofocus][type=submit]`) })
+		case st.Login:
+			st, err = act(page, st, "signing in", func() error {
+				if err := fill(page, `input[name=login]`, opts.Login); err != nil {
+					return err
+				}
+				if err := fill(page, `input[name=password]`, opts.Password); err != nil {
+					return err
+				}
+				return click(page, `button[type=submit]`)
+			})
+		case st.Consent:
+			st, err = act(page, st, "approving consent", func() error { return click(page, `button[type=submit]`) })
+		default:
+			if opts.Deny {
+				return &Result{FinalURL: st.Href, Text: st.Text}, nil
+			}
+			return nil, st.errorf(nil, "not a device confirmation, login, consent or success page")
 		}
 		if err != nil {
 			return nil, err
@@ -283,7 +377,14 @@ type pageState struct {
 	Stamped bool   `json:"stamped"` // the document predates the last action
 	Login   bool   `json:"login"`   // has the devInteractions login form
 	Consent bool   `json:"consent"` // has the devInteractions consent form
-	Text    string `json:"text"`    // body's innerText
+	// DeviceConfirm and DeviceDone are the device flow's confirmation and
+	// success pages.
+	DeviceConfirm bool `json:"deviceConfirm"`
+	DeviceDone    bool `json:"deviceDone"`
+	// AutoSubmit is oidc-provider\'s page that posts a form on load (as
+	// the device verification link does).
+	AutoSubmit bool   `json:"autoSubmit"`
+	Text       string `json:"text"` // body's innerText
 
 	target string // the tab's URL from the browser, for error pages
 }
@@ -295,6 +396,9 @@ const stateJS = `() => ({
 	stamped: window.__gonbauthStamp === true,
 	login: !!document.querySelector('input[name=login]'),
 	consent: !!document.querySelector('form input[name=prompt][value=consent]'),
+	deviceConfirm: !!document.querySelector('button[autofocus][form="op.deviceConfirmForm"]'),
+	deviceDone: document.title === 'Sign-in Success',
+	autoSubmit: document.title === 'Submitting Callback',
 	text: document.body ? document.body.innerText : '',
 })`
 
@@ -362,13 +466,18 @@ func act(page *rod.Page, before pageState, what string, action func() error) (pa
 
 // waitLoaded polls until the page shows a new, completely loaded document.
 func waitLoaded(page *rod.Page, before pageState, what string) (pageState, error) {
+	return waitPast(page, before, what, func(st pageState) bool { return !st.Stamped })
+}
+
+// waitPast polls until a fully loaded document satisfies done.
+func waitPast(page *rod.Page, before pageState, what string, done func(pageState) bool) (pageState, error) {
 	ctx := page.GetContext()
 	last, lastErr := before, error(nil)
 	for {
 		st, err := readState(page)
 		if err == nil {
 			last, lastErr = st, nil
-			if !st.Stamped && st.Ready == "complete" {
+			if done(st) && st.Ready == "complete" {
 				return st, nil
 			}
 		} else {

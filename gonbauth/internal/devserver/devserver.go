@@ -35,6 +35,11 @@ const (
 	// ConfidentialClientSecret is ConfidentialClientID's secret. It is public:
 	// the server is for development only.
 	ConfidentialClientSecret = "dev-secret-not-for-production"
+
+	// HostedClientID is a public client whose redirect URIs may be any
+	// http://127.0.0.1:PROXYPORT/proxy/PORT/callback, for the hosted mode
+	// behind a jupyter-server-proxy style reverse proxy.
+	HostedClientID = "gonbauth-dev-hosted"
 )
 
 // startTimeout bounds how long Start waits for the server's ready line.
