@@ -29,6 +29,14 @@
 // saving the new token set before handing it out. [Logout] forgets a
 // sign-in and revokes it at the server; [SignIns] lists them.
 //
+// When the browser cannot reach the kernel (Docker, JupyterHub, SSH, WSL,
+// Colab, a VS Code remote), other modes take over, chosen automatically
+// or through Config.Mode: paste (the user pastes the address the browser
+// ended on; the listener still runs, and whichever arrives first wins),
+// device (RFC 8628: a code and a QR code to confirm on any device) and
+// hosted (a public redirect URL that forwards to the loopback listener).
+// The status says which mode was chosen and why.
+//
 // The flow ends, and the listener closes, on success, on an error from the
 // server, when Config.Timeout passes, when the context ends, or on SIGINT,
 // which is how a notebook interrupts a cell.
