@@ -30,6 +30,11 @@ const maxEntryBytes = 1 << 20
 // lockTimeout bounds the wait for another process's refresh or save.
 const lockTimeout = 60 * time.Second
 
+// lockPoll is how often a held lock is retried: waiters on a refresh
+// should not lose more than a few milliseconds (flock cannot block with a
+// deadline).
+const lockPoll = 5 * time.Millisecond
+
 // entryKey identifies a saved sign-in.
 type entryKey struct {
 	Issuer   string   `json:"issuer"` // the issuer, or the token URL without one
@@ -338,7 +343,7 @@ func (s *store) lock(ctx context.Context, k entryKey) (unlock func(), err error)
 	fl := flock.New(strings.TrimSuffix(s.path(k), ".json")+".lock", flock.SetPermissions(0o600))
 	ctx, cancel := context.WithTimeout(ctx, lockTimeout)
 	defer cancel()
-	ok, err := fl.TryLockContext(ctx, 20*time.Millisecond)
+	ok, err := fl.TryLockContext(ctx, lockPoll)
 	if err == nil && !ok {
 		err = ctx.Err()
 	}
