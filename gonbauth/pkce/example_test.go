@@ -1,3 +1,5 @@
+//go:build !pkce_nocrypto
+
 package pkce_test
 
 import (

@@ -3,15 +3,24 @@
 // must follow.
 //
 // It is deliberately small and free of network code so that the same rules
-// serve the Go package and its WebAssembly build. There is no "plain"
-// method: a challenge that equals its verifier protects nothing once the
-// authorization request is seen, so gonbauth never offers it.
+// serve the Go package and its WebAssembly build (wasm/ in this repository).
+// There is no "plain" method: a challenge that equals its verifier protects
+// nothing once the authorization request is seen, so gonbauth never offers it.
+//
+// The rules (alphabet, lengths, encoding, validation, in pkce.go) import
+// neither a hash, nor a random source, nor fmt: ChallengeWith and VerifyWith
+// take the SHA-256 function. NewVerifier, Challenge and Verify
+// (s256.go) use crypto/rand and crypto/sha256. Built with the tag
+// pkce_nocrypto, the package leaves those three out, so that a program that
+// only needs the rules, such as the WebAssembly module, which hashes with a
+// compact SHA-256 to stay small, links neither crypto/sha256 nor Go's FIPS 140
+// module.
 package pkce
 
 import (
 	"encoding/base64"
 	"errors"
-	"fmt"
+	"strconv"
 )
 
 // Method is the only code_challenge_method this package produces.
@@ -37,11 +46,11 @@ var ErrVerifier = errors.New("pkce: invalid code verifier")
 // in a browser).
 func EncodeVerifier(random []byte) (string, error) {
 	if len(random) < EntropyBytes {
-		return "", fmt.Errorf("%w: need at least %d random bytes, got %d", ErrVerifier, EntropyBytes, len(random))
+		return "", verifierError("need at least " + itoa(EntropyBytes) + " random bytes, got " + itoa(len(random)))
 	}
 	v := base64.RawURLEncoding.EncodeToString(random)
 	if len(v) > MaxVerifierLen {
-		return "", fmt.Errorf("%w: %d random bytes encode to %d characters, more than %d", ErrVerifier, len(random), len(v), MaxVerifierLen)
+		return "", verifierError(itoa(len(random)) + " random bytes encode to " + itoa(len(v)) + " characters, more than " + itoa(MaxVerifierLen))
 	}
 	return v, nil
 }
@@ -50,13 +59,24 @@ func EncodeVerifier(random []byte) (string, error) {
 // characters from [A-Z] [a-z] [0-9] "-" "." "_" "~". The error says which
 // rule is broken and never repeats the verifier itself.
 func Validate(v string) error {
-	if n := len(v); n < MinVerifierLen || n > MaxVerifierLen {
-		return fmt.Errorf("%w: length %d is outside %d to %d characters", ErrVerifier, n, MinVerifierLen, MaxVerifierLen)
+	if err := ValidateLength(len(v)); err != nil {
+		return err
 	}
 	for i := 0; i < len(v); i++ {
 		if !unreserved(v[i]) {
-			return fmt.Errorf("%w: character at position %d is not one of A-Z a-z 0-9 - . _ ~", ErrVerifier, i)
+			return verifierError("character at position " + itoa(i) + " is not one of A-Z a-z 0-9 - . _ ~")
 		}
+	}
+	return nil
+}
+
+// ValidateLength is the length rule of Validate on its own: it reports
+// whether n characters are a valid verifier length, with Validate's error.
+// It serves callers that know a verifier is too long without holding all of
+// it (the WebAssembly module does not copy a megabyte string to say so).
+func ValidateLength(n int) error {
+	if n < MinVerifierLen || n > MaxVerifierLen {
+		return verifierError("length " + itoa(n) + " is outside " + itoa(MinVerifierLen) + " to " + itoa(MaxVerifierLen) + " characters")
 	}
 	return nil
 }
@@ -71,3 +91,25 @@ func unreserved(c byte) bool {
 func ChallengeFromDigest(digest [32]byte) string {
 	return base64.RawURLEncoding.EncodeToString(digest[:])
 }
+
+// ChallengeWith is Challenge with the SHA-256 function supplied by the
+// caller: it validates verifier and returns
+// ChallengeFromDigest(sum256(verifier)). sum256 must be SHA-256.
+func ChallengeWith(verifier string, sum256 func([]byte) [32]byte) (string, error) {
+	if err := Validate(verifier); err != nil {
+		return "", err
+	}
+	return ChallengeFromDigest(sum256([]byte(verifier))), nil
+}
+
+// verifierError is a malformed-verifier error: its text is ErrVerifier's,
+// ": ", and what is wrong, and errors.Is(err, ErrVerifier) holds. (The same
+// as fmt.Errorf("%w: ...", ErrVerifier), without fmt, which would make the
+// WebAssembly module about 360 KB larger.)
+type verifierError string
+
+func (e verifierError) Error() string { return ErrVerifier.Error() + ": " + string(e) }
+
+func (e verifierError) Unwrap() error { return ErrVerifier }
+
+func itoa(n int) string { return strconv.Itoa(n) }

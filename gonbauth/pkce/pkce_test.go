@@ -1,15 +1,11 @@
+//go:build !pkce_nocrypto
+
 package pkce
 
 import (
 	"errors"
 	"strings"
 	"testing"
-)
-
-// RFC 7636 Appendix B.
-const (
-	rfcVerifier  = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
-	rfcChallenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
 )
 
 func TestChallengeRFC7636AppendixB(t *testing.T) {

@@ -1,9 +1,10 @@
+//go:build !pkce_nocrypto
+
 package pkce
 
 import (
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"fmt"
 )
 
@@ -20,18 +21,11 @@ func NewVerifier() (string, error) {
 // Challenge returns the S256 challenge of a verifier after checking that
 // the verifier is well formed.
 func Challenge(verifier string) (string, error) {
-	if err := Validate(verifier); err != nil {
-		return "", err
-	}
-	return ChallengeFromDigest(sha256.Sum256([]byte(verifier))), nil
+	return ChallengeWith(verifier, sha256.Sum256)
 }
 
 // Verify reports whether challenge is the S256 challenge of verifier, in
 // constant time. A malformed verifier never verifies.
 func Verify(verifier, challenge string) bool {
-	want, err := Challenge(verifier)
-	if err != nil {
-		return false
-	}
-	return subtle.ConstantTimeCompare([]byte(want), []byte(challenge)) == 1
+	return VerifyWith(verifier, challenge, sha256.Sum256)
 }
