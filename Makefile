@@ -1,26 +1,38 @@
 # gonbauth: run `make` or `make help` for the targets.
 # Recipes use tabs. Nothing here writes outside the repository except the Go
-# and npm caches and apt (through .ci/install-deps).
+# and npm caches, apt, and (for the notebooks) GoNB and goimports in the Go bin
+# directory and the "gonb" Jupyter kernelspec, all through .ci/install-deps.
 
 GO ?= go
 # Extra flags for go test in `make test`, e.g. GOTEST_FLAGS='-run TestLogin -v'.
 GOTEST_FLAGS ?=
 # Flags for the demo, e.g. DEMO_FLAGS=-auto or DEMO_FLAGS='-timeout 2m'.
 DEMO_FLAGS ?=
+# Debian's python3, which sees Debian's Jupyter packages (not a pyenv or venv one).
+PYTHON ?= /usr/bin/python3
+# Arguments for notebooks/run.py in `make notebooks`, e.g. NOTEBOOKS_FLAGS=quickstart.
+NOTEBOOKS_FLAGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help deps demo test bench
+.PHONY: help deps demo test bench notebooks notebooks-update notebook
 
 help:
 	@echo 'Targets:'
 	@echo '  make demo    sign in for real against the bundled local authorization server'
 	@echo '               (installs Go modules and the server'"'"'s npm packages; DEMO_FLAGS=-auto'
 	@echo '               signs in with headless Chromium, and installs that too)'
-	@echo '  make test    go vet, then every test with the race detector; installs what is'
-	@echo '               missing first (make deps). Extra go test flags: GOTEST_FLAGS=...'
+	@echo '  make test    go vet, then every test with the race detector, then make notebooks;'
+	@echo '               installs what is missing first (make deps). Extra go test flags:'
+	@echo '               GOTEST_FLAGS=...'
+	@echo '  make notebooks         run notebooks/*.ipynb on a real GoNB kernel against the bundled'
+	@echo '               server (headless Chromium signs in), the interrupt test and the checker'"'"'s'
+	@echo '               self-test; the executed copies go to a temporary directory'
+	@echo '  make notebooks-update  the same, writing the outputs back into notebooks/ (to commit)'
+	@echo '  make notebook          the bundled server and Jupyter Notebook with the GoNB kernel on'
+	@echo '               127.0.0.1, to try the notebooks by hand (prints the URL; Ctrl-C stops)'
 	@echo '  make bench   the benchmarks of ./gonbauth, then go run ./gonbauth/internal/cmd/sizereport'
 	@echo '  make deps    install what is missing: Go modules, Node.js/npm and the'
-	@echo '               server'"'"'s npm packages, Chromium (apt on Debian/Ubuntu)'
+	@echo '               server'"'"'s npm packages, Chromium, GoNB and Jupyter (apt on Debian/Ubuntu)'
 	@echo '  make help    this list'
 
 deps:
@@ -34,6 +46,23 @@ demo:
 test: deps
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 20m $(GOTEST_FLAGS) ./...
+	$(MAKE) --no-print-directory notebooks
+
+# run.py builds the sign-in helper (gonbauth/internal/cmd/signin) itself.
+notebooks:
+	bash .ci/install-deps go node chromium gonb
+	$(PYTHON) notebooks/run.py --self-test
+	$(PYTHON) notebooks/run.py $(NOTEBOOKS_FLAGS)
+
+notebooks-update:
+	bash .ci/install-deps go node chromium gonb
+	$(PYTHON) notebooks/run.py --self-test
+	$(PYTHON) notebooks/run.py --write
+
+# The Notebook server (apt jupyter-notebook) is installed for this target only.
+notebook:
+	bash .ci/install-deps go node gonb notebook
+	$(PYTHON) notebooks/run.py --serve
 
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchtime 20x -count 1 ./gonbauth/

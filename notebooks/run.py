@@ -1,0 +1,899 @@
+#!/usr/bin/python3
+"""Executes gonbauth's example notebooks on a real GoNB kernel and checks them.
+
+    /usr/bin/python3 notebooks/run.py               every notebooks/*.ipynb, then the interrupt run
+    /usr/bin/python3 notebooks/run.py --write       the same, writing the outputs back into notebooks/
+    /usr/bin/python3 notebooks/run.py quickstart    only the notebooks named (no interrupt run)
+    /usr/bin/python3 notebooks/run.py --self-test   feed the checker doctored notebooks (no kernel)
+    /usr/bin/python3 notebooks/run.py --serve       the bundled server + Jupyter Notebook, by hand
+
+Use Debian's python3 (/usr/bin/python3): it sees Debian's jupyter_client,
+nbclient and nbformat, the only packages used. `make notebooks`, `make
+notebooks-update` and `make notebook` install everything first
+(.ci/install-deps gonb).
+
+A run starts the bundled development authorization server (node
+gonbauth/devserver/server.mjs, on 127.0.0.1), builds the sign-in helper
+(gonbauth/internal/cmd/signin, headless Chromium), and executes each notebook
+with nbclient on the "gonb" kernel, with GONBAUTH_ISSUER and
+GONBAUTH_CLIENT_ID naming the server, GONBAUTH_CONFIG_DIR a fresh temporary
+directory and GONBAUTH_MODE=loopback (the browser runs on this machine; see
+kernel_env); every other GONBAUTH_* variable is removed. The kernel
+starts in the notebook's folder, which GoNB gives cells as ${GONB_DIR}.
+
+While a cell runs, the runner watches the kernel's iopub messages. When a cell
+shows a sign-in link (the href of the sign-in block's HTML, which must equal
+the URL line of its text/plain), the runner acts as the person at the browser,
+as the cell's tags say:
+
+    signin          sign in (as "alice") and approve; the block must end "Signed in"
+    signin-deny     sign in and refuse consent (the cell is then also expect-error)
+    interrupt       interrupt the kernel; the block must end "cancelled", the
+                    listener's port must be free, and the cell must end before
+                    GoNB's SIGKILL (5 s after its SIGINT)
+    no-click        leave the link alone (nobody clicks: a Timeout example)
+    (none)          a link in an untagged cell is a failure; the kernel is
+                    interrupted so that the run does not wait for the timeout
+
+Other tags:
+
+    expect-error    the cell is meant to fail or to show a failed sign-in: error
+                    outputs, "exit status" on stderr and failed sign-in blocks
+                    are allowed, but its expected texts must be there and panics
+                    are still failures
+    restart-kernel  restart the kernel before the cell (GoNB forgets every
+                    declaration and the go.mod edits; files on disk stay)
+
+and cell metadata {"gonbauth": {"expect": ["text", ...]}} lists texts that must
+appear in the cell's outputs (text/plain of displays, streams, errors). A
+notebook whose metadata has {"gonbauth": {"skip": "why"}} is not run (the run
+says so, with the reason): for notebooks that need a person in the page.
+
+Checks, after each notebook; any failure names the notebook, the cell and the
+reason, and makes the run exit 1:
+  - every sign-in block of a signin cell ended "Signed in" (the last state of
+    the display with its display id), no block anywhere was left waiting;
+  - every display_data/update_display_data had a text/plain version;
+  - no error output and no "exit status", panic or goroutine trace on stderr,
+    except in expect-error cells (which may fail, but not panic);
+  - the expected texts (API results, "(saved sign-in)", error messages) are there;
+  - no secret of the run appears anywhere in the executed notebook: the
+    access, refresh and ID tokens read from the sign-in store after every
+    cell, the authorization codes of the redirects the browser reached, and
+    the codes, code verifiers and refresh tokens the development server
+    received (DEVSERVER_SECRETS_FILE); nor anything shaped like a JWT.
+After the notebooks pass, doctored copies of a real result (a display without
+text/plain, a planted token of this run, an unfinished sign-in) must fail the
+same checks. --self-test does the same with synthetic notebooks, without a
+kernel.
+
+The executed notebooks go to a new temporary directory (printed); with
+--write they are then copied back into notebooks/ (never the interrupt test's),
+only if the whole run passed. Secrets are never
+printed: failures say which kind of secret leaked and where.
+"""
+
+import argparse
+import asyncio
+import copy
+import html
+import json
+import os
+import re
+import secrets as pysecrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+try:
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+    from nbclient.util import ensure_async
+except ImportError as e:  # pragma: no cover
+    sys.exit(
+        f"run.py: {e}: run it with Debian's /usr/bin/python3 after `.ci/install-deps gonb` "
+        "(apt-get install jupyter-nbconvert jupyter-client python3-nbformat python3-nbclient)"
+    )
+
+REPO = Path(__file__).resolve().parent.parent
+NB_DIR = REPO / "notebooks"
+INTERRUPT_NB = NB_DIR / "testdata" / "interrupt.ipynb"
+DEVSERVER_DIR = REPO / "gonbauth" / "devserver"
+KERNEL = "gonb"
+
+CELL_TIMEOUT = 300  # s; a cold first cell compiles the standard library (~16 s)
+HELPER_TIMEOUT = 90  # s for the headless sign-in
+SIGKILL_AFTER = 5.0  # s: GoNB kills a cell program this long after SIGINT
+
+# The first line of a gonbauth sign-in block's text/plain (display.go:
+# status.headline), possibly after a notice line.
+STATUS_RE = re.compile(
+    r"(?m)^(?P<kind>Signed in to |Sign in to |Sign-in received from |Sign-in to \S+ failed|Sign-in to \S+ cancelled)"
+)
+JWT_RE = re.compile(r"eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*")
+HREF_RE = re.compile(r'<a\s[^>]*href="([^"]+)"')
+TRACE_MARKERS = ("panic:", "goroutine ")
+FAIL_MARKERS = ("exit status", "gonbauth: warning")
+
+
+def say(*a):
+    print("run.py:", *a, file=sys.stderr, flush=True)
+
+
+# --- secrets -----------------------------------------------------------------
+
+
+class Secrets:
+    """Values that must never appear in a saved notebook, with where each came from."""
+
+    MIN_LEN = 16  # shorter values would match by accident; real ones are 43+
+
+    def __init__(self):
+        self.kinds = {}  # value -> description (never the value)
+
+    def add(self, value, kind):
+        if isinstance(value, str) and len(value) >= self.MIN_LEN and value not in self.kinds:
+            self.kinds[value] = kind
+
+    def add_store(self, config_dir, when):
+        """Tokens of every saved sign-in (gonbauth's store: one JSON file each)."""
+        for p in sorted(Path(config_dir).glob("*.json")):
+            try:
+                entry = json.loads(p.read_text())
+            except (OSError, ValueError):
+                continue
+            tok = entry.get("token") or {}
+            for field, kind in (("access_token", "an access token"), ("refresh_token", "a refresh token"),
+                                ("id_token", "an ID token")):
+                self.add(tok.get(field), f"{kind} (in the sign-in store {when})")
+
+    def add_server_log(self, path):
+        """What the development server received (DEVSERVER_SECRETS_FILE)."""
+        try:
+            lines = Path(path).read_text().splitlines()
+        except FileNotFoundError:
+            return
+        for line in lines:
+            rec = json.loads(line)
+            for field, kind in (("code", "an authorization code"), ("code_verifier", "a code verifier"),
+                                ("refresh_token", "a refresh token"), ("token", "a revoked token")):
+                self.add(rec.get(field), f"{kind} (sent to the server's {rec.get('path')})")
+
+    def add_redirect(self, final_url, when):
+        q = urllib.parse.parse_qs(urllib.parse.urlsplit(final_url).query)
+        for code in q.get("code", []):
+            self.add(code, f"an authorization code (the redirect {when})")
+
+    def __len__(self):
+        return len(self.kinds)
+
+
+# --- reading outputs -------------------------------------------------------------
+
+
+def plain_of(data):
+    t = data.get("text/plain", "")
+    return "".join(t) if isinstance(t, list) else t
+
+
+def html_of(data):
+    t = data.get("text/html", "")
+    return "".join(t) if isinstance(t, list) else t
+
+
+def status_kind(text):
+    """The state of a gonbauth sign-in block from its text/plain, or None."""
+    m = STATUS_RE.search(text)
+    if not m:
+        return None
+    k = m.group("kind")
+    if k.startswith("Signed in"):
+        return "signed-in"
+    if k.startswith("Sign in to"):
+        return "waiting"
+    if k.startswith("Sign-in received"):
+        return "exchanging"
+    return "failed" if k.endswith("failed") else "cancelled"
+
+
+def sign_in_link(data):
+    """The sign-in link of a display, or None: the href of its HTML and the
+    URL line of its text/plain, which must agree. Returns (url, problem)."""
+    hrefs = [html.unescape(h) for h in HREF_RE.findall(html_of(data))]
+    hrefs = [h for h in hrefs if "redirect_uri=" in h]
+    lines = [ln.strip() for ln in plain_of(data).splitlines()]
+    lines = [ln for ln in lines if re.match(r"https?://", ln) and "redirect_uri=" in ln]
+    if not hrefs and not lines:
+        return None, None
+    if hrefs and lines and hrefs[0] != lines[0]:
+        return hrefs[0], "the sign-in link of the HTML differs from the one in text/plain"
+    if not lines:
+        return hrefs[0], "the sign-in link is in the HTML but not in text/plain"
+    return (hrefs or lines)[0], None
+
+
+def redirect_port(link):
+    q = urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)
+    return urllib.parse.urlsplit(q["redirect_uri"][0]).port
+
+
+def port_is_free(port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(2)
+    try:
+        s.connect(("127.0.0.1", port))
+        return False
+    except ConnectionRefusedError:
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def cell_tags(cell):
+    return set(cell.get("metadata", {}).get("tags", []))
+
+
+def cell_expects(cell):
+    return list(cell.get("metadata", {}).get("gonbauth", {}).get("expect", []))
+
+
+def cell_label(name, index, cell):
+    first = next((ln for ln in cell.get("source", "").splitlines() if ln.strip()), "")
+    if len(first) > 60:
+        first = first[:57] + "..."
+    return f"{name} cell {index} ({first!r})"
+
+
+# --- the checker -------------------------------------------------------------
+
+
+def check_notebook(nb, secrets, name):
+    """Checks an executed notebook; returns a list of problems (empty: fine).
+    Works on the notebook alone, so that doctored notebooks can be fed to it."""
+    problems = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        where = cell_label(name, i, cell)
+        tags = cell_tags(cell)
+        may_fail = "expect-error" in tags or "signin-deny" in tags
+        texts, blocks = [], []
+        for out in cell.get("outputs", []):
+            ot = out.get("output_type")
+            if ot == "stream":
+                text = "".join(out["text"]) if isinstance(out["text"], list) else out["text"]
+                texts.append(text)
+                if out.get("name") == "stderr":
+                    if any(m in text for m in TRACE_MARKERS):
+                        problems.append(f"{where}: a panic or goroutine trace on stderr: {text.strip()[:300]!r}")
+                    if not may_fail:
+                        for m in FAIL_MARKERS:
+                            if m in text:
+                                problems.append(f"{where}: unexpected {m!r} on stderr: {text.strip()[:300]!r}")
+            elif ot == "error":
+                texts.append(out.get("ename", "") + ": " + out.get("evalue", ""))
+                texts.extend(out.get("traceback", []))
+                if not may_fail:
+                    problems.append(f"{where}: error output {out.get('ename')}: {out.get('evalue', '')[:300]!r}")
+            elif ot in ("display_data", "execute_result"):
+                data = out.get("data", {})
+                if "text/plain" not in data:
+                    problems.append(f"{where}: a {ot} without text/plain (it has {sorted(data)})")
+                    continue
+                text = plain_of(data)
+                texts.append(text)
+                kind = status_kind(text)
+                if kind:
+                    blocks.append((kind, text))
+        for kind, text in blocks:
+            if kind in ("waiting", "exchanging"):
+                problems.append(f"{where}: a sign-in block was left unfinished ({kind}): {text.splitlines()[0]!r}")
+            elif "signin" in tags and kind != "signed-in":
+                problems.append(f"{where}: the sign-in block ended {kind}, not \"Signed in\": {text[:300]!r}")
+            elif not may_fail and "interrupt" not in tags and kind != "signed-in":
+                problems.append(f"{where}: a sign-in block ended {kind} in a cell not tagged expect-error: {text[:300]!r}")
+        if "signin" in tags and not blocks:
+            problems.append(f"{where}: tagged signin, but shows no sign-in block")
+        if "expect-error" in tags and not cell_expects(cell):
+            problems.append(f"{where}: tagged expect-error but lists no expected text (metadata gonbauth.expect)")
+        joined = "\n".join(texts)
+        for want in cell_expects(cell):
+            if want not in joined:
+                problems.append(f"{where}: the outputs lack the expected text {want!r}")
+        if "code_challenge=" in json.dumps(cell.get("outputs", [])):
+            problems.append(f"{where}: a sign-in link was saved in the outputs")
+
+    # Secrets: anywhere in the file, outputs, metadata and sources alike.
+    for i, cell in enumerate(nb.cells):
+        blob = json.dumps(cell)
+        for value, kind in secrets.kinds.items():
+            if value in blob:
+                problems.append(f"{cell_label(name, i, cell)}: holds {kind}")
+        for m in JWT_RE.finditer(blob):
+            problems.append(f"{cell_label(name, i, cell)}: holds a JWT-shaped string ({m.group()[:12]}...)")
+    meta = json.dumps(nb.metadata)
+    for value, kind in secrets.kinds.items():
+        if value in meta:
+            problems.append(f"{name} metadata: holds {kind}")
+    return problems
+
+
+# --- the development server --------------------------------------------------------
+
+
+class DevServer:
+    """node gonbauth/devserver/server.mjs on 127.0.0.1, read from its JSON ready line."""
+
+    def __init__(self, log_path, secrets_file=None):
+        env = dict(os.environ, DEVSERVER_PORT="0", DEVSERVER_EXIT_ON_STDIN_EOF="1")
+        env.pop("DEVSERVER_SECRETS_FILE", None)
+        if secrets_file:
+            env["DEVSERVER_SECRETS_FILE"] = str(secrets_file)
+        self.log_path = Path(log_path)
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(
+            ["node", "server.mjs"], cwd=DEVSERVER_DIR, env=env, stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=self.log, start_new_session=True,
+        )
+        ready = {}
+
+        def read():
+            line = self.proc.stdout.readline()
+            try:
+                ready.update(json.loads(line))
+            except ValueError:
+                pass
+
+        t = threading.Thread(target=read, daemon=True)
+        t.start()
+        t.join(30)
+        if not ready.get("issuer"):
+            self.close()
+            raise SystemExit("run.py: the development server did not start:\n" + self.log_tail())
+        self.issuer, self.client_id = ready["issuer"], ready["client_id"]
+
+    def log_tail(self):
+        self.log.flush()
+        return self.log_path.read_text(errors="replace")[-3000:]
+
+    def dead(self):
+        """A description of the server's death, or None while it runs."""
+        if self.proc.poll() is None:
+            return None
+        return f"the development server exited (status {self.proc.returncode}); its log ends with:\n{self.log_tail()}"
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.stdin.close()  # DEVSERVER_EXIT_ON_STDIN_EOF
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+def kernel_env(server, config_dir):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GONBAUTH_")}
+    # GONBAUTH_MODE=loopback: the browser (headless Chromium here, a person's
+    # with `make notebook`, whose Jupyter listens on 127.0.0.1 only) runs on
+    # the kernel's machine. Left to itself, Login would detect a container,
+    # SSH or CI machine and pick the device flow or paste instead.
+    env.update(GONBAUTH_ISSUER=server.issuer, GONBAUTH_CLIENT_ID=server.client_id,
+               GONBAUTH_CONFIG_DIR=str(config_dir), GONBAUTH_MODE="loopback")
+    env.pop("DEVSERVER_SECRETS_FILE", None)
+    return env
+
+
+def build_helper(out_dir):
+    t = time.monotonic()
+    out = Path(out_dir) / "signin"
+    subprocess.run(["go", "build", "-o", str(out), "./gonbauth/internal/cmd/signin"], cwd=REPO, check=True)
+    say(f"built the sign-in helper in {time.monotonic() - t:.1f} s")
+    return out
+
+
+# --- running a notebook ------------------------------------------------------------
+
+
+class CellRun:
+    """What the runner saw of one cell's execution."""
+
+    def __init__(self, index, cell):
+        self.index, self.cell, self.tags = index, cell, cell_tags(cell)
+        self.states = {}  # display id -> list of text/plain states
+        self.links = {}  # display id -> sign-in link
+        self.helper = None  # the signin process
+        self.helper_failed = False
+        self.interrupted_at = None
+        self.ended_at = None
+        self.problems = []
+        self.done = False
+
+
+class Runner(NotebookClient):
+    """An nbclient NotebookClient that watches iopub messages as they arrive
+    and plays the person at the browser."""
+
+    def __init__(self, nb, *, name, run, secrets, config_dir, **kw):
+        super().__init__(nb, kernel_name=KERNEL, timeout=run.cell_timeout, startup_timeout=120,
+                         record_timing=False, allow_errors=True, **kw)
+        self.name, self.run, self.secrets, self.config_dir = name, run, secrets, config_dir
+        self.cur = None
+        self.problems = []
+        self.timings = []
+        self._tasks = []
+
+    # Called by nbclient for every iopub message of the running cell.
+    def process_message(self, msg, cell, cell_index):
+        cr = self.cur
+        mt = msg["msg_type"]  # read first: nbclient rewrites update_display_data
+        content = msg["content"]
+        if cr is not None and mt in ("display_data", "update_display_data", "execute_result"):
+            data = content.get("data", {})
+            did = content.get("transient", {}).get("display_id") or f"(no id {len(cr.states)})"
+            if "text/plain" not in data:
+                cr.problems.append(f"a {mt} without text/plain (it has {sorted(data)})")
+            cr.states.setdefault(did, []).append(plain_of(data))
+            link, bad = sign_in_link(data)
+            if bad:
+                cr.problems.append(bad)
+            if link and did not in cr.links:
+                cr.links[did] = link
+                self.on_link(cr, link)
+        return super().process_message(msg, cell, cell_index)
+
+    def on_link(self, cr, link):
+        if "signin" in cr.tags or "signin-deny" in cr.tags:
+            args = [str(self.run.helper)] + (["-deny"] if "signin-deny" in cr.tags else []) + [link]
+            cr.helper = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            self._tasks.append(asyncio.ensure_future(self.watch_helper(cr)))
+        elif "interrupt" in cr.tags:
+            self._tasks.append(asyncio.ensure_future(self.interrupt(cr)))
+        elif "no-click" not in cr.tags:
+            cr.problems.append("showed a sign-in link, but is not tagged signin, signin-deny, interrupt or no-click")
+            self._tasks.append(asyncio.ensure_future(self.interrupt(cr)))
+
+    async def interrupt(self, cr):
+        await asyncio.sleep(0.5)  # as a person would: after the link is on screen
+        cr.interrupted_at = time.monotonic()
+        await ensure_async(self.km.interrupt_kernel())
+
+    async def watch_helper(self, cr):
+        # If the browser cannot complete the sign-in, end the cell at once
+        # instead of waiting for Login's timeout.
+        while not cr.done:
+            if cr.helper.poll() is not None:
+                if cr.helper.returncode != 0:
+                    cr.helper_failed = True
+                    cr.problems.append(f"the headless sign-in failed: {cr.helper.stderr.read().strip()[-600:]}")
+                    await self.interrupt(cr)
+                return
+            await asyncio.sleep(0.2)
+
+    async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
+        if cell.cell_type != "code" or not cell.source.strip():
+            return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        cr = CellRun(cell_index, cell)
+        if "restart-kernel" in cr.tags:
+            t = time.monotonic()
+            await ensure_async(self.km.restart_kernel(now=False))
+            await ensure_async(self.kc.wait_for_ready(timeout=self.startup_timeout))
+            say(f"{self.name}: kernel restarted in {time.monotonic() - t:.1f} s")
+        self.cur = cr
+        t = time.monotonic()
+        try:
+            return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        except (CellExecutionError, CellTimeoutError, DeadKernelError) as e:
+            cr.problems.append(f"{type(e).__name__}: {str(e)[-600:]}")
+            raise
+        finally:
+            cr.ended_at = time.monotonic()
+            cr.done = True
+            self.cur = None
+            await self.after_cell(cr)
+            elapsed = cr.ended_at - t
+            self.timings.append((cell_index, elapsed))
+            where = cell_label(self.name, cell_index, cell)
+            self.problems += [f"{where}: {p}" for p in cr.problems]
+            tags = ",".join(sorted(cr.tags))
+            mark = f" ({len(cr.problems)} problems, listed at the end)" if cr.problems else ""
+            say(f"{self.name} cell {cell_index}{' [' + tags + ']' if tags else ''}: {elapsed:.1f} s{mark}")
+
+    async def after_cell(self, cr):
+        if cr.helper is not None:
+            try:
+                out, err = await asyncio.get_running_loop().run_in_executor(None, cr.helper.communicate, None, HELPER_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                cr.helper.kill()
+                out, err = cr.helper.communicate()
+                cr.problems.append("the headless sign-in did not finish")
+            final = out.strip()
+            if final:
+                self.secrets.add_redirect(final, f"after {self.name} cell {cr.index}")
+            if cr.helper.returncode != 0 and not cr.helper_failed:
+                cr.problems.append(f"the headless sign-in failed: {(err or '').strip()[-600:]}")
+        # Tokens: read the store after every cell, before a later Logout
+        # removes them.
+        self.secrets.add_store(self.config_dir, f"after {self.name} cell {cr.index}")
+
+        signin = "signin" in cr.tags
+        if signin and not cr.links:
+            cr.problems.append("tagged signin, but no sign-in link was shown")
+        for did, link in cr.links.items():
+            final = cr.states[did][-1]
+            kind = status_kind(final)
+            if signin and kind != "signed-in":
+                cr.problems.append(f"the sign-in block ({did}) ended {kind}, not \"Signed in\": {final[:300]!r}")
+            if "interrupt" in cr.tags:
+                if kind != "cancelled":
+                    cr.problems.append(f"after the interrupt the sign-in block ended {kind}, not cancelled: {final[:300]!r}")
+                port = redirect_port(link)
+                if not port_is_free(port):
+                    cr.problems.append(f"the redirect listener's port {port} still accepts connections after the cell")
+                if cr.interrupted_at is None:
+                    cr.problems.append("the kernel was not interrupted")
+                else:
+                    took = cr.ended_at - cr.interrupted_at
+                    if took >= SIGKILL_AFTER - 0.5:
+                        cr.problems.append(f"the cell took {took:.1f} s to end after the interrupt: GoNB's SIGKILL, not Login, ended it")
+                    else:
+                        say(f"{self.name} cell {cr.index}: ended {took:.2f} s after the interrupt; port {port} is free")
+        for t in self._tasks:
+            if not t.done():
+                t.cancel()
+        self._tasks = []
+
+
+class Run:
+    """One run: the server, the helper, the temporary files."""
+
+    def __init__(self, work, cell_timeout=CELL_TIMEOUT):
+        self.work, self.cell_timeout = Path(work), cell_timeout
+        self.secrets_file = self.work / "server-secrets.jsonl"
+        self.helper = build_helper(self.work)
+        t = time.monotonic()
+        self.server = DevServer(self.work / "devserver.log", self.secrets_file)
+        say(f"development server at {self.server.issuer} (started in {time.monotonic() - t:.1f} s)")
+        self.secrets = Secrets()
+
+    def close(self):
+        self.server.close()
+        self.secrets.add_server_log(self.secrets_file)
+        self.secrets_file.unlink(missing_ok=True)
+
+    def execute(self, path, out_path):
+        name = path.name
+        nb = nbformat.read(path, as_version=4)
+        config_dir = Path(tempfile.mkdtemp(prefix="config-", dir=self.work))
+        kernel_log = self.work / (path.stem + ".kernel.log")
+        client = Runner(nb, name=name, run=self, secrets=self.secrets, config_dir=config_dir,
+                        resources={"metadata": {"path": str(path.parent)}})
+        t = time.monotonic()
+        with open(kernel_log, "w") as log:
+            try:
+                client.execute(env=kernel_env(self.server, config_dir), stderr=log)
+            except (CellExecutionError, CellTimeoutError, DeadKernelError) as e:
+                if not client.problems:
+                    client.problems.append(f"{name}: {type(e).__name__}: {str(e)[-600:]}")
+            except Exception as e:  # the kernel did not start, and the like
+                client.problems.append(f"{name}: {type(e).__name__}: {e}")
+        elapsed = time.monotonic() - t
+        self.secrets.add_server_log(self.secrets_file)
+        self.secrets.add_store(config_dir, f"after {name}")
+        problems = client.problems + check_notebook(nb, self.secrets, name)
+        dead = self.server.dead()
+        if dead:
+            problems.insert(0, f"{name}: {dead}")
+        nbformat.write(nb, out_path)
+        if problems:
+            tail = kernel_log.read_text(errors="replace").splitlines()[-40:]
+            if tail:
+                say(f"{name}: the kernel's log ends with ({kernel_log}):\n  " + "\n  ".join(tail))
+        shutil.rmtree(config_dir, ignore_errors=True)
+        return nb, problems, elapsed
+
+
+# --- self-test -----------------------------------------------------------------------
+
+
+def synthetic():
+    """A small executed notebook that passes the checks, and its secrets."""
+    v4 = nbformat.v4
+    token = "tok_" + pysecrets.token_urlsafe(32)
+    code = pysecrets.token_urlsafe(32)
+    signed = ("Signed in to 127.0.0.1:1 as Dev User alice <alice@example.test>. "
+              "Token expires at 10:00:00 UTC; scopes: openid profile email offline_access.")
+    setup = v4.new_code_cell("!*go mod edit ...")
+    signin = v4.new_code_cell("sess, err := gonbauth.Login(ctx, nil)", metadata={
+        "tags": ["signin"], "gonbauth": {"expect": ['"sub": "alice"']}})
+    signin.outputs = [
+        v4.new_output("display_data", data={"text/html": "<div>✅ Signed in</div>", "text/plain": signed}),
+        v4.new_output("stream", name="stdout", text='{\n  "sub": "alice"\n}\n'),
+    ]
+    failed = v4.new_code_cell("gonbauth.Login(ctx, &gonbauth.Config{Timeout: 3 * time.Second})", metadata={
+        "tags": ["expect-error"], "gonbauth": {"expect": ["sign-in timed out"]}})
+    failed.outputs = [
+        v4.new_output("display_data", data={"text/html": "<div>❌ failed</div>",
+                                            "text/plain": "Sign-in to 127.0.0.1:1 failed: gonbauth: sign-in timed out: ..."}),
+        v4.new_output("stream", name="stderr", text="2026/01/01 gonbauth: sign-in timed out: ...\nexit status 1\n"),
+    ]
+    plain = v4.new_code_cell('%%\nfmt.Println("hello")')
+    plain.outputs = [v4.new_output("stream", name="stdout", text="hello\n")]
+    nb = v4.new_notebook(cells=[v4.new_markdown_cell("# test"), setup, signin, failed, plain])
+    s = Secrets()
+    s.add(token, "an access token (planted)")
+    s.add(code, "an authorization code (planted)")
+    return nb, s, token, code
+
+
+WAITING = ("Sign in to 127.0.0.1:1 by opening this link in your browser:\n"
+           "http://127.0.0.1:1/auth?client_id=c&code_challenge=x&redirect_uri=http%3A%2F%2F127.0.0.1%3A2%2Fcallback\n"
+           "Waiting for the sign-in (4m50s left).")
+
+
+def doctored(nb, token):
+    """(description, notebook, word the problem must contain) for each planted fault.
+    nb must have a signin cell whose first output is its signed-in display."""
+    cases = []
+    i = next(i for i, c in enumerate(nb.cells) if "signin" in cell_tags(c))
+    disp = next(j for j, o in enumerate(nb.cells[i].outputs) if o.output_type == "display_data"
+                and status_kind(plain_of(o.data)) == "signed-in")
+
+    def variant(desc, word, change):
+        d = copy.deepcopy(nb)
+        change(d)
+        cases.append((desc, d, word))
+
+    variant("a display without text/plain", "without text/plain",
+            lambda d: d.cells[i].outputs[disp].data.pop("text/plain"))
+    variant("a planted token in a stream", "holds", lambda d: d.cells[i].outputs.append(
+        nbformat.v4.new_output("stream", name="stdout", text=f"token: {token}\n")))
+    variant("a planted token in cell metadata", "holds",
+            lambda d: d.cells[i].metadata.update({"note": token}))
+    variant("an unfinished sign-in (link still waiting)", "unfinished",
+            lambda d: d.cells[i].outputs[disp].data.update({"text/plain": WAITING}))
+    variant("a sign-in that failed in a signin cell", "not \"Signed in\"",
+            lambda d: d.cells[i].outputs[disp].data.update(
+                {"text/plain": "Sign-in to 127.0.0.1:1 failed: gonbauth: sign-in timed out"}))
+    variant("a JWT-shaped string", "JWT", lambda d: d.cells[i].outputs.append(nbformat.v4.new_output(
+        "stream", name="stdout", text="eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl\n")))
+    variant("an error output", "error output", lambda d: d.cells[i].outputs.append(
+        nbformat.v4.new_output("error", ename="ERROR", evalue="boom", traceback=["boom"])))
+    variant("a panic trace", "panic", lambda d: d.cells[i].outputs.append(nbformat.v4.new_output(
+        "stream", name="stderr", text="panic: boom\n\ngoroutine 1 [running]:\nmain.main()\n")))
+    variant("a failing exit", "exit status", lambda d: d.cells[i].outputs.append(
+        nbformat.v4.new_output("stream", name="stderr", text="exit status 1\n")))
+    variant("a missing API result", "expected text", lambda d: d.cells[i].metadata.setdefault(
+        "gonbauth", {}).setdefault("expect", []).append("a text no output has"))
+    return cases
+
+
+def self_test(nb, secrets, token, name):
+    """Asserts that nb passes and that every doctored copy fails. Returns problems."""
+    problems = []
+    base = check_notebook(nb, secrets, name)
+    if base:
+        return [f"self-test: the undoctored {name} fails the checks: {p}" for p in base]
+    for desc, d, word in doctored(nb, token):
+        found = check_notebook(d, secrets, name)
+        if not any(word in p for p in found):
+            problems.append(f"self-test: {desc} in {name} was not caught (problems: {found})")
+        else:
+            say(f"self-test: caught {desc} in {name}")
+    return problems
+
+
+def run_self_test():
+    nb, secrets, token, code = synthetic()
+    problems = self_test(nb, secrets, token, "synthetic.ipynb")
+    # The expect-error cell: a panic there is still a failure, a missing
+    # expected error text too, a planted code too.
+    d = copy.deepcopy(nb)
+    d.cells[3].outputs[1].text += "panic: runtime error\ngoroutine 1 [running]:\n"
+    if not any("panic" in p for p in check_notebook(d, secrets, "synthetic.ipynb")):
+        problems.append("self-test: a panic in an expect-error cell was not caught")
+    d = copy.deepcopy(nb)
+    d.cells[3].metadata["gonbauth"]["expect"] = ["port 8085 on 127.0.0.1"]
+    if not any("expected text" in p for p in check_notebook(d, secrets, "synthetic.ipynb")):
+        problems.append("self-test: an expect-error cell without its expected error was not caught")
+    d = copy.deepcopy(nb)
+    d.cells[4].outputs.append(nbformat.v4.new_output("display_data", data={"text/plain": f"code={code}"}))
+    if not any("authorization code" in p for p in check_notebook(d, secrets, "synthetic.ipynb")):
+        problems.append("self-test: a planted authorization code was not caught")
+    d = copy.deepcopy(nb)
+    d.cells[4].outputs.append(nbformat.v4.new_output("display_data", data={"text/html": "<b>only html</b>"}))
+    if not any("without text/plain" in p for p in check_notebook(d, secrets, "synthetic.ipynb")):
+        problems.append("self-test: an HTML-only display was not caught")
+    # The runtime side: a display message without text/plain and a link
+    # whose HTML and text disagree.
+    _, bad = sign_in_link({"text/html": '<a href="http://h/auth?redirect_uri=x">x</a>', "text/plain": "no link"})
+    if not bad:
+        problems.append("self-test: a link missing from text/plain was not caught")
+    return problems
+
+
+# --- serve: the bundled server and Jupyter, by hand -------------------------------------
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def serve():
+    jupyter = shutil.which("jupyter-notebook", path="/usr/bin") or shutil.which("jupyter-notebook")
+    if not jupyter:
+        sys.exit("run.py: jupyter-notebook not found: .ci/install-deps notebook (apt-get install jupyter-notebook)")
+    work = Path(tempfile.mkdtemp(prefix="gonbauth-notebook-"))
+    server = DevServer(work / "devserver.log")
+    config_dir = work / "signins"
+    port, token = free_port(), pysecrets.token_urlsafe(24)
+    env = kernel_env(server, config_dir)
+    cmd = [jupyter, "--no-browser", "--ip=127.0.0.1", f"--port={port}", "--port-retries=0",
+           f"--notebook-dir={NB_DIR}", f"--NotebookApp.token={token}"]
+    if os.geteuid() == 0:
+        cmd.append("--allow-root")  # containers and CI machines; Jupyter refuses root otherwise
+    log_path = work / "jupyter.log"
+    nbserver = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=open(log_path, "w"), start_new_session=True)
+    stopping = []
+
+    def stop(*_):
+        stopping.append(1)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    url = f"http://127.0.0.1:{port}/tree?token={token}"
+    try:
+        deadline = time.monotonic() + 60
+        while not stopping:
+            if nbserver.poll() is not None:
+                raise SystemExit(f"run.py: Jupyter exited ({nbserver.returncode}):\n{log_path.read_text(errors='replace')[-3000:]}")
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/kernelspecs?token={token}", timeout=2).read()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"run.py: Jupyter did not answer within 60 s:\n{log_path.read_text(errors='replace')[-3000:]}")
+                time.sleep(0.3)
+        if not stopping:
+            print(f"""
+Development authorization server: {server.issuer} (client {server.client_id}); any user name and password work.
+Sign-ins are saved in {config_dir} (removed when this stops).
+
+Open the notebooks (kernel "Go (gonb)") at:
+
+    {url}
+
+Ctrl-C stops Jupyter and the server.
+""", flush=True)
+        while not stopping and nbserver.poll() is None and server.proc.poll() is None:
+            time.sleep(0.3)
+        if not stopping:
+            say("Jupyter or the development server exited; stopping. Jupyter's log:\n"
+                + log_path.read_text(errors="replace")[-3000:])
+    finally:
+        if nbserver.poll() is None:
+            nbserver.terminate()  # the Notebook server stops its kernels on SIGTERM
+            try:
+                nbserver.wait(20)
+            except subprocess.TimeoutExpired:
+                nbserver.kill()
+                nbserver.wait()
+        server.close()
+        shutil.rmtree(work, ignore_errors=True)
+        say("stopped Jupyter and the development server")
+
+
+# --- main ------------------------------------------------------------------------------
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("names", nargs="*", help="notebooks to run (default: all, and the interrupt run)")
+    ap.add_argument("--write", action="store_true", help="write the executed notebooks back into notebooks/")
+    ap.add_argument("--out", help="directory for the executed notebooks (default: a new temporary one)")
+    ap.add_argument("--self-test", action="store_true", help="only check that the checker catches doctored notebooks")
+    ap.add_argument("--no-interrupt", action="store_true", help="skip the interrupt run")
+    ap.add_argument("--cell-timeout", type=int, default=CELL_TIMEOUT, help="seconds a cell may run (default %(default)s)")
+    ap.add_argument("--serve", action="store_true", help="start the server and Jupyter Notebook for trying by hand")
+    args = ap.parse_args()
+
+    if args.serve:
+        return serve()
+    if args.self_test:
+        t = time.monotonic()
+        problems = run_self_test()
+        for p in problems:
+            say("FAIL", p)
+        say(f"self-test {'FAILED' if problems else 'passed'} in {time.monotonic() - t:.1f} s")
+        return 1 if problems else 0
+
+    paths = sorted(NB_DIR.glob("*.ipynb"))
+    if args.names:
+        wanted = {n if n.endswith(".ipynb") else n + ".ipynb" for n in args.names}
+        paths = [p for p in paths if p.name in wanted]
+        missing = wanted - {p.name for p in paths}
+        if missing:
+            sys.exit(f"run.py: no such notebook in {NB_DIR}: {', '.join(sorted(missing))}")
+    interrupt = not args.names and not args.no_interrupt
+    kept = []
+    for p in paths:
+        why = nbformat.read(p, as_version=4).metadata.get("gonbauth", {}).get("skip")
+        if why:
+            say(f"{p.name}: skipped ({why})")
+        else:
+            kept.append(p)
+    paths = kept
+
+    t0 = time.monotonic()
+    work = Path(tempfile.mkdtemp(prefix="gonbauth-nbrun-"))
+    out_dir = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="gonbauth-notebooks-"))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    problems, timings, results = [], [], {}
+    run = Run(work, args.cell_timeout)
+    try:
+        for p in paths:
+            nb, probs, elapsed = run.execute(p, out_dir / p.name)
+            results[p.name] = nb
+            timings.append((p.name, elapsed))
+            problems += probs
+            say(f"{p.name}: {elapsed:.1f} s, {'FAILED' if probs else 'ok'}")
+        if interrupt:
+            _, probs, elapsed = run.execute(INTERRUPT_NB, out_dir / ("testdata-" + INTERRUPT_NB.name))
+            timings.append(("testdata/" + INTERRUPT_NB.name, elapsed))
+            problems += probs
+            say(f"testdata/{INTERRUPT_NB.name}: {elapsed:.1f} s, {'FAILED' if probs else 'ok'}")
+    finally:
+        run.close()
+
+    # The server's log is complete now: check every result again with every
+    # secret of the run, and that the checks catch faults planted in a real one.
+    for p in paths:
+        again = check_notebook(nbformat.read(out_dir / p.name, as_version=4), run.secrets, p.name)
+        problems += [q for q in again if q not in problems]
+    real_token = next((v for v, k in run.secrets.kinds.items() if k.startswith("an access token")), None)
+    real = next((nb for nb in results.values() if any("signin" in cell_tags(c) for c in nb.cells)), None)
+    if real is not None and real_token and not problems:
+        problems += self_test(real, run.secrets, real_token, next(n for n, nb in results.items() if nb is real))
+    elif paths and not problems:
+        problems.append("self-test on the real results: no signed-in notebook or no token was recorded")
+
+    for name, elapsed in timings:
+        say(f"  {elapsed:6.1f} s  {name}")
+    say(f"{len(run.secrets)} secrets of this run searched for; executed notebooks in {out_dir}")
+    if args.write:
+        if problems:
+            say(f"not written back into {NB_DIR}: the run failed")
+        else:
+            for p in paths:
+                shutil.copyfile(out_dir / p.name, p)
+            say(f"written back into {NB_DIR}: {', '.join(p.name for p in paths)}")
+    for p in problems:
+        say("FAIL", p)
+    if problems:
+        say(f"kernel logs kept in {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+    say(f"{'FAILED' if problems else 'passed'} in {time.monotonic() - t0:.1f} s")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
