@@ -14,7 +14,7 @@ PYTHON ?= /usr/bin/python3
 NOTEBOOKS_FLAGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help deps demo test bench notebooks notebooks-update notebook
+.PHONY: help deps demo test bench notebooks notebooks-update notebook wasm wasm-test wasm-example
 
 help:
 	@echo 'Targets:'
@@ -30,9 +30,17 @@ help:
 	@echo '  make notebooks-update  the same, writing the outputs back into notebooks/ (to commit)'
 	@echo '  make notebook          the bundled server and Jupyter Notebook with the GoNB kernel on'
 	@echo '               127.0.0.1, to try the notebooks by hand (prints the URL; Ctrl-C stops)'
-	@echo '  make bench   the benchmarks of ./gonbauth, then go run ./gonbauth/internal/cmd/sizereport'
-	@echo '  make deps    install what is missing: Go modules, Node.js/npm and the'
-	@echo '               server'"'"'s npm packages, Chromium, GoNB and Jupyter (apt on Debian/Ubuntu)'
+	@echo '  make bench   the benchmarks of ./gonbauth, sizereport, then the WebAssembly module in'
+	@echo '               headless Chromium beside WebCrypto and pkce-challenge (wasm/BENCHMARKS.md)'
+	@echo '  make wasm    build the PKCE WebAssembly module for browser notebooks into wasm/dist/:'
+	@echo '               gonbauth.wasm, its gzip and brotli copies, the loader gonbauth.mjs and'
+	@echo '               wasm_exec.js (wasm/build.sh; see wasm/README.md)'
+	@echo '  make wasm-test     the Node.js tests of wasm/dist (make test runs them on a fresh build,'
+	@echo '               with the Chromium and SHA-256 tests)'
+	@echo '  make wasm-example  the browser sign-in example of the module against the bundled server'
+	@echo '               (prints the URL; Ctrl-C stops)'
+	@echo '  make deps    install what is missing: Go modules, Node.js/npm and the npm packages,'
+	@echo '               Chromium, GoNB and Jupyter, nginx and brotli (apt on Debian/Ubuntu)'
 	@echo '  make help    this list'
 
 deps:
@@ -64,6 +72,19 @@ notebook:
 	bash .ci/install-deps go node gonb notebook
 	$(PYTHON) notebooks/run.py --serve
 
-bench: deps
+bench: deps wasm
 	$(GO) test -run '^$$' -bench . -benchtime 20x -count 1 ./gonbauth/
 	$(GO) run ./gonbauth/internal/cmd/sizereport
+	$(GO) run ./wasm/internal/cmd/bench
+
+wasm:
+	bash .ci/install-deps go tools
+	bash wasm/build.sh
+
+wasm-test: wasm
+	bash .ci/install-deps node
+	node --test wasm/test/
+
+wasm-example: wasm
+	bash .ci/install-deps node
+	$(GO) run ./wasm/example/serve

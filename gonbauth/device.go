@@ -99,7 +99,7 @@ func (f *flow) deviceFailure(ctx, pollCtx context.Context, err error) error {
 	var re *oauth2.RetrieveError
 	switch {
 	case errors.Is(pollCtx.Err(), context.DeadlineExceeded), errors.As(err, &re) && re.ErrorCode == "expired_token":
-		err = fmt.Errorf("%w: the code was not confirmed in time: run it again, and raise Config.Timeout (%s, or --timeout) if you need longer", ErrTimeout, EnvTimeout)
+		err = fmt.Errorf("%w: the code was not confirmed in time: run it again, and raise Config.Timeout or %s (--timeout for the command) if you need longer", ErrTimeout, EnvTimeout)
 	case errors.As(err, &re) && re.ErrorCode == "access_denied":
 		err = &AuthError{Code: "access_denied", Description: printable(re.ErrorDescription), URI: printable(re.ErrorURI)}
 	default:

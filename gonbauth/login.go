@@ -48,6 +48,8 @@ func Login(ctx context.Context, cfg *Config) (*Session, error) {
 		return nil, err
 	}
 	f.s, f.openBrowser = s, browserOpener(s.noBrowser, os.Getenv)
+	// Known before any request, so that every status names the server.
+	f.st.host = displayHost(s.issuer, s.authURL)
 
 	// GoNB interrupts a cell with SIGINT and kills it 5 s later: catching
 	// it for the whole sign-in lets requests stop, the listener close and
@@ -366,7 +368,7 @@ func (f *flow) wait(ctx context.Context, rcv *receiver, authURL string, paste bo
 		case <-ticker.C:
 			f.show()
 		case <-timer.C:
-			err := fmt.Errorf("%w: no sign-in arrived within %v: run it again, and raise Config.Timeout (%s, or --timeout) if you need longer", ErrTimeout, f.s.timeout, EnvTimeout)
+			err := fmt.Errorf("%w: no sign-in arrived within %v: run it again, and raise Config.Timeout or %s (--timeout for the command) if you need longer", ErrTimeout, f.s.timeout, EnvTimeout)
 			f.fail(err)
 			return "", err
 		case <-ctx.Done():

@@ -57,8 +57,8 @@ func listenLoopback(ports []int) (net.Listener, error) {
 		}
 		return nil, fmt.Errorf("gonbauth: cannot listen on the loopback interface for the redirect: %w", errors.Join(err, err6))
 	}
-	return nil, fmt.Errorf("gonbauth: cannot listen for the redirect: port %s on 127.0.0.1 and [::1] %s in use: stop what uses %s, or set Config.Ports (%s) to other ports, or to 0 for any free port if your server accepts any loopback port",
-		strings.Join(inUse, ", "), plural(len(inUse), "is", "are all"), plural(len(inUse), "it", "them"), EnvPort)
+	return nil, fmt.Errorf("gonbauth: cannot listen for the redirect: %s %s on 127.0.0.1 %s in use: stop what uses %s, or set Config.Ports (%s) to other ports, or to 0 for any free port if your server accepts any loopback port",
+		plural(len(inUse), "port", "ports"), strings.Join(inUse, ", "), plural(len(inUse), "is", "are all"), plural(len(inUse), "it", "them"), EnvPort)
 }
 
 func plural(n int, one, many string) string {
