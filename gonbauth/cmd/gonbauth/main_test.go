@@ -128,15 +128,23 @@ func waitExit(t *testing.T, cmd *exec.Cmd) int {
 	return -1
 }
 
-func TestE2ECLI(t *testing.T) {
-	srv := devserver.StartT(t, devserver.Options{})
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
+// launchBrowser starts headless Chromium for one test, and a context
+// that bounds the test's browser work.
+func launchBrowser(t *testing.T, limit time.Duration) (context.Context, *browsertest.Browser) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	t.Cleanup(cancel)
 	b, err := browsertest.Launch(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer b.Close()
+	t.Cleanup(func() { b.Close() })
+	return ctx, b
+}
+
+func TestE2ECLI(t *testing.T) {
+	srv := devserver.StartT(t, devserver.Options{})
+	ctx, b := launchBrowser(t, 2*time.Minute)
 
 	t.Run("token", func(t *testing.T) {
 		// Flags from the environment, except the scopes given as a flag.

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"net/url"
@@ -21,13 +20,7 @@ import (
 // the user pastes the address it ended on into the terminal.
 func TestE2EPasteOnStdin(t *testing.T) {
 	srv := devserver.StartT(t, devserver.Options{})
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	b, err := browsertest.Launch(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	ctx, b := launchBrowser(t, 2*time.Minute)
 
 	cmd := exec.Command(os.Args[0], "token", "--mode", "paste", "--no-browser", "--issuer", srv.Issuer, "--client-id", srv.ClientID)
 	cmd.Env = append(os.Environ(), "GONBAUTH_TEST_AS_CLI=1", "GONBAUTH_CONFIG_DIR="+t.TempDir())

@@ -130,13 +130,7 @@ func refreshAtServer(t *testing.T, srv *devserver.Server, rt string) int {
 
 func TestE2EStoreAcrossProcesses(t *testing.T) {
 	srv := devserver.StartT(t, devserver.Options{})
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	b, err := browsertest.Launch(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	_, b := launchBrowser(t, 3*time.Minute)
 
 	t.Run("next process needs no request", func(t *testing.T) {
 		env := storeEnv(srv, t.TempDir())
@@ -292,13 +286,7 @@ func TestE2EStoreAcrossProcesses(t *testing.T) {
 // with the 10 s refresh margin, a token is due for refresh 2 s after issue.
 func TestE2ERotationAcrossProcesses(t *testing.T) {
 	srv := devserver.StartT(t, devserver.Options{AccessTokenTTL: 12 * time.Second})
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	b, err := browsertest.Launch(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	_, b := launchBrowser(t, 2*time.Minute)
 	dir := t.TempDir()
 	env := storeEnv(srv, dir)
 	browserLogin(t, b, env, "mallory")
