@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """Executes gonbauth's example notebooks on a real GoNB kernel and checks them.
 
-    /usr/bin/python3 notebooks/run.py               every notebooks/*.ipynb, then the interrupt run
+    /usr/bin/python3 notebooks/run.py               every notebooks/*.ipynb, then the interrupt and paste runs
     /usr/bin/python3 notebooks/run.py --write       the same, writing the outputs back into notebooks/
-    /usr/bin/python3 notebooks/run.py quickstart    only the notebooks named (no interrupt run)
+    /usr/bin/python3 notebooks/run.py quickstart    only the notebooks named (no interrupt or paste run)
     /usr/bin/python3 notebooks/run.py --self-test   feed the checker doctored notebooks (no kernel)
     /usr/bin/python3 notebooks/run.py --serve       the bundled server + Jupyter Notebook, by hand
 
@@ -62,13 +62,45 @@ reason, and makes the run exit 1:
     cell, the authorization codes of the redirects the browser reached, and
     the codes, code verifiers and refresh tokens the development server
     received (DEVSERVER_SECRETS_FILE); nor anything shaped like a JWT.
+The paste run (notebooks/testdata/paste.ipynb) tests paste mode end to end.
+nbclient executes with allow_stdin=False and never answers input requests, so
+it uses jupyter_client directly: a gonb kernel with the same environment but
+GONBAUTH_MODE=paste, and allow_stdin. Each code cell's metadata
+gonbauth.paste names what the runner does while it runs:
+
+    tampered-then-real      when the link shows, sign in with `signin -unreachable`
+                            (the redirect fails as if the kernel were unreachable;
+                            the helper prints the address the browser tried), then
+                            answer the input requests, which must be password
+                            boxes naming the redirect URI, with that address (a)
+                            with another state, (b) with another issuer's iss,
+                            (c) a forged error=access_denied with a wrong state,
+                            (d) with another port; each must update the block with
+                            "The pasted address was refused: <a fitting reason>"
+                            and ask again; then (e) the real address: the block
+                            must end "Signed in", the code be redeemed once
+    refused-then-interrupt  sign in afresh, paste only refused addresses (the
+                            first address replayed to this port, this sign-in's
+                            own with another state), interrupt: the block must end
+                            cancelled, this sign-in's code never be redeemed
+    redirect-wins           sign in with the browser reaching the listener: it
+                            must win although the input box is never answered
+    late-reply              answer the previous cell's stale input box: nothing
+                            may happen
+
+After each: no error output (except expect-error cells), the listener's port
+free, and no iopub message of the cell (every display state, stream, error)
+holding a pasted address or its code; at the end every such message and the
+outputs (kept as nbclient would) are searched for every secret of the run, and
+the notebook goes through the checks above.
+
 After the notebooks pass, doctored copies of a real result (a display without
 text/plain, a planted token of this run, an unfinished sign-in) must fail the
 same checks. --self-test does the same with synthetic notebooks, without a
 kernel.
 
 The executed notebooks go to a new temporary directory (printed); with
---write they are then copied back into notebooks/ (never the interrupt test's),
+--write they are then copied back into notebooks/ (never the interrupt or paste test's),
 only if the whole run passed. Secrets are never
 printed: failures say which kind of secret leaked and where.
 """
@@ -76,9 +108,11 @@ printed: failures say which kind of secret leaked and where.
 import argparse
 import asyncio
 import copy
+import gc
 import html
 import json
 import os
+import queue
 import re
 import secrets as pysecrets
 import shutil
@@ -107,6 +141,7 @@ except ImportError as e:  # pragma: no cover
 REPO = Path(__file__).resolve().parent.parent
 NB_DIR = REPO / "notebooks"
 INTERRUPT_NB = NB_DIR / "testdata" / "interrupt.ipynb"
+PASTE_NB = NB_DIR / "testdata" / "paste.ipynb"
 DEVSERVER_DIR = REPO / "gonbauth" / "devserver"
 KERNEL = "gonb"
 
@@ -606,6 +641,495 @@ class Run:
         return nb, problems, elapsed
 
 
+# --- the paste run: jupyter_client directly, answering input requests -------------------
+#
+# nbclient executes with allow_stdin=False and never answers an input_request,
+# so paste mode (gonbui.RequestInput, the reply on the cell program's stdin)
+# is driven here with a plain KernelManager and BlockingKernelClient. Each
+# cell with metadata gonbauth.paste runs a script: a generator that yields
+# PasteWait(what, until, timeout) and goes on once until() is true. A script
+# that raises PasteFailure, or a wait that times out, fails the cell loudly
+# (the step, and what the sign-in block said) and interrupts the kernel so
+# that the cell ends at once.
+
+OTHER_ISSUER = "https://issuer.example.test"  # (b): a mix-up: another server's iss
+REFUSED_RE = re.compile(r"(?m)^The pasted address was refused: (?P<why>.*)\. Paste it again\.$")
+PASTE_WAIT = 15  # s for a refusal or an input request to arrive after a paste
+
+
+class PasteFailure(Exception):
+    pass
+
+
+class PasteWait:
+    """Go on once until() is true. after_end: the wait does not depend on the
+    kernel (the browser), and may go on after the cell has ended."""
+
+    def __init__(self, what, until, timeout, after_end=False):
+        self.what, self.until, self.timeout, self.after_end = what, until, timeout, after_end
+
+
+def with_query(url, **changes):
+    """url with query parameters replaced (None: removed) or added, in place."""
+    parts = urllib.parse.urlsplit(url)
+    out, seen = [], set()
+    for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True):
+        if k in changes:
+            if k in seen or changes[k] is None:
+                continue
+            seen.add(k)
+            v = changes[k]
+        out.append((k, v))
+    out += [(k, v) for k, v in changes.items() if k not in seen and v is not None]
+    return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(out)))
+
+
+def with_port(url, port):
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname
+    if ":" in host:
+        host = f"[{host}]"
+    return urllib.parse.urlunsplit(parts._replace(netloc=f"{host}:{port}"))
+
+
+def query_of(url):
+    return urllib.parse.parse_qs(urllib.parse.urlsplit(url).query, keep_blank_values=True)
+
+
+def paste_tampers(final):
+    """(what, address, reason the refusal must give) for each tampered copy of
+    final, the address the browser tried: (a) to (d) of issue 5 (b)."""
+    q = query_of(final)
+    parts = urllib.parse.urlsplit(final)
+    other_port = parts.port + 1 if parts.port < 65535 else parts.port - 1
+    forged = urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(
+        [("error", "access_denied"), ("state", pysecrets.token_urlsafe(32)), ("iss", q["iss"][0])])))
+    return [
+        ("the address with another state", with_query(final, state=pysecrets.token_urlsafe(32)),
+         "its state does not match"),
+        ("the address with iss of another issuer", with_query(final, iss=OTHER_ISSUER), "mix-up"),
+        ("a forged error response (error=access_denied, a wrong state)", forged, "its state does not match"),
+        ("the address with another redirect port", with_port(final, other_port),
+         "not where this sign-in sends the browser"),
+    ]
+
+
+def refusal_of(text):
+    m = REFUSED_RE.search(text)
+    return m.group("why") if m else None
+
+
+class PasteCell:
+    """What the paste run saw of one cell, and the outputs nbclient would have saved."""
+
+    def __init__(self, index, cell):
+        self.index, self.cell, self.tags = index, cell, cell_tags(cell)
+        self.script = cell.get("metadata", {}).get("gonbauth", {}).get("paste")
+        self.outputs = []  # nbformat outputs; update_display_data rewrites in place
+        self.by_id = {}  # display id -> indices in outputs
+        self.states = {}  # display id -> every text/plain state, in order
+        self.did, self.link = None, None  # the sign-in block and its link
+        self.requests = []  # input_request contents
+        self.raw = []  # (msg_type, JSON of the content) of every iopub message
+        self.pasted = []  # what was answered, in order (secret: the real one holds a code)
+        self.final = None  # the address the browser tried (a secret)
+        self.interrupted_at = self.ended_at = None
+        self.execution_count = None
+        self.problems = []
+        self.step = "starting"
+
+    def block(self):
+        """The sign-in block's latest text/plain ("" before it shows)."""
+        return self.states.get(self.did, [""])[-1] if self.did else ""
+
+    def on_iopub(self, msg):
+        mt, content = msg["msg_type"], msg["content"]
+        self.raw.append((mt, json.dumps(content)))
+        if mt in ("display_data", "update_display_data", "execute_result"):
+            data = content.get("data", {})
+            did = content.get("transient", {}).get("display_id")
+            if "text/plain" not in data:
+                self.problems.append(f"a {mt} without text/plain (it has {sorted(data)})")
+            key = did or f"(no id {len(self.states)})"
+            self.states.setdefault(key, []).append(plain_of(data))
+            link, bad = sign_in_link(data)
+            if bad:
+                self.problems.append(bad)
+            if link and self.link is None:
+                self.did, self.link = key, link
+            elif link and key != self.did:
+                self.problems.append("a second sign-in block with a link")
+            if mt == "update_display_data":
+                for i in self.by_id.get(did, []):
+                    self.outputs[i]["data"] = data
+                    self.outputs[i]["metadata"] = content.get("metadata", {})
+                return
+            out = nbformat.v4.output_from_msg(msg)
+            if did:
+                self.by_id.setdefault(did, []).append(len(self.outputs))
+            self.outputs.append(out)
+        elif mt in ("stream", "error"):
+            self.outputs.append(nbformat.v4.output_from_msg(msg))
+        elif mt == "clear_output":
+            self.outputs, self.by_id = [], {}
+
+
+class PasteRun:
+    """Runs notebooks/testdata/paste.ipynb on a gonb kernel started with
+    GONBAUTH_MODE=paste, acting as the person who pastes addresses."""
+
+    def __init__(self, run, path, config_dir, kernel_log):
+        self.run, self.path, self.config_dir, self.kernel_log = run, path, config_dir, kernel_log
+        self.km = self.kc = None
+        self.first_final = None  # the signed-in cell's real address, replayed later
+        self.cells = []
+
+    # --- the kernel
+
+    def start(self, log):
+        from jupyter_client.manager import KernelManager
+        env = kernel_env(self.run.server, self.config_dir)
+        env["GONBAUTH_MODE"] = "paste"  # the browser cannot reach the kernel: paste the address
+        self.km = KernelManager(kernel_name=KERNEL)
+        self.km.start_kernel(env=env, cwd=str(self.path.parent), stderr=log)
+        self.kc = self.km.client()
+        self.kc.allow_stdin = True  # nbclient forces False; paste mode needs the stdin channel
+        self.kc.start_channels()
+        self.kc.wait_for_ready(timeout=120)
+
+    def stop(self):
+        if self.kc is not None:
+            self.kc.stop_channels()
+        if self.km is not None and self.km.has_kernel:
+            self.km.shutdown_kernel(now=False)  # a hard kill leaks GoNB's temp dir
+        # Dropped now: collected at interpreter exit, jupyter_client's
+        # __del__ logs into a torn-down logging module.
+        self.kc = self.km = None
+        gc.collect()
+
+    def interrupt(self, cr):
+        if cr.interrupted_at is None:
+            cr.interrupted_at = time.monotonic()
+            self.km.interrupt_kernel()
+
+    # --- one cell
+
+    def execute(self, index, cell):
+        cr = PasteCell(index, cell)
+        t = time.monotonic()
+        msg_id = self.kc.execute(cell.source, allow_stdin=True, store_history=True)
+        script = {"tampered-then-real": self.tampered_then_real,
+                  "refused-then-interrupt": self.refused_then_interrupt,
+                  "redirect-wins": self.redirect_wins,
+                  "late-reply": self.late_reply}.get(cr.script)
+        if cr.script and script is None:
+            cr.problems.append(f"unknown gonbauth.paste script {cr.script!r}")
+        gen = script(cr) if script else None
+        wait, since = None, time.monotonic()
+
+        def advance():
+            nonlocal gen, wait, since
+            while gen is not None and (wait is None or wait.until()):
+                try:
+                    wait, since = next(gen), time.monotonic()
+                    cr.step = wait.what
+                except StopIteration:
+                    gen, wait = None, None
+                except PasteFailure as e:
+                    cr.problems.append(f"{cr.step}: {e}; the sign-in block says: {cr.block()[:500]!r}")
+                    gen, wait = None, None
+                    self.interrupt(cr)
+
+        advance()
+        idle = replied = False
+        deadline = t + self.run.cell_timeout
+        while not (idle and replied) or (wait is not None and wait.after_end):
+            now = time.monotonic()
+            if now > deadline + 15:
+                cr.problems.append(f"the cell did not end within {self.run.cell_timeout} s, even after an interrupt")
+                break
+            if now > deadline and cr.interrupted_at is None:
+                cr.problems.append(f"the cell did not end within {self.run.cell_timeout} s (step: {cr.step})")
+                self.interrupt(cr)
+            for get in (self.kc.get_iopub_msg, self.kc.get_stdin_msg, self.kc.get_shell_msg):
+                try:
+                    msg = get(timeout=0.02)
+                except queue.Empty:
+                    continue
+                if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                    continue
+                mt = msg["msg_type"]
+                if get == self.kc.get_stdin_msg:
+                    if mt == "input_request":
+                        cr.requests.append(msg["content"])
+                elif get == self.kc.get_shell_msg:
+                    replied = mt == "execute_reply"
+                    cr.execution_count = msg["content"].get("execution_count")
+                elif mt == "status" and msg["content"].get("execution_state") == "idle":
+                    idle = True
+                else:
+                    cr.on_iopub(msg)
+            advance()
+            if wait is not None and time.monotonic() - since > wait.timeout:
+                cr.problems.append(f"{wait.what}: nothing after {wait.timeout} s; the sign-in block says: {cr.block()[:500]!r}")
+                gen, wait = None, None
+                self.interrupt(cr)
+        cr.ended_at = time.monotonic()
+        if wait is not None:
+            cr.problems.append(f"the cell ended while the runner waited for {wait.what}; the sign-in block says: {cr.block()[:500]!r}")
+        if gen is not None:
+            gen.close()
+        self.after(cr)
+        cell.outputs = cr.outputs
+        cell.execution_count = cr.execution_count
+        self.cells.append(cr)
+        tags = ",".join(sorted(cr.tags))
+        mark = f" ({len(cr.problems)} problems, listed at the end)" if cr.problems else ""
+        say(f"{self.path.name} cell {index}{' [' + tags + ']' if tags else ''}: {cr.ended_at - t:.1f} s{mark}")
+        return cr
+
+    # --- scripts (generators of PasteWait)
+
+    def browser(self, cr, unreachable=True):
+        """Signs in at the link; returns the address the browser ended on.
+        unreachable: the redirect fails as if the kernel could not be
+        reached (the listener never gets it), and the address is the one the
+        browser tried, which a user would paste."""
+        yield PasteWait("the sign-in link", lambda: cr.link, self.run.cell_timeout)
+        helper = subprocess.Popen([str(self.run.helper)] + (["-unreachable"] if unreachable else []) + [cr.link],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            # The cell may end first: the redirect reached the listener.
+            yield PasteWait(f"the headless sign-in (signin{' -unreachable' if unreachable else ''})",
+                            lambda: helper.poll() is not None, HELPER_TIMEOUT, after_end=not unreachable)
+        finally:
+            if helper.poll() is None:
+                helper.kill()
+        out, err = helper.communicate()
+        final = out.strip()
+        if final:
+            self.run.secrets.add_redirect(final, f"in {self.path.name} cell {cr.index}")
+        if helper.returncode != 0:
+            raise PasteFailure(f"the headless sign-in failed: {err.strip()[-600:]}")
+        redirect_uri = query_of(cr.link)["redirect_uri"][0]
+        q = query_of(final)
+        if not final.startswith(redirect_uri + "?") or not q.get("code") or not q.get("state") or not q.get("iss"):
+            raise PasteFailure(f"the browser did not end at the redirect URI {redirect_uri} with a code, a state "
+                               f"and an iss (it has {sorted(q)})")
+        if unreachable and status_kind(cr.block()) != "waiting":
+            raise PasteFailure("the block is no longer waiting after the headless sign-in: the redirect reached "
+                               "the listener although the browser was to fail it (signin -unreachable)")
+        return final
+
+    def check_request(self, cr, k):
+        req = cr.requests[k]
+        redirect_uri = query_of(cr.link)["redirect_uri"][0]
+        if req.get("password") is not True:
+            raise PasteFailure(f"input request {k + 1} has password={req.get('password')!r}, not true: "
+                               "the pasted address (it holds a code) would be echoed")
+        if redirect_uri not in req.get("prompt", ""):
+            raise PasteFailure(f"input request {k + 1}'s prompt does not name the redirect URI {redirect_uri}: "
+                               f"{req.get('prompt')!r}")
+
+    def paste(self, cr, k, what, value, reason):
+        """Answers input request k with value; with a reason, waits for the
+        refusal, which must give it."""
+        yield PasteWait(f"input request {k + 1} (for {what})", lambda: len(cr.requests) > k, PASTE_WAIT)
+        cr.step = f"paste {k + 1} ({what})"
+        self.check_request(cr, k)
+        mark = len(cr.states[cr.did])
+        t = time.monotonic()
+        cr.pasted.append(value)
+        self.kc.input(value)
+        if reason is None:
+            return
+
+        def answered():
+            return any(refusal_of(s) or status_kind(s) != "waiting" for s in cr.states[cr.did][mark:])
+        yield PasteWait(f"paste {k + 1} ({what}) to be refused", answered, PASTE_WAIT)
+        cr.step = f"paste {k + 1} ({what})"
+        after = next(s for s in cr.states[cr.did][mark:] if refusal_of(s) or status_kind(s) != "waiting")
+        why = refusal_of(after)
+        if why is None:
+            raise PasteFailure(f"not refused: the block went {status_kind(after)}")
+        if reason not in why:
+            raise PasteFailure(f"refused for another reason: {why!r} (expected one about {reason!r})")
+        say(f"{self.path.name} cell {cr.index}: paste {k + 1} ({what}) refused in "
+            f"{time.monotonic() - t:.2f} s: {why[:90]}{'...' if len(why) > 90 else ''}")
+
+    def tampered_then_real(self, cr):
+        final = yield from self.browser(cr)
+        cr.final = final
+        cr.step = "making the tampered addresses"
+        steps = paste_tampers(final)
+        for k, (what, value, reason) in enumerate(steps):
+            if value == final or query_of(value).get("code", [None])[0] not in (None, query_of(final)["code"][0]):
+                raise PasteFailure(f"runner bug: the tampered address ({what}) is not a copy of the real one")
+            yield from self.paste(cr, k, what, value, reason)
+        yield from self.paste(cr, len(steps), "the real address", final, None)
+        yield PasteWait("the sign-in to finish after the real address",
+                        lambda: status_kind(cr.block()) not in ("waiting", "exchanging"), 60)
+        if status_kind(cr.block()) != "signed-in":
+            raise PasteFailure(f"after the real address the block ended {status_kind(cr.block())}, not \"Signed in\"")
+        self.first_final = final
+
+    def refused_then_interrupt(self, cr):
+        own = yield from self.browser(cr)
+        cr.final = own
+        steps = [("this sign-in's own address with another state", with_query(own, state=pysecrets.token_urlsafe(32)),
+                  "its state does not match")]
+        if self.first_final:
+            steps.insert(0, ("the first sign-in's address, replayed to this listener's port",
+                             with_port(self.first_final, urllib.parse.urlsplit(own).port), "its state does not match"))
+        for k, (what, value, reason) in enumerate(steps):
+            yield from self.paste(cr, k, what, value, reason)
+        yield PasteWait(f"input request {len(steps) + 1} (asking again)", lambda: len(cr.requests) > len(steps), PASTE_WAIT)
+        self.interrupt(cr)
+
+    def redirect_wins(self, cr):
+        # The browser reaches the listener: the redirect must win although
+        # the input box is never answered, and the cell must not hang on it.
+        cr.final = yield from self.browser(cr, unreachable=False)
+        yield PasteWait("the sign-in to finish through the listener (nothing pasted)",
+                        lambda: status_kind(cr.block()) not in ("waiting", "exchanging"), 60)
+        if status_kind(cr.block()) != "signed-in":
+            raise PasteFailure(f"the block ended {status_kind(cr.block())}, not \"Signed in\"")
+
+    def late_reply(self, cr):
+        # The input box of the cell before was never answered, and GoNB
+        # cannot withdraw it: a front end keeps showing it. An answer now
+        # must go nowhere (not into this cell's program, not an error).
+        self.kc.input("a late answer to the input box of an ended cell")
+        return
+        yield
+
+    # --- checks after a cell
+
+    def after(self, cr):
+        self.run.secrets.add_store(self.config_dir, f"after {self.path.name} cell {cr.index}")
+        p = cr.problems
+        if cr.script == "tampered-then-real":
+            if len(cr.requests) != 5:
+                p.append(f"{len(cr.requests)} input requests, not 5 (the first, and one after each of 4 refused pastes)")
+            kind = status_kind(cr.block())
+            if kind != "signed-in":
+                p.append(f"the sign-in block ended {kind}, not \"Signed in\": {cr.block()[:400]!r}")
+            if cr.interrupted_at is not None:
+                p.append("the kernel had to be interrupted")
+        if cr.script == "redirect-wins":
+            if len(cr.requests) != 1:
+                p.append(f"{len(cr.requests)} input requests, not 1 (asked once, never answered)")
+            else:
+                try:
+                    self.check_request(cr, 0)
+                except PasteFailure as e:
+                    p.append(str(e))
+            if status_kind(cr.block()) != "signed-in":
+                p.append(f"the sign-in block ended {status_kind(cr.block())}, not \"Signed in\": {cr.block()[:400]!r}")
+        if cr.script == "late-reply":
+            if cr.requests:
+                p.append(f"{len(cr.requests)} input requests in a cell that asks for none")
+            if any(o.get("output_type") == "error" or o.get("name") == "stderr" for o in cr.outputs):
+                p.append(f"the late answer caused an error or stderr output: {json.dumps(cr.outputs)[:400]}")
+        if cr.script == "refused-then-interrupt":
+            kind = status_kind(cr.block())
+            if kind == "signed-in":
+                p.append("the sign-in block ended \"Signed in\" although only refused addresses were pasted")
+            elif kind != "cancelled":
+                p.append(f"after the interrupt the sign-in block ended {kind}, not cancelled: {cr.block()[:400]!r}")
+            if cr.interrupted_at is not None:
+                took = cr.ended_at - cr.interrupted_at
+                if took >= SIGKILL_AFTER - 0.5:
+                    p.append(f"the cell took {took:.1f} s to end after the interrupt: GoNB's SIGKILL, not Login, ended it")
+                else:
+                    say(f"{self.path.name} cell {cr.index}: ended {took:.2f} s after the interrupt")
+        if cr.script:
+            if any(o.get("output_type") == "error" for o in cr.outputs) and "expect-error" not in cr.tags:
+                errs = [o.get("evalue", "")[:200] for o in cr.outputs if o.get("output_type") == "error"]
+                p.append(f"error output: {errs}")
+            if cr.link:
+                port = redirect_port(cr.link)
+                if not port_is_free(port):
+                    p.append(f"the redirect listener's port {port} still accepts connections after the cell")
+            # Nothing the kernel published may hold a pasted address or its
+            # code: the input box is a password box, and refusals must not
+            # repeat what was pasted.
+            values = {}
+            for v in cr.pasted + ([cr.final] if cr.final else []):
+                values[v] = "a pasted address"
+                for c in query_of(v).get("code", []):
+                    values[c] = "the authorization code of a pasted address"
+            for mt, blob in cr.raw:
+                for v, kind in values.items():
+                    if v in blob or json.dumps(v)[1:-1] in blob:
+                        p.append(f"an iopub {mt} message holds {kind}")
+            # The server: the real code was redeemed exactly once (by the
+            # real paste), the code of a refused-only sign-in never.
+            if cr.final:
+                code = query_of(cr.final)["code"][0]
+                n = sum(1 for rec in self.token_requests() if rec.get("code") == code)
+                want = 0 if cr.script == "refused-then-interrupt" else 1
+                if n != want:
+                    p.append(f"the browser's authorization code reached the token endpoint {n} times, not {want}")
+
+    def token_requests(self):
+        try:
+            lines = self.run.secrets_file.read_text().splitlines()
+        except FileNotFoundError:
+            return []
+        return [r for r in (json.loads(ln) for ln in lines if ln.strip()) if r.get("path") == "/token"]
+
+
+def check_raw(pr, secrets):
+    """Every message the paste run's cells published, against every secret of the run."""
+    problems = []
+    for cr in pr.cells:
+        for mt, blob in cr.raw:
+            for value, kind in secrets.kinds.items():
+                if value in blob:
+                    problems.append(f"{cell_label('testdata/' + pr.path.name, cr.index, cr.cell)}: an iopub {mt} message holds {kind}")
+    return problems
+
+
+def run_paste(run, path, out_path):
+    """Runs the paste notebook; returns (notebook, problems, seconds). Its
+    outputs go to out_path only, never back into notebooks/."""
+    name = "testdata/" + path.name
+    nb = nbformat.read(path, as_version=4)
+    config_dir = Path(tempfile.mkdtemp(prefix="config-paste-", dir=run.work))
+    kernel_log = run.work / (path.stem + ".kernel.log")
+    pr = PasteRun(run, path, config_dir, kernel_log)
+    problems = []
+    t = time.monotonic()
+    with open(kernel_log, "w") as log:
+        try:
+            pr.start(log)
+            say(f"{name}: kernel started in {time.monotonic() - t:.1f} s (GONBAUTH_MODE=paste, allow_stdin)")
+            for i, cell in enumerate(nb.cells):
+                if cell.cell_type != "code" or not cell.source.strip():
+                    continue
+                cr = pr.execute(i, cell)
+                problems += [f"{cell_label(name, i, cell)}: {q}" for q in cr.problems]
+        except Exception as e:  # the kernel did not start, and the like
+            problems.append(f"{name}: {type(e).__name__}: {e}")
+        finally:
+            pr.stop()
+    elapsed = time.monotonic() - t
+    run.secrets.add_server_log(run.secrets_file)
+    run.secrets.add_store(config_dir, f"after {name}")
+    problems += check_notebook(nb, run.secrets, name)
+    dead = run.server.dead()
+    if dead:
+        problems.insert(0, f"{name}: {dead}")
+    nbformat.write(nb, out_path)
+    if problems:
+        tail = kernel_log.read_text(errors="replace").splitlines()[-40:]
+        if tail:
+            say(f"{name}: the kernel's log ends with ({kernel_log}):\n  " + "\n  ".join(tail))
+    shutil.rmtree(config_dir, ignore_errors=True)
+    return nb, pr, problems, elapsed
+
+
 # --- self-test -----------------------------------------------------------------------
 
 
@@ -696,9 +1220,46 @@ def self_test(nb, secrets, token, name):
     return problems
 
 
+def paste_self_test():
+    """The paste run's tampering and reading of refusals, without a kernel."""
+    problems = []
+    code, state = pysecrets.token_urlsafe(32), pysecrets.token_urlsafe(32)
+    final = f"http://127.0.0.1:40000/callback?code={code}&state={state}&iss=http%3A%2F%2F127.0.0.1%3A1234"
+    got = {what: (query_of(v), urllib.parse.urlsplit(v), reason) for what, v, reason in paste_tampers(final)}
+    want = {  # what must differ from final, and what must stay
+        "the address with another state": lambda q, u: q["state"][0] != state and q["code"] == [code] and u.port == 40000,
+        "the address with iss of another issuer": lambda q, u: q["iss"] == [OTHER_ISSUER] and q["state"] == [state],
+        "a forged error response (error=access_denied, a wrong state)":
+            lambda q, u: q["error"] == ["access_denied"] and "code" not in q and q["state"][0] != state
+            and q["iss"] == ["http://127.0.0.1:1234"] and u.port == 40000,
+        "the address with another redirect port":
+            lambda q, u: u.port != 40000 and q["code"] == [code] and q["state"] == [state] and u.path == "/callback",
+    }
+    if sorted(got) != sorted(want):
+        problems.append(f"self-test: paste_tampers makes {sorted(got)}, not {sorted(want)}")
+    for what, ok in want.items():
+        if what in got and not ok(*got[what][:2]):
+            problems.append(f"self-test: paste_tampers: {what} is not what it says: {got[what][0]}")
+    if query_of(with_query(final, state=state)) != query_of(final) or with_port(final, 40000) != final:
+        problems.append("self-test: with_query or with_port changes an address it should keep")
+    block = ("Sign in to h by opening this link in your browser:\nhttp://h/auth?redirect_uri=x\n"
+             "The pasted address was refused: that address is not where this sign-in sends the browser: "
+             "it must start with http://127.0.0.1:2/callback (an address from another sign-in or another port "
+             "will not do). Paste it again.\nWaiting for the sign-in (4m50s left). Mode: paste, because x; y.")
+    why = refusal_of(block)
+    if not why or not why.endswith("will not do)") or "not where this sign-in sends the browser" not in why:
+        problems.append(f"self-test: refusal_of read {why!r} from a refused paste's block")
+    if refusal_of(WAITING) is not None:
+        problems.append("self-test: refusal_of found a refusal in a block without one")
+    if not problems:
+        say("self-test: the paste run's tampered addresses and refusal reading are right")
+    return problems
+
+
 def run_self_test():
     nb, secrets, token, code = synthetic()
     problems = self_test(nb, secrets, token, "synthetic.ipynb")
+    problems += paste_self_test()
     # The expect-error cell: a panic there is still a failure, a missing
     # expected error text too, a planted code too.
     d = copy.deepcopy(nb)
@@ -806,11 +1367,12 @@ Ctrl-C stops Jupyter and the server.
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("names", nargs="*", help="notebooks to run (default: all, and the interrupt run)")
+    ap.add_argument("names", nargs="*", help="notebooks to run (default: all, and the interrupt and paste runs)")
     ap.add_argument("--write", action="store_true", help="write the executed notebooks back into notebooks/")
     ap.add_argument("--out", help="directory for the executed notebooks (default: a new temporary one)")
     ap.add_argument("--self-test", action="store_true", help="only check that the checker catches doctored notebooks")
     ap.add_argument("--no-interrupt", action="store_true", help="skip the interrupt run")
+    ap.add_argument("--no-paste", action="store_true", help="skip the paste run")
     ap.add_argument("--cell-timeout", type=int, default=CELL_TIMEOUT, help="seconds a cell may run (default %(default)s)")
     ap.add_argument("--serve", action="store_true", help="start the server and Jupyter Notebook for trying by hand")
     args = ap.parse_args()
@@ -833,6 +1395,7 @@ def main():
         if missing:
             sys.exit(f"run.py: no such notebook in {NB_DIR}: {', '.join(sorted(missing))}")
     interrupt = not args.names and not args.no_interrupt
+    paste = not args.names and not args.no_paste
     kept = []
     for p in paths:
         why = nbformat.read(p, as_version=4).metadata.get("gonbauth", {}).get("skip")
@@ -840,13 +1403,16 @@ def main():
             say(f"{p.name}: skipped ({why})")
         else:
             kept.append(p)
+    skipped = len(paths) - len(kept)
     paths = kept
+    outcomes = []  # (run name, passed), for the closing count
 
     t0 = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix="gonbauth-nbrun-"))
     out_dir = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="gonbauth-notebooks-"))
     out_dir.mkdir(parents=True, exist_ok=True)
     problems, timings, results = [], [], {}
+    paste_run = None
     run = Run(work, args.cell_timeout)
     try:
         for p in paths:
@@ -854,19 +1420,33 @@ def main():
             results[p.name] = nb
             timings.append((p.name, elapsed))
             problems += probs
+            outcomes.append((p.name, not probs))
             say(f"{p.name}: {elapsed:.1f} s, {'FAILED' if probs else 'ok'}")
         if interrupt:
             _, probs, elapsed = run.execute(INTERRUPT_NB, out_dir / ("testdata-" + INTERRUPT_NB.name))
             timings.append(("testdata/" + INTERRUPT_NB.name, elapsed))
             problems += probs
+            outcomes.append(("testdata/" + INTERRUPT_NB.name, not probs))
             say(f"testdata/{INTERRUPT_NB.name}: {elapsed:.1f} s, {'FAILED' if probs else 'ok'}")
+        if paste:
+            _, paste_run, probs, elapsed = run_paste(run, PASTE_NB, out_dir / ("testdata-" + PASTE_NB.name))
+            timings.append(("testdata/" + PASTE_NB.name, elapsed))
+            problems += probs
+            outcomes.append(("testdata/" + PASTE_NB.name, not probs))
+            say(f"testdata/{PASTE_NB.name}: {elapsed:.1f} s, {'FAILED' if probs else 'ok'}")
     finally:
         run.close()
 
     # The server's log is complete now: check every result again with every
     # secret of the run, and that the checks catch faults planted in a real one.
+    before_final = len(problems)
     for p in paths:
         again = check_notebook(nbformat.read(out_dir / p.name, as_version=4), run.secrets, p.name)
+        problems += [q for q in again if q not in problems]
+    if paste_run is not None:
+        name = "testdata/" + PASTE_NB.name
+        again = check_notebook(nbformat.read(out_dir / ("testdata-" + PASTE_NB.name), as_version=4), run.secrets, name)
+        again += check_raw(paste_run, run.secrets)
         problems += [q for q in again if q not in problems]
     real_token = next((v for v, k in run.secrets.kinds.items() if k.startswith("an access token")), None)
     real = next((nb for nb in results.values() if any("signin" in cell_tags(c) for c in nb.cells)), None)
@@ -892,6 +1472,12 @@ def main():
     else:
         shutil.rmtree(work, ignore_errors=True)
     say(f"{'FAILED' if problems else 'passed'} in {time.monotonic() - t0:.1f} s")
+    # The final checks (every secret, faults planted in a real result) count
+    # as one more run.
+    outcomes.append(("final checks", len(problems) == before_final))
+    passed = sum(ok for _, ok in outcomes)
+    line = f"notebooks: {passed} passed, {len(outcomes) - passed} failed"
+    print(line + (f", {skipped} skipped" if skipped else ""), flush=True)
     return 1 if problems else 0
 
 

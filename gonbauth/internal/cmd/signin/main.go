@@ -3,7 +3,13 @@
 // approves (or, with -deny, refuses) consent, and waits until the browser has
 // loaded the request's redirect_uri.
 //
-//	signin [-deny] [-login alice] [-timeout 60s] URL
+//	signin [-deny] [-unreachable] [-login alice] [-timeout 60s] URL
+//
+// With -unreachable the redirect fails in the browser as if nothing listened
+// at the redirect_uri (a kernel in a container, over SSH...), even if the
+// sign-in's listener runs: the code never reaches it, and the final URL is
+// the address the browser tried, the one a user would copy from the address
+// bar and paste (paste mode).
 //
 // It prints the final URL, the redirect_uri with code, state and iss (or
 // with error=access_denied for -deny), alone on stdout. That URL holds the
@@ -40,10 +46,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("signin", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	deny := fs.Bool("deny", false, "refuse consent (the page's Cancel link) instead of approving")
+	unreachable := fs.Bool("unreachable", false, "make the redirect fail as if nothing listened at the redirect_uri, and print the address the browser tried")
 	login := fs.String("login", "alice", "login name to type (the development server's account id)")
 	timeout := fs.Duration("timeout", 60*time.Second, "give up after this long")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: signin [-deny] [-login alice] [-timeout 60s] URL\n\nCompletes a sign-in at the development server in headless Chromium and prints the final redirect URL (a secret: it holds the code).\n\n")
+		fmt.Fprintf(fs.Output(), "usage: signin [-deny] [-unreachable] [-login alice] [-timeout 60s] URL\n\nCompletes a sign-in at the development server in headless Chromium and prints the final redirect URL (a secret: it holds the code).\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -72,7 +79,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "signin: %v\n", err)
 		return 1
 	}
-	res, err := b.SignIn(ctx, authURL, browsertest.SignInOptions{Login: *login, Deny: *deny})
+	res, err := b.SignIn(ctx, authURL, browsertest.SignInOptions{Login: *login, Deny: *deny, Unreachable: *unreachable})
 	if cerr := b.Close(); cerr != nil {
 		fmt.Fprintf(stderr, "signin: %v\n", cerr)
 	}
