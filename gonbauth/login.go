@@ -29,12 +29,17 @@ const maxRefusedShown = 3
 // Login signs the user in and returns the session. cfg may be nil: every
 // setting then comes from GONBAUTH_* environment variables.
 //
-// In a GoNB notebook it shows a sign-in link that updates in place as the
+// A saved sign-in for the same settings is reused (refreshed first if it
+// has expired) without the browser; see Config.ConfigDir. Otherwise, in a
+// GoNB notebook, Login shows a sign-in link that updates in place as the
 // flow goes; elsewhere it prints the link on Config.Output and tries to
-// open a browser. It returns when the user has signed in, when the server
-// refuses (an *AuthError), when Config.Timeout passes (ErrTimeout), or
-// when ctx ends or the program gets SIGINT (ErrCancelled). The loopback
-// listener is closed before Login returns, whatever the outcome.
+// open a browser. When the browser cannot reach this program, another
+// Config.Mode (paste, device, hosted) completes the sign-in.
+//
+// It returns when the user has signed in, when the server refuses (an
+// *AuthError), when Config.Timeout passes (ErrTimeout), or when ctx ends
+// or the program gets SIGINT (ErrCancelled). The loopback listener is
+// closed before Login returns, whatever the outcome.
 func Login(ctx context.Context, cfg *Config) (*Session, error) {
 	out := io.Writer(os.Stderr)
 	if cfg != nil && cfg.Output != nil {
