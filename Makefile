@@ -56,20 +56,21 @@ test: deps
 	$(GO) test -race -count=1 -timeout 20m $(GOTEST_FLAGS) ./...
 	$(MAKE) --no-print-directory notebooks
 
-# run.py builds the sign-in helper (gonbauth/internal/cmd/signin) itself.
+# run.py builds the sign-in helper (gonbauth/internal/cmd/signin) itself, and
+# the WebAssembly module into wasm/dist for browser-pkce.ipynb (brotli: tools).
 notebooks:
-	bash .ci/install-deps go node chromium gonb
+	bash .ci/install-deps go node chromium gonb tools
 	$(PYTHON) notebooks/run.py --self-test
 	$(PYTHON) notebooks/run.py $(NOTEBOOKS_FLAGS)
 
 notebooks-update:
-	bash .ci/install-deps go node chromium gonb
+	bash .ci/install-deps go node chromium gonb tools
 	$(PYTHON) notebooks/run.py --self-test
 	$(PYTHON) notebooks/run.py --write
 
 # The Notebook server (apt jupyter-notebook) is installed for this target only.
 notebook:
-	bash .ci/install-deps go node gonb notebook
+	bash .ci/install-deps go node gonb tools notebook
 	$(PYTHON) notebooks/run.py --serve
 
 bench: deps wasm

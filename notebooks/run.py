@@ -35,6 +35,28 @@ as the cell's tags say:
     (none)          a link in an untagged cell is a failure; the kernel is
                     interrupted so that the run does not wait for the timeout
 
+A cell may instead show a web page that signs in by itself in the browser
+(the wasm/example page of notebooks/browser-pkce.ipynb): a display whose HTML
+holds an <iframe> whose src is also alone on a line of its text/plain. When
+such a display arrives, the cell's tags say what to do:
+
+    browser-page    open the page in headless Chromium (`signin -page URL`),
+                    click its Sign in button, sign in as "alice" and approve in
+                    the pop-up it opens, and wait until the page says "Signed
+                    in" (it has then told the cell, whose srv.Wait returns);
+                    the cell must then end within PAGE_REPORT_WAIT seconds
+    (none)          a page in an untagged cell is a failure (and the kernel is
+                    interrupted)
+
+The tokens the page received (read by the helper from the browser's network
+events) become secrets of the run; so do the codes and verifiers that the
+example's own development server received: kernels of notebooks with a
+browser-page cell get DEVSERVER_SECRETS_FILE (a file of their own), which
+example.Start passes on to the server it starts, and each browser-page cell
+must have added a token request with a code and a verifier to it. Before
+such a notebook runs, the WebAssembly module is built into wasm/dist
+(wasm/build.sh, as `make wasm` does).
+
 Other tags:
 
     expect-error    the cell is meant to fail or to show a failed sign-in: error
@@ -60,8 +82,13 @@ reason, and makes the run exit 1:
   - no secret of the run appears anywhere in the executed notebook: the
     access, refresh and ID tokens read from the sign-in store after every
     cell, the authorization codes of the redirects the browser reached, and
-    the codes, code verifiers and refresh tokens the development server
-    received (DEVSERVER_SECRETS_FILE); nor anything shaped like a JWT.
+    the codes, code verifiers and refresh tokens the development servers
+    received (DEVSERVER_SECRETS_FILE), the tokens pages received; nor, in
+    any output, anything shaped like a JWT, a base64url run of 40 or more
+    characters (verifiers, codes and opaque tokens are 43), a code=,
+    access_token=... parameter or an "access_token": ... JSON member;
+  - a display with a page in a frame has the frame's URL alone on a line of
+    its text/plain, and a browser-page cell shows exactly one such page.
 The paste run (notebooks/testdata/paste.ipynb) tests paste mode end to end.
 nbclient executes with allow_stdin=False and never answers input requests, so
 it uses jupyter_client directly: a gonb kernel with the same environment but
@@ -156,6 +183,14 @@ STATUS_RE = re.compile(
 )
 JWT_RE = re.compile(r"eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*")
 HREF_RE = re.compile(r'<a\s[^>]*href="([^"]+)"')
+IFRAME_RE = re.compile(r'<iframe\s[^>]*src="([^"]+)"')
+# In outputs, where secrets of the page (which the runner may not know) would
+# show: long base64url runs, and secret parameters or JSON members.
+LONG_RUN_RE = re.compile(r"[A-Za-z0-9_-]{40,}")
+SECRET_PARAM_RE = re.compile(
+    r'(?<![A-Za-z_])(code|code_verifier|access_token|refresh_token|id_token)=|'
+    r'\\?"(code|code_verifier|access_token|refresh_token|id_token)\\?"\s*:')
+PAGE_REPORT_WAIT = 15  # s for a cell to end once its page says it signed in
 TRACE_MARKERS = ("panic:", "goroutine ")
 FAIL_MARKERS = ("exit status", "gonbauth: warning")
 
@@ -191,8 +226,8 @@ class Secrets:
                                 ("id_token", "an ID token")):
                 self.add(tok.get(field), f"{kind} (in the sign-in store {when})")
 
-    def add_server_log(self, path):
-        """What the development server received (DEVSERVER_SECRETS_FILE)."""
+    def add_server_log(self, path, server="the server"):
+        """What a development server received (DEVSERVER_SECRETS_FILE)."""
         try:
             lines = Path(path).read_text().splitlines()
         except FileNotFoundError:
@@ -201,7 +236,7 @@ class Secrets:
             rec = json.loads(line)
             for field, kind in (("code", "an authorization code"), ("code_verifier", "a code verifier"),
                                 ("refresh_token", "a refresh token"), ("token", "a revoked token")):
-                self.add(rec.get(field), f"{kind} (sent to the server's {rec.get('path')})")
+                self.add(rec.get(field), f"{kind} (sent to {server}'s {rec.get('path')})")
 
     def add_redirect(self, final_url, when):
         q = urllib.parse.parse_qs(urllib.parse.urlsplit(final_url).query)
@@ -256,6 +291,20 @@ def sign_in_link(data):
     return (hrefs or lines)[0], None
 
 
+def page_of(data):
+    """The web page a display shows in a frame, or None: the src of the
+    iframe in its HTML, which must also be alone on a line of its
+    text/plain. Returns (url, problem)."""
+    srcs = [html.unescape(u) for u in IFRAME_RE.findall(html_of(data))]
+    if not srcs:
+        return None, None
+    if len(set(srcs)) > 1:
+        return srcs[0], f"a display with {len(set(srcs))} pages in frames"
+    if srcs[0] not in [ln.strip() for ln in plain_of(data).splitlines()]:
+        return srcs[0], "a page in a frame whose URL is not alone on a line of the display's text/plain"
+    return srcs[0], None
+
+
 def redirect_port(link):
     q = urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)
     return urllib.parse.urlsplit(q["redirect_uri"][0]).port
@@ -303,7 +352,7 @@ def check_notebook(nb, secrets, name):
         where = cell_label(name, i, cell)
         tags = cell_tags(cell)
         may_fail = "expect-error" in tags or "signin-deny" in tags
-        texts, blocks = [], []
+        texts, blocks, pages = [], [], []
         for out in cell.get("outputs", []):
             ot = out.get("output_type")
             if ot == "stream":
@@ -331,6 +380,21 @@ def check_notebook(nb, secrets, name):
                 kind = status_kind(text)
                 if kind:
                     blocks.append((kind, text))
+                page, bad = page_of(data)
+                if bad:
+                    problems.append(f"{where}: {bad}")
+                if page:
+                    pages.append(page)
+        if "browser-page" in tags and len(pages) != 1:
+            problems.append(f"{where}: tagged browser-page, but shows {len(pages)} pages in frames, not 1")
+        elif pages and "browser-page" not in tags:
+            problems.append(f"{where}: shows a page in a frame, but is not tagged browser-page")
+        outs = json.dumps(cell.get("outputs", []))
+        for m in LONG_RUN_RE.finditer(outs):
+            problems.append(f"{where}: a base64url run of {len(m.group())} characters in the outputs "
+                            f"(a code, verifier or token?): {m.group()[:8]}...")
+        for m in SECRET_PARAM_RE.finditer(outs):
+            problems.append(f"{where}: the outputs hold a secret parameter or member: {m.group()!r}")
         for kind, text in blocks:
             if kind in ("waiting", "exchanging"):
                 problems.append(f"{where}: a sign-in block was left unfinished ({kind}): {text.splitlines()[0]!r}")
@@ -432,6 +496,24 @@ def kernel_env(server, config_dir):
     return env
 
 
+def build_module(fatal=True):
+    """The WebAssembly module into wasm/dist, as `make wasm` does (the
+    example page of browser-pkce.ipynb serves it from there)."""
+    t = time.monotonic()
+    r = subprocess.run(["bash", "wasm/build.sh"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if r.returncode != 0:
+        msg = f"building the WebAssembly module (wasm/build.sh) failed:\n{r.stdout[-3000:]}"
+        if fatal:
+            raise SystemExit("run.py: " + msg)
+        say(msg + "\n(browser-pkce.ipynb needs it: make wasm)")
+        return
+    say(f"built the WebAssembly module into wasm/dist in {time.monotonic() - t:.1f} s")
+
+
+def has_page_cell(nb):
+    return any("browser-page" in cell_tags(c) for c in nb.cells if c.get("cell_type") == "code")
+
+
 def build_helper(out_dir):
     t = time.monotonic()
     out = Path(out_dir) / "signin"
@@ -450,7 +532,10 @@ class CellRun:
         self.index, self.cell, self.tags = index, cell, cell_tags(cell)
         self.states = {}  # display id -> list of text/plain states
         self.links = {}  # display id -> sign-in link
+        self.pages = {}  # display id -> the URL of a page shown in a frame
         self.helper = None  # the signin process
+        self.helper_kind = None  # "link" or "page" (signin -page)
+        self.page_tokens = None  # token requests in the page's server's secrets file before the cell
         self.helper_failed = False
         self.interrupted_at = None
         self.ended_at = None
@@ -488,10 +573,17 @@ class Runner(NotebookClient):
             if link and did not in cr.links:
                 cr.links[did] = link
                 self.on_link(cr, link)
+            page, bad = page_of(data)
+            if bad:
+                cr.problems.append(bad)
+            if page and did not in cr.pages:
+                cr.pages[did] = page
+                self.on_page(cr, page)
         return super().process_message(msg, cell, cell_index)
 
     def on_link(self, cr, link):
         if "signin" in cr.tags or "signin-deny" in cr.tags:
+            cr.helper_kind = "link"
             args = [str(self.run.helper)] + (["-deny"] if "signin-deny" in cr.tags else []) + [link]
             cr.helper = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             self._tasks.append(asyncio.ensure_future(self.watch_helper(cr)))
@@ -500,6 +592,18 @@ class Runner(NotebookClient):
         elif "no-click" not in cr.tags:
             cr.problems.append("showed a sign-in link, but is not tagged signin, signin-deny, interrupt or no-click")
             self._tasks.append(asyncio.ensure_future(self.interrupt(cr)))
+
+    def on_page(self, cr, page):
+        if "browser-page" not in cr.tags:
+            cr.problems.append("showed a page in a frame, but is not tagged browser-page")
+            self._tasks.append(asyncio.ensure_future(self.interrupt(cr)))
+        elif cr.helper is not None:
+            cr.problems.append("showed a second page or link; only the first is signed in from")
+        else:
+            cr.helper_kind = "page"
+            cr.helper = subprocess.Popen([str(self.run.helper), "-page", page], stdout=subprocess.PIPE,
+                                         stderr=subprocess.PIPE, text=True)
+            self._tasks.append(asyncio.ensure_future(self.watch_helper(cr)))
 
     async def interrupt(self, cr):
         await asyncio.sleep(0.5)  # as a person would: after the link is on screen
@@ -515,6 +619,15 @@ class Runner(NotebookClient):
                     cr.helper_failed = True
                     cr.problems.append(f"the headless sign-in failed: {cr.helper.stderr.read().strip()[-600:]}")
                     await self.interrupt(cr)
+                elif cr.helper_kind == "page":
+                    # The page has told the cell's server: the cell's Wait
+                    # returns at once. Do not wait for the cell's timeout.
+                    deadline = time.monotonic() + PAGE_REPORT_WAIT
+                    while not cr.done and time.monotonic() < deadline:
+                        await asyncio.sleep(0.2)
+                    if not cr.done:
+                        cr.problems.append(f"the page signed in, but the cell did not end within {PAGE_REPORT_WAIT} s")
+                        await self.interrupt(cr)
                 return
             await asyncio.sleep(0.2)
 
@@ -522,6 +635,8 @@ class Runner(NotebookClient):
         if cell.cell_type != "code" or not cell.source.strip():
             return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
         cr = CellRun(cell_index, cell)
+        if "browser-page" in cr.tags:
+            cr.page_tokens = len(self.run.page_token_requests())
         if "restart-kernel" in cr.tags:
             t = time.monotonic()
             await ensure_async(self.km.restart_kernel(now=False))
@@ -547,6 +662,27 @@ class Runner(NotebookClient):
             mark = f" ({len(cr.problems)} problems, listed at the end)" if cr.problems else ""
             say(f"{self.name} cell {cell_index}{' [' + tags + ']' if tags else ''}: {elapsed:.1f} s{mark}")
 
+    def after_page(self, cr, out):
+        """What `signin -page` printed: the page's status and the tokens it received."""
+        try:
+            res = json.loads(out) if out.strip() else None
+        except ValueError:
+            res = None
+        if res is None:
+            if cr.helper.returncode == 0:
+                cr.problems.append("signin -page printed no result")
+            return
+        kinds = {"access_token": "an access token", "id_token": "an ID token", "refresh_token": "a refresh token"}
+        for field, values in (res.get("tokens") or {}).items():
+            for v in values:
+                self.secrets.add(v, f"{kinds.get(field, field)} (received by the page in {self.name} cell {cr.index})")
+        if not (res.get("tokens") or {}).get("access_token"):
+            cr.problems.append("the browser saw no token response of the page")
+        if not str(res.get("status", "")).startswith("Signed in as "):
+            cr.problems.append(f"the page ended with {res.get('status')!r}, not \"Signed in as ...\"")
+        else:
+            say(f"{self.name} cell {cr.index}: the page ({res.get('mode')} mode) says {res['status']!r}")
+
     async def after_cell(self, cr):
         if cr.helper is not None:
             try:
@@ -555,14 +691,29 @@ class Runner(NotebookClient):
                 cr.helper.kill()
                 out, err = cr.helper.communicate()
                 cr.problems.append("the headless sign-in did not finish")
-            final = out.strip()
-            if final:
-                self.secrets.add_redirect(final, f"after {self.name} cell {cr.index}")
+            if cr.helper_kind == "page":
+                self.after_page(cr, out)
+            else:
+                final = out.strip()
+                if final:
+                    self.secrets.add_redirect(final, f"after {self.name} cell {cr.index}")
             if cr.helper.returncode != 0 and not cr.helper_failed:
                 cr.problems.append(f"the headless sign-in failed: {(err or '').strip()[-600:]}")
         # Tokens: read the store after every cell, before a later Logout
         # removes them.
         self.secrets.add_store(self.config_dir, f"after {self.name} cell {cr.index}")
+
+        if "browser-page" in cr.tags:
+            if not cr.pages:
+                cr.problems.append("tagged browser-page, but no page was shown in a frame")
+            # The example's development server got DEVSERVER_SECRETS_FILE
+            # and recorded the page's token request: its code and verifier
+            # are secrets of the run now.
+            self.secrets.add_server_log(self.run.page_secrets_file, "the example's development server")
+            new = self.run.page_token_requests()[cr.page_tokens:]
+            if cr.pages and not any(r.get("code") and r.get("code_verifier") for r in new):
+                cr.problems.append("the example's development server recorded no token request with a code and a "
+                                   "verifier (did DEVSERVER_SECRETS_FILE reach it?)")
 
         signin = "signin" in cr.tags
         if signin and not cr.links:
@@ -598,6 +749,9 @@ class Run:
     def __init__(self, work, cell_timeout=CELL_TIMEOUT):
         self.work, self.cell_timeout = Path(work), cell_timeout
         self.secrets_file = self.work / "server-secrets.jsonl"
+        # For the development servers that notebook cells start (example.Start).
+        self.page_secrets_file = self.work / "page-server-secrets.jsonl"
+        self.module_built = False
         self.helper = build_helper(self.work)
         t = time.monotonic()
         self.server = DevServer(self.work / "devserver.log", self.secrets_file)
@@ -607,7 +761,16 @@ class Run:
     def close(self):
         self.server.close()
         self.secrets.add_server_log(self.secrets_file)
+        self.secrets.add_server_log(self.page_secrets_file, "the example's development server")
         self.secrets_file.unlink(missing_ok=True)
+        self.page_secrets_file.unlink(missing_ok=True)
+
+    def page_token_requests(self):
+        try:
+            lines = self.page_secrets_file.read_text().splitlines()
+        except FileNotFoundError:
+            return []
+        return [r for r in (json.loads(ln) for ln in lines if ln.strip()) if r.get("path") == "/token"]
 
     def execute(self, path, out_path):
         name = path.name
@@ -616,10 +779,17 @@ class Run:
         kernel_log = self.work / (path.stem + ".kernel.log")
         client = Runner(nb, name=name, run=self, secrets=self.secrets, config_dir=config_dir,
                         resources={"metadata": {"path": str(path.parent)}})
+        env = kernel_env(self.server, config_dir)
+        if has_page_cell(nb):
+            if not self.module_built:
+                build_module()
+                self.module_built = True
+            # Passed on by example.Start to the development server it starts.
+            env["DEVSERVER_SECRETS_FILE"] = str(self.page_secrets_file)
         t = time.monotonic()
         with open(kernel_log, "w") as log:
             try:
-                client.execute(env=kernel_env(self.server, config_dir), stderr=log)
+                client.execute(env=env, stderr=log)
             except (CellExecutionError, CellTimeoutError, DeadKernelError) as e:
                 if not client.problems:
                     client.problems.append(f"{name}: {type(e).__name__}: {str(e)[-600:]}")
@@ -627,6 +797,7 @@ class Run:
                 client.problems.append(f"{name}: {type(e).__name__}: {e}")
         elapsed = time.monotonic() - t
         self.secrets.add_server_log(self.secrets_file)
+        self.secrets.add_server_log(self.page_secrets_file, "the example's development server")
         self.secrets.add_store(config_dir, f"after {name}")
         problems = client.problems + check_notebook(nb, self.secrets, name)
         dead = self.server.dead()
@@ -1156,7 +1327,16 @@ def synthetic():
     ]
     plain = v4.new_code_cell('%%\nfmt.Println("hello")')
     plain.outputs = [v4.new_output("stream", name="stdout", text="hello\n")]
-    nb = v4.new_notebook(cells=[v4.new_markdown_cell("# test"), setup, signin, failed, plain])
+    page = v4.new_code_cell("srv, err := example.Start(ctx, example.Options{})", metadata={
+        "tags": ["browser-page"], "gonbauth": {"expect": ["The page signed in as alice"]}})
+    page.outputs = [
+        v4.new_output("display_data", data={
+            "text/html": '<div><iframe src="http://127.0.0.1:3/" title="t"></iframe>'
+                         '<a href="http://127.0.0.1:3/">http://127.0.0.1:3/</a></div>',
+            "text/plain": "The example page is served by this cell at:\nhttp://127.0.0.1:3/\nOpen it.\n"}),
+        v4.new_output("stream", name="stdout", text="The page signed in as alice: a Bearer token.\n"),
+    ]
+    nb = v4.new_notebook(cells=[v4.new_markdown_cell("# test"), setup, signin, failed, plain, page])
     s = Secrets()
     s.add(token, "an access token (planted)")
     s.add(code, "an authorization code (planted)")
@@ -1170,16 +1350,45 @@ WAITING = ("Sign in to 127.0.0.1:1 by opening this link in your browser:\n"
 
 def doctored(nb, token):
     """(description, notebook, word the problem must contain) for each planted fault.
-    nb must have a signin cell whose first output is its signed-in display."""
+    For a signin cell (whose outputs include its signed-in display) and for a
+    browser-page cell (whose outputs include its page), when nb has them."""
     cases = []
-    i = next(i for i, c in enumerate(nb.cells) if "signin" in cell_tags(c))
-    disp = next(j for j, o in enumerate(nb.cells[i].outputs) if o.output_type == "display_data"
-                and status_kind(plain_of(o.data)) == "signed-in")
 
     def variant(desc, word, change):
         d = copy.deepcopy(nb)
         change(d)
         cases.append((desc, d, word))
+
+    k = next((k for k, c in enumerate(nb.cells) if "browser-page" in cell_tags(c)), None)
+    if k is not None:
+        page = next(j for j, o in enumerate(nb.cells[k].outputs) if o.output_type == "display_data"
+                    and page_of(o.data)[0])
+        url = page_of(nb.cells[k].outputs[page].data)[0]
+
+        def drop_url(d):
+            d.cells[k].outputs[page].data["text/plain"] = plain_of(d.cells[k].outputs[page].data).replace(url + "\n", "")
+        variant("a page whose URL is not alone on a line of text/plain", "not alone on a line", drop_url)
+        variant("a browser-page cell without its page", "shows 0 pages",
+                lambda d: d.cells[k].outputs.pop(page))
+        variant("a page in a cell not tagged browser-page", "not tagged browser-page",
+                lambda d: d.cells[k].metadata.update(tags=[t for t in cell_tags(d.cells[k]) if t != "browser-page"]))
+        variant("a page's token in its cell's stream", "holds", lambda d: d.cells[k].outputs.append(
+            nbformat.v4.new_output("stream", name="stdout", text=f"token: {token}\n")))
+        variant("a verifier-shaped run in a page cell", "base64url run", lambda d: d.cells[k].outputs.append(
+            nbformat.v4.new_output("stream", name="stdout", text=f"verifier {pysecrets.token_urlsafe(32)}\n")))
+        variant("a code= parameter in a page's HTML", "secret parameter",
+                lambda d: d.cells[k].outputs[page].data.update(
+                    {"text/html": html_of(d.cells[k].outputs[page].data) + '<a href="/callback.html?code=x&amp;state=y">'}))
+        variant("an access_token JSON member in a stream", "secret parameter", lambda d: d.cells[k].outputs.append(
+            nbformat.v4.new_output("stream", name="stdout", text='{"access_token": "short"}\n')))
+        variant("the page cell without its result", "expected text", lambda d: d.cells[k].update(
+            outputs=[o for o in d.cells[k].outputs if o.output_type != "stream"]))
+
+    i = next((i for i, c in enumerate(nb.cells) if "signin" in cell_tags(c)), None)
+    if i is None:
+        return cases
+    disp = next(j for j, o in enumerate(nb.cells[i].outputs) if o.output_type == "display_data"
+                and status_kind(plain_of(o.data)) == "signed-in")
 
     variant("a display without text/plain", "without text/plain",
             lambda d: d.cells[i].outputs[disp].data.pop("text/plain"))
@@ -1202,6 +1411,8 @@ def doctored(nb, token):
         nbformat.v4.new_output("stream", name="stderr", text="exit status 1\n")))
     variant("a missing API result", "expected text", lambda d: d.cells[i].metadata.setdefault(
         "gonbauth", {}).setdefault("expect", []).append("a text no output has"))
+    variant("a code= parameter in a stream", "secret parameter", lambda d: d.cells[i].outputs.append(
+        nbformat.v4.new_output("stream", name="stdout", text="http://127.0.0.1:1/callback?state=s&code=c\n")))
     return cases
 
 
@@ -1211,7 +1422,10 @@ def self_test(nb, secrets, token, name):
     base = check_notebook(nb, secrets, name)
     if base:
         return [f"self-test: the undoctored {name} fails the checks: {p}" for p in base]
-    for desc, d, word in doctored(nb, token):
+    cases = doctored(nb, token)
+    if not cases:
+        return [f"self-test: {name} has no signin or browser-page cell to doctor"]
+    for desc, d, word in cases:
         found = check_notebook(d, secrets, name)
         if not any(word in p for p in found):
             problems.append(f"self-test: {desc} in {name} was not caught (problems: {found})")
@@ -1301,6 +1515,7 @@ def serve():
     jupyter = shutil.which("jupyter-notebook", path="/usr/bin") or shutil.which("jupyter-notebook")
     if not jupyter:
         sys.exit("run.py: jupyter-notebook not found: .ci/install-deps notebook (apt-get install jupyter-notebook)")
+    build_module(fatal=False)  # for browser-pkce.ipynb
     work = Path(tempfile.mkdtemp(prefix="gonbauth-notebook-"))
     server = DevServer(work / "devserver.log")
     config_dir = work / "signins"
@@ -1448,12 +1663,22 @@ def main():
         again = check_notebook(nbformat.read(out_dir / ("testdata-" + PASTE_NB.name), as_version=4), run.secrets, name)
         again += check_raw(paste_run, run.secrets)
         problems += [q for q in again if q not in problems]
-    real_token = next((v for v, k in run.secrets.kinds.items() if k.startswith("an access token")), None)
+    real_token = next((v for v, k in run.secrets.kinds.items()
+                       if k.startswith("an access token") and "received by the page" not in k), None)
     real = next((nb for nb in results.values() if any("signin" in cell_tags(c) for c in nb.cells)), None)
+    page_token = next((v for v, k in run.secrets.kinds.items()
+                       if k.startswith("an access token (received by the page")), None)
+    page_nb = next((nb for nb in results.values() if has_page_cell(nb)), None)
+    tested = False
     if real is not None and real_token and not problems:
         problems += self_test(real, run.secrets, real_token, next(n for n, nb in results.items() if nb is real))
-    elif paths and not problems:
-        problems.append("self-test on the real results: no signed-in notebook or no token was recorded")
+        tested = True
+    if page_nb is not None and page_token and not problems:
+        problems += self_test(page_nb, run.secrets, page_token, next(n for n, nb in results.items() if nb is page_nb))
+        tested = True
+    if paths and not problems and (not tested or (real is not None and not real_token)
+                                   or (page_nb is not None and not page_token)):
+        problems.append("self-test on the real results: no signed-in notebook, or no token was recorded")
 
     for name, elapsed in timings:
         say(f"  {elapsed:6.1f} s  {name}")

@@ -20,7 +20,8 @@
 // signed in to the example server (never a token), which Server.Wait returns.
 //
 // Run it by hand with `go run ./wasm/example/serve`; notebooks/browser-pkce.ipynb
-// shows the page in a GoNB cell.
+// shows the page in a GoNB cell (NotebookHTML, with NotebookText as its
+// text/plain alternative).
 package example
 
 import (
@@ -331,6 +332,17 @@ func (s *Server) NotebookHTML() string {
 		`style="width:100%;max-width:46em;height:30em;border:1px solid #bbb;border-radius:4px"></iframe>` +
 		`<p style="font-size:90%">The page above is served by this cell at <a href="` + u + `" target="_blank" rel="noopener">` + u + `</a> ` +
 		`(open it in a tab if the frame stays blank). It signs in against ` + html.EscapeString(s.Issuer) + `; any user name and password work.</p></div>`
+}
+
+// NotebookText is the plain-text alternative of NotebookHTML, for front ends
+// and saved notebooks that do not render HTML: the page's URL alone on a
+// line, and what to do with it. Show both together, e.g. with gonbui.SendData
+// and a protocol.DisplayData holding text/html and text/plain.
+func (s *Server) NotebookText() string {
+	return "The example page of gonbauth's PKCE WebAssembly module is served by this cell at:\n" +
+		s.URL + "\n" +
+		"Open it in a browser on this machine and click Sign in; it signs in against " + s.Issuer +
+		" (any user name and password work). This cell waits for the page to report who signed in.\n"
 }
 
 // Close stops the example and the development server.

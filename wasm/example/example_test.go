@@ -233,3 +233,15 @@ func TestNotebookHTML(t *testing.T) {
 		t.Errorf("NotebookHTML() = %s", h)
 	}
 }
+
+func TestNotebookText(t *testing.T) {
+	srv := startT(t)
+	lines := strings.Split(srv.NotebookText(), "\n")
+	found := false
+	for _, ln := range lines {
+		found = found || ln == srv.URL
+	}
+	if !found || !strings.Contains(srv.NotebookText(), srv.Issuer) {
+		t.Errorf("NotebookText() = %q: want the page's URL %s alone on a line, and the issuer", srv.NotebookText(), srv.URL)
+	}
+}

@@ -16,6 +16,7 @@ package browsertest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -564,4 +565,296 @@ var (
 func redact(s string) string {
 	s = sensitiveParam.ReplaceAllString(s, "${1}${2}=REDACTED")
 	return sensitiveJSON.ReplaceAllString(s, `"${1}"${2}:${3}"REDACTED"`)
+}
+
+// PageResult is what PageSignIn saw.
+type PageResult struct {
+	// Mode is the page's sign-in mode: "popup" or "redirect".
+	Mode string
+	// Status is the page's final status line, e.g. "Signed in as alice.".
+	Status string
+	// Text is the page's result (its #result element).
+	Text string
+	// Tokens holds what the page received from token endpoints, by field
+	// (access_token, refresh_token, id_token): every value seen, in order.
+	// They are live credentials that stay in the page; callers use them only
+	// to check that they appear nowhere else.
+	Tokens map[string][]string
+}
+
+// PageSignIn plays the person at a web page that signs in by itself: the
+// browser example of the PKCE WebAssembly module (wasm/example/web). It opens
+// pageURL in a fresh incognito context, waits until the page's button
+// #sign-in is enabled, clicks it (a real click: pop-ups need a user gesture),
+// signs in and approves consent on the development server's pages, in the
+// pop-up the page opens or, in the page's redirect mode (?mode=redirect), in
+// the same tab, and waits until the page's #status element has
+// data-kind "ok" (returned) or "error" (an error with its text).
+//
+// The page's own fetch responses that carry tokens are read through the
+// DevTools Network domain (PageResult.Tokens), so that a caller can look for
+// them elsewhere. If ctx has no deadline, PageSignIn gives up after 60 s.
+func (b *Browser) PageSignIn(ctx context.Context, pageURL string, opts SignInOptions) (*PageResult, error) {
+	if opts.Deny || opts.Unreachable {
+		return nil, errors.New("browsertest: PageSignIn does not refuse consent or fail redirects")
+	}
+	if opts.Login == "" {
+		opts.Login = "alice"
+	}
+	if opts.Password == "" {
+		opts.Password = "secret"
+	}
+	ctx, cancel := withDefaultTimeout(ctx)
+	defer cancel()
+	page, done, err := b.newPage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	tokens, err := watchTokens(page)
+	if err != nil {
+		return nil, err
+	}
+
+	st, err := navigate(page, pageURL)
+	if err != nil {
+		return nil, err
+	}
+	var ps pageStatus
+	for {
+		if ps, err = readPageStatus(page); err == nil && (ps.Enabled || ps.Kind == "error") {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			st, _ = readState(page)
+			return nil, st.errorf(ctx.Err(), "waiting for the page's #sign-in button to be enabled (status %q)", ps.Status)
+		case <-time.After(pollInterval):
+		}
+	}
+	if ps.Kind == "error" {
+		return nil, st.errorf(nil, "the page could not start: %s", ps.Status)
+	}
+
+	var signInPage *rod.Page
+	switch ps.Mode {
+	case "popup":
+		wait := page.WaitOpen()
+		if err := click(page, "#sign-in"); err != nil {
+			return nil, st.errorf(err, "clicking Sign in")
+		}
+		popup, err := wait()
+		if err != nil {
+			st, _ = readState(page)
+			return nil, st.errorf(err, "waiting for the sign-in pop-up")
+		}
+		signInPage = popup.Context(ctx)
+	case "redirect":
+		if st, err = act(page, st, "clicking Sign in", func() error { return click(page, "#sign-in") }); err != nil {
+			return nil, err
+		}
+		signInPage = page
+	default:
+		return nil, st.errorf(nil, "the page's mode is %q, not popup or redirect", ps.Mode)
+	}
+	if err := approve(signInPage, opts); err != nil {
+		return nil, err
+	}
+
+	// The pop-up closes itself on the callback page; in redirect mode this
+	// tab shows the callback page, which finishes the sign-in.
+	for {
+		if ps, err = readPageStatus(page); err == nil && (ps.Kind == "ok" || ps.Kind == "error") {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			st, _ = readState(page)
+			if ps.Mode == "popup" {
+				if pst, perr := readState(signInPage); perr == nil {
+					return nil, pst.errorf(ctx.Err(), "waiting for the page to finish (its status %q; the pop-up is still open)", ps.Status)
+				}
+			}
+			return nil, st.errorf(ctx.Err(), "waiting for the page to finish (its status %q)", ps.Status)
+		case <-time.After(pollInterval):
+		}
+	}
+	if ps.Kind == "error" {
+		st, _ = readState(page)
+		return nil, st.errorf(nil, "the page failed: %s", ps.Status)
+	}
+	got, err := tokens.wait(ctx)
+	if err != nil {
+		st, _ = readState(page)
+		return nil, st.errorf(err, "reading the page's token responses")
+	}
+	return &PageResult{Mode: ps.Mode, Status: ps.Status, Text: ps.Result, Tokens: got}, nil
+}
+
+// pageStatus is the state of the example page (wasm/example/web/index.html
+// and callback.html).
+type pageStatus struct {
+	Mode    string `json:"mode"`    // #mode
+	Status  string `json:"status"`  // #status
+	Kind    string `json:"kind"`    // #status[data-kind]: info, ok, error
+	Result  string `json:"result"`  // #result
+	Enabled bool   `json:"enabled"` // #sign-in is there and enabled
+}
+
+const pageStatusJS = `() => {
+	const $ = (id) => document.getElementById(id);
+	const b = $('sign-in');
+	return {
+		mode: $('mode')?.textContent ?? '',
+		status: $('status')?.textContent ?? '',
+		kind: $('status')?.dataset.kind ?? '',
+		result: $('result')?.textContent ?? '',
+		enabled: !!b && !b.disabled,
+	};
+}`
+
+func readPageStatus(page *rod.Page) (pageStatus, error) {
+	var ps pageStatus
+	res, err := page.Eval(pageStatusJS)
+	if err != nil {
+		return ps, err
+	}
+	err = res.Value.Unmarshal(&ps)
+	return ps, err
+}
+
+// approve waits for the development server's login page in page, signs in,
+// and approves consent. It returns once consent's button is clicked: the
+// page may then close itself (a pop-up on the callback page).
+func approve(page *rod.Page, opts SignInOptions) error {
+	st, err := waitPast(page, pageState{}, "waiting for the sign-in page", func(s pageState) bool {
+		return !s.Stamped && s.Href != "" && s.Href != "about:blank"
+	})
+	if err != nil {
+		return err
+	}
+	for pages := 0; pages < maxPages; pages++ {
+		switch {
+		case st.Login:
+			st, err = act(page, st, "signing in", func() error {
+				if err := fill(page, `input[name=login]`, opts.Login); err != nil {
+					return err
+				}
+				if err := fill(page, `input[name=password]`, opts.Password); err != nil {
+					return err
+				}
+				return click(page, `button[type=submit]`)
+			})
+			if err != nil {
+				return err
+			}
+		case st.Consent:
+			if err := click(page, `button[type=submit]`); err != nil {
+				return st.errorf(err, "approving consent")
+			}
+			return nil
+		default:
+			return st.errorf(nil, "not the development server's login or consent page")
+		}
+	}
+	return st.errorf(nil, "no consent page after %d pages", maxPages)
+}
+
+// tokenWatch collects the token fields of the JSON responses a page's
+// fetches receive.
+type tokenWatch struct {
+	mu      sync.Mutex
+	json    map[proto.NetworkRequestID]bool // JSON fetch responses not yet loaded
+	reading int                             // bodies being read
+	tokens  map[string][]string
+	errs    []error
+}
+
+var tokenFields = []string{"access_token", "refresh_token", "id_token"}
+
+// watchTokens enables the Network domain on page and reads the body of
+// every fetch response with a JSON type once it has loaded.
+func watchTokens(page *rod.Page) (*tokenWatch, error) {
+	if err := (proto.NetworkEnable{}).Call(page); err != nil {
+		return nil, fmt.Errorf("browsertest: enabling the Network domain: %w", err)
+	}
+	w := &tokenWatch{json: map[proto.NetworkRequestID]bool{}, tokens: map[string][]string{}}
+	// The subscription starts here; the events are handled in order in the
+	// goroutine.
+	go page.EachEvent(func(e *proto.NetworkResponseReceived) {
+		if (e.Type == proto.NetworkResourceTypeFetch || e.Type == proto.NetworkResourceTypeXHR) &&
+			strings.Contains(e.Response.MIMEType, "json") {
+			w.mu.Lock()
+			w.json[e.RequestID] = true
+			w.mu.Unlock()
+		}
+	}, func(e *proto.NetworkLoadingFinished) {
+		w.loaded(page, e.RequestID, true)
+	}, func(e *proto.NetworkLoadingFailed) {
+		w.loaded(page, e.RequestID, false)
+	})()
+	return w, nil
+}
+
+func (w *tokenWatch) loaded(page *rod.Page, id proto.NetworkRequestID, ok bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.json[id] {
+		return
+	}
+	delete(w.json, id)
+	if !ok {
+		return
+	}
+	w.reading++
+	// Not in the event loop: the call waits for a reply.
+	go func() {
+		body, err := proto.NetworkGetResponseBody{RequestID: id}.Call(page)
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		w.reading--
+		if err != nil {
+			w.errs = append(w.errs, fmt.Errorf("browsertest: reading a response body: %w", err))
+			return
+		}
+		var m map[string]any
+		if json.Unmarshal([]byte(body.Body), &m) != nil {
+			return
+		}
+		for _, f := range tokenFields {
+			if v, ok := m[f].(string); ok && v != "" {
+				w.tokens[f] = append(w.tokens[f], v)
+			}
+		}
+	}()
+}
+
+// wait returns the tokens seen once no response body is pending and an
+// access token was seen, or after a grace period of a few seconds without
+// one (the events may lag behind the page): then the map may be empty.
+func (w *tokenWatch) wait(ctx context.Context) (map[string][]string, error) {
+	grace := time.Now().Add(3 * time.Second)
+	for {
+		w.mu.Lock()
+		settled := len(w.json) == 0 && w.reading == 0
+		if settled && (len(w.tokens["access_token"]) > 0 || time.Now().After(grace)) {
+			defer w.mu.Unlock()
+			// A body that could not be read matters only if no token came:
+			// it may have been the token response.
+			if len(w.tokens["access_token"]) == 0 && len(w.errs) > 0 {
+				return nil, errors.Join(w.errs...)
+			}
+			out := make(map[string][]string, len(w.tokens))
+			for k, v := range w.tokens {
+				out[k] = append([]string(nil), v...)
+			}
+			return out, nil
+		}
+		w.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(pollInterval):
+		}
+	}
 }

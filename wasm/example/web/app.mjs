@@ -161,10 +161,12 @@ async function finish(cfg, meta, params, { state, verifier }, mode) {
     `Access token: ${tokens.token_type}, ${tokens.access_token.length} characters (kept in this page, not shown), expires in ${tokens.expires_in} s, scope "${tokens.scope}".`,
     tokens.id_token ? 'An ID token came too.' : '',
   ].filter(Boolean).join('\n');
-  say(`Signed in as ${user.sub}.`, 'ok');
   // Tell the server that serves the page (and the notebook cell waiting on
-  // it) who signed in. Never a token.
-  await fetch('./done', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(result) });
+  // it) who signed in. Never a token. The status says "Signed in" only once
+  // the server has it.
+  const done = await fetch('./done', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(result) });
+  if (!done.ok) throw new Error(`signed in as ${user.sub}, but the page's server refused the report: HTTP ${done.status}`);
+  say(`Signed in as ${user.sub}.`, 'ok');
 }
 
 /** callback.html: hand the response to the opener, or finish here. */
