@@ -26,10 +26,7 @@ func (f *flow) device(ctx context.Context, ep *endpoints, scopes []string, st *s
 		Endpoint:     oauth2.Endpoint{DeviceAuthURL: ep.device, TokenURL: ep.token, AuthStyle: f.authStyle()},
 		Scopes:       scopes,
 	}
-	idCheck, err := f.idTokenCheck(ep, scopes, false)
-	if err != nil {
-		return nil, err
-	}
+	idCheck := f.idTokenCheck(ep, scopes, false)
 	hctx := context.WithValue(ctx, oauth2.HTTPClient, f.s.httpClient)
 	da, err := conf.DeviceAuth(hctx)
 	if err != nil {

@@ -75,7 +75,7 @@ var statusTemplate = template.Must(template.New("status").Funcs(template.FuncMap
 	"join": strings.Join,
 	"time": func(t time.Time) string { return t.Format("15:04:05 MST") },
 }).Parse(`<div style="font-family:system-ui,sans-serif;border:1px solid #d0d7de;border-radius:8px;padding:12px 16px;max-width:44em">
-{{- if eq .Phase 0 -}}
+{{- if .Waiting -}}
 {{- if .Notice}}<div style="color:#9a6700">{{.Notice}}</div>{{end -}}
 {{- if .UserCode -}}
 <div style="margin-bottom:6px">To sign in to {{.Host}}, open {{if .Link}}<a href="{{.Link}}" target="_blank" rel="noopener noreferrer">{{.URL}}</a>{{else}}<code>{{.URL}}</code>{{end}} on any device and confirm the code <b style="font-family:ui-monospace,monospace;font-size:1.3em;letter-spacing:.08em">{{.UserCode}}</b>, or scan:</div>
@@ -91,12 +91,12 @@ var statusTemplate = template.Must(template.New("status").Funcs(template.FuncMap
 {{- if .PasteErr}}<div style="color:#cf222e">The pasted address was refused: {{.PasteErr}}. Paste it again.</div>{{end -}}
 <div style="color:#57606a">⏳ Waiting for you to sign in ({{.Remaining}} left).</div>
 <div style="color:#57606a;font-size:.85em">Mode: {{.Mode}}, because {{.ModeWhy}}; {{.ModeHelp}}.</div>
-{{- else if eq .Phase 1 -}}
+{{- else if .Exchanging -}}
 <div>⏳ Sign-in received from {{.Host}}; getting the token…</div>
-{{- else if eq .Phase 2 -}}
+{{- else if .SignedIn -}}
 <div style="color:#1a7f37;font-weight:600">✅ Signed in to {{.Host}}{{if .Who}} as {{.Who}}{{end}}{{if .FromStore}} (saved sign-in){{end}}</div>
 <div style="color:#57606a">{{if not .Expiry.IsZero}}Token expires at {{time .Expiry}}{{else}}The token has no stated expiry{{end}}{{if .Scopes}} · scopes: {{join .Scopes " "}}{{end}}</div>
-{{- else if eq .Phase 3 -}}
+{{- else if .Failed -}}
 <div style="color:#cf222e;font-weight:600">❌ Sign-in to {{.Host}} failed</div>
 <div style="font-family:ui-monospace,monospace;white-space:pre-wrap">{{.Message}}</div>
 {{- else -}}
@@ -120,6 +120,12 @@ type statusData struct {
 	Expiry                                         time.Time
 	Scopes, Refused                                []string
 }
+
+// The phases, by name, for the template.
+func (d statusData) Waiting() bool    { return d.Phase == phaseWaiting }
+func (d statusData) Exchanging() bool { return d.Phase == phaseExchanging }
+func (d statusData) SignedIn() bool   { return d.Phase == phaseSignedIn }
+func (d statusData) Failed() bool     { return d.Phase == phaseFailed }
 
 // render returns the HTML and plain-text forms of s. html/template
 // escapes every value, and only http(s) URLs become links.

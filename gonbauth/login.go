@@ -174,14 +174,8 @@ func (f *flow) interactive(ctx context.Context, st *store, key entryKey) (*Sessi
 	if err != nil {
 		return nil, fmt.Errorf("gonbauth: %w", err)
 	}
-	state, err := randomString()
-	if err != nil {
-		return nil, err
-	}
-	idCheck, err := f.idTokenCheck(ep, scopes, true)
-	if err != nil {
-		return nil, err
-	}
+	state := randomString()
+	idCheck := f.idTokenCheck(ep, scopes, true)
 	check := &callbackCheck{issuer: f.s.issuer, issRequired: ep.issRequired, state: state}
 	rcv, err := startReceiver(f.s.ports, f.s.callbackPath, check.check)
 	if err != nil {
@@ -218,19 +212,15 @@ func (f *flow) interactive(ctx context.Context, st *store, key entryKey) (*Sessi
 // idTokenCheck prepares the ID token check when openid is requested; the
 // nonce goes in the authorization request (there is none in the device
 // grant).
-func (f *flow) idTokenCheck(ep *endpoints, scopes []string, withNonce bool) (*idTokenCheck, error) {
+func (f *flow) idTokenCheck(ep *endpoints, scopes []string, withNonce bool) *idTokenCheck {
 	if !slices.Contains(scopes, "openid") {
-		return nil, nil
+		return nil
 	}
 	c := &idTokenCheck{issuer: f.s.issuer, clientID: f.s.clientID, jwksURL: ep.jwks, algs: ep.idTokenAlgs, client: f.s.httpClient}
 	if withNonce {
-		nonce, err := randomString()
-		if err != nil {
-			return nil, err
-		}
-		c.nonce = nonce
+		c.nonce = randomString()
 	}
-	return c, nil
+	return c
 }
 
 // tokenFailure reports a failed token request: cancelled if ctx ended,
@@ -500,13 +490,12 @@ func (f *flow) show() {
 }
 
 // randomString returns 32 bytes from crypto/rand, base64url-encoded: for
-// state and nonce.
-func randomString() (string, error) {
+// state and nonce. Since Go 1.24 rand.Read never returns an error (it
+// crashes the program instead), so there is none to handle.
+func randomString() string {
 	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("gonbauth: reading random bytes: %w", err)
-	}
-	return base64.RawURLEncoding.EncodeToString(b), nil
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 // displayHost names the server for people: the issuer's host, else the

@@ -190,46 +190,51 @@ func (s *store) ensureDir() error {
 // others could read is made private first.
 func (s *store) load(k entryKey) *entry {
 	p := s.path(k)
-	f, err := os.OpenFile(p, os.O_RDONLY|openFlags, 0)
-	if errors.Is(err, fs.ErrNotExist) {
+	e, err := s.read(p)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		return nil
-	}
-	if err != nil {
+	case err != nil:
 		s.warn(fmt.Sprintf("ignoring the saved sign-in %s: %v", p, err))
 		return nil
+	case !keysEqual(e.entryKey, k):
+		s.warn(fmt.Sprintf("ignoring the saved sign-in %s: it belongs to other settings", p))
+		return nil
+	}
+	return e
+}
+
+// read opens, checks and decodes one saved sign-in. Its error says why the
+// file cannot be used; a file others could read is made private (with a
+// warning) before it is read.
+func (s *store) read(p string) (*entry, error) {
+	f, err := os.OpenFile(p, os.O_RDONLY|openFlags, 0)
+	if err != nil {
+		return nil, err
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil || !fi.Mode().IsRegular() {
-		s.warn(fmt.Sprintf("ignoring the saved sign-in %s: not a regular file", p))
-		return nil
+		return nil, errors.New("not a regular file")
 	}
 	if !ownedByUser(fi) {
-		s.warn(fmt.Sprintf("ignoring the saved sign-in %s: it belongs to another user", p))
-		return nil
+		return nil, errors.New("it belongs to another user")
 	}
 	if fi.Mode().Perm()&0o077 != 0 {
 		if err := f.Chmod(0o600); err != nil {
-			s.warn(fmt.Sprintf("ignoring the saved sign-in %s: other users can read it and it cannot be made private: %v", p, err))
-			return nil
+			return nil, fmt.Errorf("other users can read it and it cannot be made private: %w", err)
 		}
 		s.warn(fmt.Sprintf("the saved sign-in %s was readable by other users; it is now private (0600): if they may have read it, sign out and in again", p))
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxEntryBytes+1))
 	if err != nil {
-		s.warn(fmt.Sprintf("ignoring the saved sign-in %s: %v", p, err))
-		return nil
+		return nil, err
 	}
 	e, err := decodeEntry(data)
 	if err != nil {
-		s.warn(fmt.Sprintf("ignoring the saved sign-in %s: %v; it will be replaced at the next sign-in", p, err))
-		return nil
+		return nil, fmt.Errorf("%v; it will be replaced at the next sign-in", err)
 	}
-	if !keysEqual(e.entryKey, k) {
-		s.warn(fmt.Sprintf("ignoring the saved sign-in %s: it belongs to other settings", p))
-		return nil
-	}
-	return e
+	return e, nil
 }
 
 func keysEqual(a, b entryKey) bool {
@@ -302,12 +307,7 @@ func (s *store) list() ([]*entry, error) {
 	}
 	var out []*entry
 	for _, n := range names {
-		data, err := readPrivate(n)
-		if err != nil {
-			s.warn(fmt.Sprintf("skipping %s: %v", n, err))
-			continue
-		}
-		e, err := decodeEntry(data)
+		e, err := s.read(n)
 		if err != nil {
 			s.warn(fmt.Sprintf("skipping %s: %v", n, err))
 			continue
@@ -319,19 +319,6 @@ func (s *store) list() ([]*entry, error) {
 		out = append(out, e)
 	}
 	return out, nil
-}
-
-func readPrivate(name string) ([]byte, error) {
-	f, err := os.OpenFile(name, os.O_RDONLY|openFlags, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil || !fi.Mode().IsRegular() || !ownedByUser(fi) {
-		return nil, errors.New("not a regular file of this user")
-	}
-	return io.ReadAll(io.LimitReader(f, maxEntryBytes+1))
 }
 
 // lock takes the cross-process lock of k's entry, waiting up to
