@@ -15,7 +15,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -311,24 +310,11 @@ func (h *benchHandlerTimes) snapshot() (map[string]int, map[string]time.Duration
 	return calls, times
 }
 
-// newBenchFakeServer builds the unit tests' fakeServer with the same
-// defaults and routes as newFakeServer (which takes a *testing.T, which
-// benchmarks do not have; keep the two in step), every handler timed. It
-// is closed by tb.Cleanup.
+// newBenchFakeServer is the unit tests' fakeServer with every handler
+// timed. It is closed by tb.Cleanup.
 func newBenchFakeServer(tb testing.TB) (*fakeServer, *benchHandlerTimes) {
-	f := &fakeServer{methods: []string{"S256"}, issParam: true, expiresIn: 3600,
-		codes: map[string]codeGrant{}, tokenCalls: map[string]int{}}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/.well-known/openid-configuration", f.metadata)
-	mux.HandleFunc("/authorize", f.authorize)
-	mux.HandleFunc("/token", f.token)
-	mux.HandleFunc("/userinfo", f.userinfo)
-	mux.HandleFunc("/jwks", f.jwks)
 	times := &benchHandlerTimes{calls: map[string]int{}, time: map[string]time.Duration{}}
-	f.Server = httptest.NewUnstartedServer(times.wrap(mux))
-	f.Start()
-	tb.Cleanup(f.Close)
-	return f, times
+	return newWrappedFakeServer(tb, times.wrap), times
 }
 
 // benchEndpoints name the fake server's paths in the reported metrics.

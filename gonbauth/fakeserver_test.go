@@ -24,7 +24,7 @@ import (
 // use the real oidc-provider instead.
 type fakeServer struct {
 	*httptest.Server
-	t *testing.T
+	t testing.TB
 
 	// Settings, changed before the flow starts.
 	methods    []string // code_challenge_methods_supported
@@ -97,7 +97,11 @@ func (f *fakeServer) idToken(nonce string) string {
 	return raw
 }
 
-func newFakeServer(t *testing.T) *fakeServer {
+func newFakeServer(t testing.TB) *fakeServer { return newWrappedFakeServer(t, nil) }
+
+// newWrappedFakeServer is newFakeServer with wrap (if not nil) around its
+// handlers, as the benchmarks use to time them.
+func newWrappedFakeServer(t testing.TB, wrap func(http.Handler) http.Handler) *fakeServer {
 	f := &fakeServer{t: t, methods: []string{"S256"}, issParam: true, expiresIn: 3600,
 		codes: map[string]codeGrant{}, tokenCalls: map[string]int{}}
 	mux := http.NewServeMux()
@@ -106,12 +110,16 @@ func newFakeServer(t *testing.T) *fakeServer {
 	mux.HandleFunc("/token", f.token)
 	mux.HandleFunc("/userinfo", f.userinfo)
 	mux.HandleFunc("/jwks", f.jwks)
+	var h http.Handler = mux
+	if wrap != nil {
+		h = wrap(mux)
+	}
 	// Assign before serving, so that handlers reading f.URL do not race.
 	f.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		f.requests++
 		f.mu.Unlock()
-		mux.ServeHTTP(w, r)
+		h.ServeHTTP(w, r)
 	}))
 	f.Start()
 	t.Cleanup(f.Close)

@@ -148,12 +148,12 @@ func waitCell(t *testing.T, cmd *exec.Cmd) error {
 
 var hrefRE = regexp.MustCompile(`href="([^"]+)"`)
 
-// startCell runs the test binary as a cell program under the fake kernel.
-func startCell(t *testing.T, srv *fakeServer, k *fakeKernel) (*exec.Cmd, *strings.Builder, string) {
+// runCell starts the test binary as a cell program under the fake kernel,
+// with env added to its environment, and returns its first display.
+func runCell(t *testing.T, k *fakeKernel, env ...string) (*exec.Cmd, *strings.Builder, *protocol.DisplayData) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), k.env()...)
-	cmd.Env = append(cmd.Env, "GONBAUTH_TEST_CELL=1", EnvIssuer+"="+srv.URL, EnvClientID+"=test-client")
+	cmd.Env = append(append(append(os.Environ(), k.env()...), "GONBAUTH_TEST_CELL=1"), env...)
 	out := &strings.Builder{}
 	cmd.Stdout, cmd.Stderr = out, out
 	go k.serve(t)
@@ -161,12 +161,20 @@ func startCell(t *testing.T, srv *fakeServer, k *fakeKernel) (*exec.Cmd, *string
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill() })
-	var first *protocol.DisplayData
 	select {
-	case first = <-k.firstDisplay:
-	case <-time.After(20 * time.Second):
+	case first := <-k.firstDisplay:
+		return cmd, out, first
+	case <-time.After(30 * time.Second):
 		t.Fatal("the cell displayed nothing")
 	}
+	return nil, nil, nil
+}
+
+// startCell runs a cell that signs in with srv, and returns the sign-in
+// link of its first display.
+func startCell(t *testing.T, srv *fakeServer, k *fakeKernel) (*exec.Cmd, *strings.Builder, string) {
+	t.Helper()
+	cmd, out, first := runCell(t, k, EnvIssuer+"="+srv.URL, EnvClientID+"=test-client")
 	m := hrefRE.FindStringSubmatch(first.Data[protocol.MIMETextHTML].(string))
 	if m == nil {
 		t.Fatalf("no link in the first display: %v", first.Data)

@@ -158,6 +158,30 @@ type SignInOptions struct {
 	Unreachable bool
 }
 
+// withDefaults fills in the default user name and password.
+func (o SignInOptions) withDefaults() SignInOptions {
+	if o.Login == "" {
+		o.Login = "alice"
+	}
+	if o.Password == "" {
+		o.Password = "secret"
+	}
+	return o
+}
+
+// logIn fills the development server's login form and submits it.
+func logIn(page *rod.Page, st pageState, opts SignInOptions) (pageState, error) {
+	return act(page, st, "signing in", func() error {
+		if err := fill(page, `input[name=login]`, opts.Login); err != nil {
+			return err
+		}
+		if err := fill(page, `input[name=password]`, opts.Password); err != nil {
+			return err
+		}
+		return click(page, `button[type=submit]`)
+	})
+}
+
 // Result is where a browser ended up.
 type Result struct {
 	// FinalURL is the URL the browser ended on: for SignIn, the redirect URI
@@ -183,12 +207,7 @@ func (b *Browser) SignIn(ctx context.Context, authURL string, opts SignInOptions
 	if redirectURI == "" {
 		return nil, fmt.Errorf("browsertest: authorization URL %s has no redirect_uri", redact(authURL))
 	}
-	if opts.Login == "" {
-		opts.Login = "alice"
-	}
-	if opts.Password == "" {
-		opts.Password = "secret"
-	}
+	opts = opts.withDefaults()
 
 	ctx, cancel := withDefaultTimeout(ctx)
 	defer cancel()
@@ -221,15 +240,7 @@ func (b *Browser) SignIn(ctx context.Context, authURL string, opts SignInOptions
 		}
 		switch {
 		case st.Login:
-			st, err = act(page, st, "signing in", func() error {
-				if err := fill(page, `input[name=login]`, opts.Login); err != nil {
-					return err
-				}
-				if err := fill(page, `input[name=password]`, opts.Password); err != nil {
-					return err
-				}
-				return click(page, `button[type=submit]`)
-			})
+			st, err = logIn(page, st, opts)
 		case st.Consent && opts.Deny:
 			st, err = act(page, st, "refusing consent", func() error {
 				return click(page, `a[href$="/abort"]`)
@@ -268,12 +279,7 @@ func failRequests(page *rod.Page, prefix string) (stop func(), err error) {
 //
 // If ctx has no deadline, DeviceSignIn gives up after 60 s.
 func (b *Browser) DeviceSignIn(ctx context.Context, verificationURL string, opts SignInOptions) (*Result, error) {
-	if opts.Login == "" {
-		opts.Login = "alice"
-	}
-	if opts.Password == "" {
-		opts.Password = "secret"
-	}
+	opts = opts.withDefaults()
 	ctx, cancel := withDefaultTimeout(ctx)
 	defer cancel()
 	page, done, err := b.newPage(ctx)
@@ -302,15 +308,7 @@ func (b *Browser) DeviceSignIn(ctx context.Context, verificationURL string, opts
 		case st.DeviceConfirm:
 			st, err = act(page, st, "confirming the device", func() error { return click(page, `button[autofocus][type=submit]`) })
 		case st.Login:
-			st, err = act(page, st, "signing in", func() error {
-				if err := fill(page, `input[name=login]`, opts.Login); err != nil {
-					return err
-				}
-				if err := fill(page, `input[name=password]`, opts.Password); err != nil {
-					return err
-				}
-				return click(page, `button[type=submit]`)
-			})
+			st, err = logIn(page, st, opts)
 		case st.Consent:
 			st, err = act(page, st, "approving consent", func() error { return click(page, `button[type=submit]`) })
 		default:
@@ -598,12 +596,7 @@ func (b *Browser) PageSignIn(ctx context.Context, pageURL string, opts SignInOpt
 	if opts.Deny || opts.Unreachable {
 		return nil, errors.New("browsertest: PageSignIn does not refuse consent or fail redirects")
 	}
-	if opts.Login == "" {
-		opts.Login = "alice"
-	}
-	if opts.Password == "" {
-		opts.Password = "secret"
-	}
+	opts = opts.withDefaults()
 	ctx, cancel := withDefaultTimeout(ctx)
 	defer cancel()
 	page, done, err := b.newPage(ctx)
@@ -736,15 +729,7 @@ func approve(page *rod.Page, opts SignInOptions) error {
 	for pages := 0; pages < maxPages; pages++ {
 		switch {
 		case st.Login:
-			st, err = act(page, st, "signing in", func() error {
-				if err := fill(page, `input[name=login]`, opts.Login); err != nil {
-					return err
-				}
-				if err := fill(page, `input[name=password]`, opts.Password); err != nil {
-					return err
-				}
-				return click(page, `button[type=submit]`)
-			})
+			st, err = logIn(page, st, opts)
 			if err != nil {
 				return err
 			}
