@@ -772,6 +772,23 @@ class Run:
             return []
         return [r for r in (json.loads(ln) for ln in lines if ln.strip()) if r.get("path") == "/token"]
 
+    def finish(self, name, nb, problems, config_dir, kernel_log, out_path):
+        """Ends a notebook's run: collects the store's secrets, checks and
+        writes the executed notebook, shows the kernel's log on failure and
+        removes the store. Returns every problem found."""
+        self.secrets.add_store(config_dir, f"after {name}")
+        problems = problems + check_notebook(nb, self.secrets, name)
+        dead = self.server.dead()
+        if dead:
+            problems.insert(0, f"{name}: {dead}")
+        nbformat.write(nb, out_path)
+        if problems:
+            tail = kernel_log.read_text(errors="replace").splitlines()[-40:]
+            if tail:
+                say(f"{name}: the kernel's log ends with ({kernel_log}):\n  " + "\n  ".join(tail))
+        shutil.rmtree(config_dir, ignore_errors=True)
+        return problems
+
     def execute(self, path, out_path):
         name = path.name
         nb = nbformat.read(path, as_version=4)
@@ -798,17 +815,7 @@ class Run:
         elapsed = time.monotonic() - t
         self.secrets.add_server_log(self.secrets_file)
         self.secrets.add_server_log(self.page_secrets_file, "the example's development server")
-        self.secrets.add_store(config_dir, f"after {name}")
-        problems = client.problems + check_notebook(nb, self.secrets, name)
-        dead = self.server.dead()
-        if dead:
-            problems.insert(0, f"{name}: {dead}")
-        nbformat.write(nb, out_path)
-        if problems:
-            tail = kernel_log.read_text(errors="replace").splitlines()[-40:]
-            if tail:
-                say(f"{name}: the kernel's log ends with ({kernel_log}):\n  " + "\n  ".join(tail))
-        shutil.rmtree(config_dir, ignore_errors=True)
+        problems = self.finish(name, nb, client.problems, config_dir, kernel_log, out_path)
         return nb, problems, elapsed
 
 
@@ -1287,17 +1294,7 @@ def run_paste(run, path, out_path):
             pr.stop()
     elapsed = time.monotonic() - t
     run.secrets.add_server_log(run.secrets_file)
-    run.secrets.add_store(config_dir, f"after {name}")
-    problems += check_notebook(nb, run.secrets, name)
-    dead = run.server.dead()
-    if dead:
-        problems.insert(0, f"{name}: {dead}")
-    nbformat.write(nb, out_path)
-    if problems:
-        tail = kernel_log.read_text(errors="replace").splitlines()[-40:]
-        if tail:
-            say(f"{name}: the kernel's log ends with ({kernel_log}):\n  " + "\n  ".join(tail))
-    shutil.rmtree(config_dir, ignore_errors=True)
+    problems = run.finish(name, nb, problems, config_dir, kernel_log, out_path)
     return nb, pr, problems, elapsed
 
 
