@@ -15,17 +15,12 @@ require (
 )
 
 require (
-	github.com/go-logr/logr v1.4.2 // indirect
-	github.com/gofrs/uuid v4.4.0+incompatible // indirect
-	github.com/pkg/errors v0.9.1 // indirect
 	github.com/ysmood/fetchup v0.2.4 // indirect
 	github.com/ysmood/goob v0.4.0 // indirect
 	github.com/ysmood/got v0.40.0 // indirect
 	github.com/ysmood/gson v0.7.3 // indirect
 	github.com/ysmood/leakless v0.9.0 // indirect
-	golang.org/x/exp v0.0.0-20250106191152-7588d65b2ba8 // indirect
 	golang.org/x/sys v0.47.0 // indirect
 	golang.org/x/text v0.21.0 // indirect
 	golang.org/x/xerrors v0.0.0-20200804184101-5ec99f83aff1 // indirect
-	k8s.io/klog/v2 v2.130.1 // indirect
 )

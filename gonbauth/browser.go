@@ -5,7 +5,7 @@ import (
 	"runtime"
 	"sync"
 
-	"github.com/janpfeifer/gonb/gonbui"
+	"github.com/gonbauth/gonbauth/gonbauth/internal/notebook"
 	"github.com/pkg/browser"
 )
 
@@ -19,7 +19,7 @@ var quietBrowser sync.Once
 // Linux or BSD machine without a graphical session, where the fallback
 // launchers are text browsers that would take over the terminal.
 func browserOpener(noBrowser bool, getenv func(string) string) func(string) error {
-	if noBrowser || gonbui.IsNotebook {
+	if noBrowser || notebook.IsNotebook() {
 		return nil
 	}
 	if runtime.GOOS != "darwin" && runtime.GOOS != "windows" &&

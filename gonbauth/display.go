@@ -10,8 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/janpfeifer/gonb/gonbui"
-	"github.com/janpfeifer/gonb/gonbui/protocol"
+	"github.com/gonbauth/gonbauth/gonbauth/internal/notebook"
 )
 
 // phase is where a sign-in stands, as shown to the user.
@@ -218,8 +217,8 @@ type view interface {
 
 // newView picks the notebook view under GoNB and the terminal view elsewhere.
 func newView(out io.Writer) view {
-	if gonbui.IsNotebook {
-		return &notebookView{id: "gonbauth-" + gonbui.UniqueId()}
+	if notebook.IsNotebook() {
+		return &notebookView{id: "gonbauth-" + notebook.UniqueID()}
 	}
 	return &terminalView{out: out}
 }
@@ -229,21 +228,15 @@ type notebookView struct{ id string }
 
 func (v *notebookView) show(s *status) {
 	html, plain := s.render()
-	gonbui.SendData(&protocol.DisplayData{
-		Data: map[protocol.MIMEType]any{
-			protocol.MIMETextHTML:  html,
-			protocol.MIMETextPlain: plain,
-		},
-		DisplayID: v.id,
-	})
+	notebook.Display(v.id, html, plain)
 }
 
 // askPaste opens Jupyter's input box; the reply arrives on stdin. It is a
 // password box so that the pasted address, which holds a code, is not
 // echoed into the saved notebook.
-func (v *notebookView) askPaste(prompt string) { gonbui.RequestInput(prompt, true) }
+func (v *notebookView) askPaste(prompt string) { notebook.RequestInput(prompt, true) }
 
-func (v *notebookView) done() { gonbui.Sync() }
+func (v *notebookView) done() { notebook.Sync() }
 
 // terminalView prints each change once, as lines on a terminal.
 type terminalView struct {

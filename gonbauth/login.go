@@ -15,8 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gonbauth/gonbauth/gonbauth/internal/notebook"
 	"github.com/gonbauth/gonbauth/gonbauth/pkce"
-	"github.com/janpfeifer/gonb/gonbui"
 	"golang.org/x/oauth2"
 )
 
@@ -311,7 +311,7 @@ func (f *flow) wait(ctx context.Context, rcv *receiver, authURL string, paste bo
 		done := make(chan struct{})
 		defer close(done)
 		in := f.s.input
-		if gonbui.IsNotebook {
+		if notebook.IsNotebook() {
 			in = os.Stdin // where GoNB delivers the reply to an input box
 		}
 		lines = readLines(in, done)
