@@ -330,8 +330,9 @@ var benchEndpoints = []struct{ path, metric string }{
 // the session, against the fake server (in process, over loopback). That
 // span holds the listener's handling and reply, closing the listener, the
 // token request (code exchange with PKCE), whatever else Login asks the
-// server for before returning (the key set to verify the ID token with;
-// formerly the userinfo endpoint), the ID token check and saving the
+// server for before returning (since Login fetches the key set while the
+// link is shown, nothing; formerly the key set and the userinfo
+// endpoint), the ID token check and saving the
 // sign-in to a store (a fresh, empty ConfigDir per iteration: a first
 // sign-in). Every handler of the fake is timed, so that the client's own
 // share can be told apart:
@@ -346,7 +347,8 @@ var benchEndpoints = []struct{ path, metric string }{
 //
 // Per iteration, outside the timer: Login starts and shows its link, the
 // benchmark sends the authorization request itself without following the
-// redirect (the fake approves at once), and reads the callback URL from
+// redirect (the fake approves at once), waits for the key set request
+// Login makes meanwhile (a user takes seconds), and reads the callback URL from
 // the Location header. reuse-conn leaves the connection that the metadata
 // fetch put in the pool for the token request; new-conn drops it first, as
 // happens when the user takes longer to sign in than the server keeps idle
@@ -385,6 +387,8 @@ func benchCallbackToReturn(b *testing.B, fake *fakeServer, times *benchHandlerTi
 		out := newURLWriter()
 		cfg := &Config{Issuer: fake.URL, ClientID: "test-client", NoBrowser: true, Output: out,
 			ConfigDir: filepath.Join(b.TempDir(), "gonbauth")}
+		calls, _ := times.snapshot()
+		jwks0 := calls["/jwks"]
 		done := make(chan result, 1)
 		go func() {
 			s, err := Login(context.Background(), cfg)
@@ -402,6 +406,9 @@ func benchCallbackToReturn(b *testing.B, fake *fakeServer, times *benchHandlerTi
 		if err != nil {
 			b.Fatal(err)
 		}
+		// The user is in the browser for seconds, long enough for the key
+		// set Login fetches meanwhile.
+		benchWaitCalls(b, times, "/jwks", jwks0+1)
 		if fresh {
 			benchCloseIdleConns()
 		}
@@ -459,6 +466,19 @@ func benchCallbackToReturn(b *testing.B, fake *fakeServer, times *benchHandlerTi
 	b.ReportMetric(benchMS(total-spanTime["/token"])/n, "client-overhead-ms/op")
 	b.ReportMetric(benchMS(total-serverTime)/n, "client-own-ms/op")
 	b.ReportMetric(float64(late)/n, "late-port-close/op")
+}
+
+// benchWaitCalls waits until the fake has served n requests on path.
+func benchWaitCalls(b *testing.B, times *benchHandlerTimes, path string, n int) {
+	for deadline := time.Now().Add(benchWait); ; time.Sleep(100 * time.Microsecond) {
+		calls, _ := times.snapshot()
+		if calls[path] >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("%d requests on %s, want %d", calls[path], path, n)
+		}
+	}
 }
 
 // benchAuthorize sends the authorization request of link and returns the

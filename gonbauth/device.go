@@ -27,6 +27,7 @@ func (f *flow) device(ctx context.Context, ep *endpoints, scopes []string, st *s
 		Scopes:       scopes,
 	}
 	idCheck := f.idTokenCheck(ep, scopes, false)
+	idCheck.prefetch(ctx) // the key set arrives while the user signs in
 	hctx := context.WithValue(ctx, oauth2.HTTPClient, f.s.httpClient)
 	da, err := conf.DeviceAuth(hctx)
 	if err != nil {

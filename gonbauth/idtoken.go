@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
@@ -20,6 +21,8 @@ type idTokenCheck struct {
 	issuer, clientID, jwksURL, nonce string
 	algs                             []string
 	client                           *http.Client
+
+	keys *oidc.RemoteKeySet // made by prefetch or the first verify
 }
 
 // verify checks the ID token's signature against the issuer's key set,
@@ -34,7 +37,7 @@ func (c *idTokenCheck) verify(ctx context.Context, tok *oauth2.Token) (map[strin
 		return nil, fmt.Errorf("%w: the issuer's metadata has no jwks_uri to check its signature with", ErrIDToken)
 	}
 	ctx = oidc.ClientContext(ctx, c.client)
-	keys := oidc.NewRemoteKeySet(ctx, c.jwksURL)
+	keys := c.keySet(ctx)
 	// "none" is never acceptable; go-oidc defaults to RS256 when the
 	// server lists nothing.
 	algs := slices.DeleteFunc(slices.Clone(c.algs), func(a string) bool { return a == "none" })
@@ -51,6 +54,42 @@ func (c *idTokenCheck) verify(ctx context.Context, tok *oauth2.Token) (map[strin
 		return nil, fmt.Errorf("%w: %w", ErrIDToken, err)
 	}
 	return claims, nil
+}
+
+// keySet is the issuer's key set, made once per check so that keys
+// fetched by prefetch are used by verify.
+func (c *idTokenCheck) keySet(ctx context.Context) *oidc.RemoteKeySet {
+	if c.keys == nil {
+		c.keys = oidc.NewRemoteKeySet(oidc.ClientContext(ctx, c.client), c.jwksURL)
+	}
+	return c.keys
+}
+
+// prefetchWait bounds how long a prefetch waits for the key set. The
+// request itself is bounded by the HTTP client, as verify's is.
+const prefetchWait = 30 * time.Second
+
+// prefetchJWS is a well-formed JWS that no key verifies: checking it makes
+// the key set fetch and cache the issuer's keys, which go-oidc offers no
+// other way to ask for.
+const prefetchJWS = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImdvbmJhdXRoLXByZWZldGNoIn0.e30.AA"
+
+// prefetch fetches the issuer's key set in the background while the user
+// signs in, so that verify needs no request after the redirect. It is
+// safe to lose: verify fetches the keys itself if the prefetch failed or
+// is still running (it then waits for the same request), and go-oidc
+// fetches them again when the ID token names a key it has not seen (a key
+// rotation in between). Call it before verify, from the same goroutine.
+func (c *idTokenCheck) prefetch(ctx context.Context) {
+	if c == nil || c.jwksURL == "" {
+		return
+	}
+	keys := c.keySet(ctx)
+	go func() {
+		ctx, cancel := context.WithTimeout(ctx, prefetchWait)
+		defer cancel()
+		_, _ = keys.VerifySignature(ctx, prefetchJWS) // always fails, after caching the keys
+	}()
 }
 
 // claimString reads a string claim, "" when absent or not a string.

@@ -193,8 +193,9 @@ func (f *flow) interactive(ctx context.Context, st *store, key entryKey) (*Sessi
 	if err != nil {
 		return nil, err
 	}
+	idCheck.prefetch(ctx) // the key set arrives while the user signs in
 	code, err := f.wait(ctx, rcv, authURL, f.st.mode == ModePaste)
-	rcv.close() // the port is free before the token request
+	rcv.stop() // the port is free before the token request (Login waits for the rest on return)
 	if err != nil {
 		return nil, err
 	}

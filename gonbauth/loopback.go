@@ -31,6 +31,9 @@ type receiver struct {
 	finished bool
 	result   chan verdict // receives the one final verdict
 	refused  chan error   // refused responses, for the status display
+
+	stopOnce sync.Once
+	stopped  chan struct{} // closed when the server has shut down
 }
 
 // listenLoopback binds the first free port of ports on 127.0.0.1, falling
@@ -167,17 +170,30 @@ func (r *receiver) refuse(err error) {
 	}
 }
 
-// close stops accepting at once and gives an in-flight response a moment
-// to finish. The listener is closed explicitly: Shutdown only closes the
-// listeners Serve has registered, and Serve runs in a goroutine that may
-// not have started yet.
+// stop closes the port at once and lets an in-flight response (the
+// "Sign-in received" page) finish in the background, so that the token
+// request need not wait for it; close waits for both. The listener is
+// closed explicitly: Shutdown only closes the listeners Serve has
+// registered, and Serve runs in a goroutine that may not have started yet.
+func (r *receiver) stop() {
+	r.stopOnce.Do(func() {
+		r.ln.Close()
+		r.stopped = make(chan struct{})
+		go func() {
+			defer close(r.stopped)
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			if err := r.srv.Shutdown(ctx); err != nil {
+				r.srv.Close()
+			}
+		}()
+	})
+}
+
+// close stops the receiver and waits until its server has shut down.
 func (r *receiver) close() {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	if err := r.srv.Shutdown(ctx); err != nil {
-		r.srv.Close()
-	}
-	r.ln.Close()
+	r.stop()
+	<-r.stopped
 }
 
 // discardLog silences net/http's server log: it could print request
