@@ -106,7 +106,7 @@ func BenchmarkAfterRedirect(b *testing.B) {
 			}
 			st := &store{dir: s.configDir, warn: func(m string) { b.Log("store warning:", m) }}
 			e := &entry{entryKey: newEntryKey(s), TokenURL: fake.URL + "/token",
-				Token: toStored(&oauth2.Token{AccessToken: "a", RefreshToken: "r", Expiry: time.Now().Add(time.Hour)}),
+				Token:  toStored(&oauth2.Token{AccessToken: "a", RefreshToken: "r", Expiry: time.Now().Add(time.Hour)}),
 				Claims: map[string]any{"sub": "alice", "name": "Alice"}, Name: "Alice"}
 			start := time.Now()
 			if err := st.saveLocked(ctx, e); err != nil {
