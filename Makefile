@@ -30,8 +30,9 @@ help:
 	@echo '  make notebooks-update  the same, writing the outputs back into notebooks/ (to commit)'
 	@echo '  make notebook          the bundled server and Jupyter Notebook with the GoNB kernel on'
 	@echo '               127.0.0.1, to try the notebooks by hand (prints the URL; Ctrl-C stops)'
-	@echo '  make bench   the benchmarks of ./gonbauth, sizereport, then the WebAssembly module in'
-	@echo '               headless Chromium beside WebCrypto and pkce-challenge (wasm/BENCHMARKS.md)'
+	@echo '  make bench   the benchmarks of ./gonbauth, sizereport, three cells on a real GoNB kernel'
+	@echo '               (notebooks/bench.py), then the WebAssembly module in headless Chromium'
+	@echo '               beside WebCrypto and pkce-challenge (wasm/BENCHMARKS.md)'
 	@echo '  make wasm    build the PKCE WebAssembly module for browser notebooks into wasm/dist/:'
 	@echo '               gonbauth.wasm, its gzip and brotli copies, the loader gonbauth.mjs and'
 	@echo '               wasm_exec.js (wasm/build.sh; see wasm/README.md)'
@@ -76,6 +77,7 @@ notebook:
 bench: deps wasm
 	$(GO) test -run '^$$' -bench . -benchtime 20x -count 1 ./gonbauth/
 	$(GO) run ./gonbauth/internal/cmd/sizereport
+	$(PYTHON) notebooks/bench.py
 	$(GO) run ./wasm/internal/cmd/bench
 
 wasm:

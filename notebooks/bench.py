@@ -1,0 +1,285 @@
+#!/usr/bin/python3
+"""What a cell costs on a real GoNB kernel: an empty cell, a cell that only
+uses golang.org/x/oauth2, and a cell that calls gonbauth.Login with a saved
+sign-in (issue 13).
+
+    /usr/bin/python3 notebooks/bench.py [--rounds 15] [--warmup 2]
+
+`make bench` runs it. It needs what `make notebooks` needs (GoNB and
+goimports, Jupyter's jupyter_client, Node.js with the dev server's packages,
+Chromium) and the Go module proxy.
+
+How it measures:
+  - One sign-in first, outside any kernel: the logincell program
+    (gonbauth/internal/cmd/logincell) against the bundled dev server, with
+    the signin helper (headless Chromium) approving it, into a temporary
+    GONBAUTH_CONFIG_DIR. The gonbauth cell then finds that saved sign-in.
+  - Three GoNB kernels, one per cell kind, so that each kernel's cell module
+    holds only what its cell needs. Setup cells: none (empty),
+    `!*go get golang.org/x/oauth2@<go.mod's version>` (x/oauth2), and the
+    notebooks' `!*go mod edit -require ... -replace` of this checkout
+    (gonbauth).
+  - Every kernel's GOPROXY is a counting proxy on 127.0.0.1 in front of the
+    real one (this process's `go env GOPROXY`, first entry; sum.golang.org
+    lookups go through it too, as /sumdb/...). It forwards every request
+    and counts them by kind, so the count is what GoNB's per-cell `go get`
+    really asks.
+  - Rounds: each round executes the three cells once each, in a rotated
+    order (interleaved). The first --warmup rounds are not reported.
+    A cell's time runs from sending execute_request to the execute_reply
+    and the kernel's return to idle, as a front end sees it.
+  - Reported: median [min-max] of the cell times, and the proxy requests
+    per cell execution (median [min-max]), with the modules they named.
+  - Nothing is asserted about times. The run fails if a cell fails, or if
+    the gonbauth cell did not find the saved sign-in.
+"""
+
+import argparse
+import http.server
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import run  # noqa: E402  (DevServer, build_helper, REPO, KERNEL)
+
+from jupyter_client.manager import KernelManager  # noqa: E402
+
+REPO = run.REPO
+MODULE = "github.com/gonbauth/gonbauth"
+
+CELLS = {
+    "empty": ("", '%%\n_ = 0\n'),
+    "x/oauth2": (
+        None,  # set from go.mod in main()
+        '%%\nconf := &oauth2.Config{ClientID: "c", Endpoint: oauth2.Endpoint{AuthURL: "https://example.test/a", TokenURL: "https://example.test/t"}}\n'
+        'fmt.Println(len(conf.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier()))) > 0)\n',
+    ),
+    "gonbauth": (
+        f"!*go mod edit -require={MODULE}@v0.0.0 -replace={MODULE}={REPO}",
+        '%%\nsess, err := gonbauth.Login(context.Background(), nil)\nif err != nil {\n\tpanic(err)\n}\n'
+        'fmt.Println("from store:", sess.FromStore)\n',
+    ),
+}
+
+
+class CountingProxy:
+    """A GOPROXY on 127.0.0.1 that forwards to upstream and counts requests."""
+
+    def __init__(self, upstream):
+        self.upstream = upstream.rstrip("/")
+        self.lock = threading.Lock()
+        self.paths = []
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                with proxy.lock:
+                    proxy.paths.append(self.path)
+                try:
+                    with urllib.request.urlopen(proxy.upstream + self.path, timeout=60) as resp:
+                        body, status, ctype = resp.read(), resp.status, resp.headers.get("Content-Type", "")
+                except urllib.error.HTTPError as e:
+                    body, status, ctype = e.read(), e.code, e.headers.get("Content-Type", "")
+                self.send_response(status)
+                if ctype:
+                    self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *a):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def take(self):
+        with self.lock:
+            p, self.paths = self.paths, []
+        return p
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def module_of(path):
+    """The module a proxy path names (or sumdb)."""
+    if path.startswith("/sumdb/"):
+        return "(sumdb)"
+    return path.split("/@", 1)[0].lstrip("/")
+
+
+class Kernel:
+    def __init__(self, name, env, cwd, log):
+        self.name = name
+        self.km = KernelManager(kernel_name=run.KERNEL)
+        self.km.start_kernel(env=env, cwd=str(cwd), stderr=log)
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        self.kc.wait_for_ready(timeout=120)
+
+    def execute(self, code, timeout=300):
+        """Runs code; returns (seconds, outputs text, error or None)."""
+        start = time.monotonic()
+        msg_id = self.kc.execute(code)
+        out, err, replied, idle = [], None, False, False
+        while not (replied and idle):
+            left = timeout - (time.monotonic() - start)
+            if left <= 0:
+                raise SystemExit(f"bench.py: {self.name}: the cell did not finish in {timeout} s")
+            if not replied:
+                try:
+                    reply = self.kc.get_shell_msg(timeout=0.01)
+                    if reply["parent_header"].get("msg_id") == msg_id:
+                        replied = True
+                        if reply["content"]["status"] != "ok":
+                            err = err or reply["content"].get("evalue", "error")
+                except Exception:
+                    pass
+            try:
+                msg = self.kc.get_iopub_msg(timeout=0.01)
+            except Exception:
+                continue
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            t, c = msg["msg_type"], msg["content"]
+            if t == "stream":
+                out.append(c["text"])
+            elif t in ("display_data", "update_display_data", "execute_result"):
+                out.append(c["data"].get("text/plain", ""))
+            elif t == "error":
+                err = c.get("evalue", "error")
+            elif t == "status" and c["execution_state"] == "idle":
+                idle = True
+        return time.monotonic() - start, "".join(out), err
+
+    def close(self):
+        self.kc.stop_channels()
+        self.km.shutdown_kernel(now=False)
+
+
+def sign_in(server, config_dir, work):
+    """One sign-in into config_dir, approved by the signin helper."""
+    subprocess.run(["go", "build", "-o", str(work / "logincell"), "./gonbauth/internal/cmd/logincell"], cwd=REPO, check=True)
+    helper = run.build_helper(work)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GONBAUTH_") and not k.startswith("GONB_")}
+    env.update(GONBAUTH_ISSUER=server.issuer, GONBAUTH_CLIENT_ID=server.client_id, GONBAUTH_CONFIG_DIR=str(config_dir),
+               GONBAUTH_MODE="loopback", GONBAUTH_NO_BROWSER="1", GONBAUTH_TIMEOUT="60s")
+    p = subprocess.Popen([str(work / "logincell")], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    link = None
+    for line in p.stderr:
+        m = re.search(r"https?://\S+/auth\S*", line) or re.search(r"http://127\.0\.0\.1:\d+/\S*\?\S*client_id\S*", line)
+        if m:
+            link = m.group(0)
+            break
+    if not link:
+        p.kill()
+        raise SystemExit("bench.py: logincell showed no sign-in link")
+    h = subprocess.run([str(helper), link], capture_output=True, text=True, timeout=120)
+    if h.returncode != 0:
+        p.kill()
+        raise SystemExit(f"bench.py: the signin helper failed: {h.stderr[-2000:]}")
+    out, _ = p.communicate(timeout=60)
+    if p.returncode != 0 or "browser" not in out:
+        raise SystemExit(f"bench.py: the first sign-in failed: {out}")
+
+
+def fmt(xs, scale=1, digits=0):
+    f = f"{{:.{digits}f}}"
+    return f"{f.format(statistics.median(xs) * scale)} [{f.format(min(xs) * scale)}-{f.format(max(xs) * scale)}]"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--rounds", type=int, default=15)
+    ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--paths", action="store_true", help="print the proxy paths of each cell's last execution")
+    args = ap.parse_args()
+    if not shutil.which("gonb", path=os.pathsep.join([os.environ.get("PATH", ""), str(Path.home() / "go" / "bin")])):
+        raise SystemExit("bench.py: gonb is not installed: run make deps")
+
+    gomod = (REPO / "go.mod").read_text()
+    oauth2_version = re.search(r"golang\.org/x/oauth2 (v\S+)", gomod).group(1)
+    cells = dict(CELLS)
+    cells["x/oauth2"] = (f"!*go get golang.org/x/oauth2@{oauth2_version}", cells["x/oauth2"][1])
+    upstream = subprocess.run(["go", "env", "GOPROXY"], capture_output=True, text=True, check=True).stdout.strip()
+    upstream = upstream.split(",")[0].split("|")[0]
+    if upstream in ("off", "direct", ""):
+        raise SystemExit(f"bench.py: GOPROXY is {upstream!r}: the benchmark counts requests to a module proxy")
+
+    work = Path(tempfile.mkdtemp(prefix="gonbauth-bench-"))
+    server = run.DevServer(work / "devserver.log")
+    proxy = CountingProxy(upstream)
+    kernels = {}
+    try:
+        config_dir = work / "config"
+        sign_in(server, config_dir, work)
+        env = run.kernel_env(server, config_dir)
+        env["GOPROXY"] = proxy.url
+        env["GOFLAGS"] = os.environ.get("GOFLAGS", "")
+        log = open(work / "kernels.log", "wb")
+        for name, (setup, _) in cells.items():
+            d = work / name.replace("/", "-")
+            d.mkdir()
+            kernels[name] = k = Kernel(name, env, d, log)
+            if setup:
+                _, out, err = k.execute(setup)
+                if err:
+                    raise SystemExit(f"bench.py: {name}: setup failed: {err}\n{out}")
+        proxy.take()
+        names = list(cells)
+        times = {n: [] for n in names}
+        requests = {n: [] for n in names}
+        modules = {n: set() for n in names}
+        last = {}
+        for r in range(args.warmup + args.rounds):
+            order = names[r % 3:] + names[:r % 3]
+            for name in order:
+                secs, out, err = kernels[name].execute(cells[name][1])
+                paths = proxy.take()
+                if err:
+                    raise SystemExit(f"bench.py: {name}: the cell failed: {err}\n{out}")
+                if name == "gonbauth" and "from store: true" not in out:
+                    raise SystemExit(f"bench.py: the gonbauth cell did not reuse the saved sign-in: {out}")
+                if r >= args.warmup:
+                    times[name].append(secs)
+                    requests[name].append(len(paths))
+                    modules[name].update(module_of(p) for p in paths)
+                    last[name] = paths
+
+        print(f"GoNB cells, {args.rounds} interleaved rounds after {args.warmup} warm-up rounds "
+              f"(median [min-max]); proxy: {upstream} through a counting proxy")
+        print(f"{'cell':10} {'execute -> idle (ms)':>24} {'proxy requests':>16}  modules asked about")
+        for n in names:
+            print(f"{n:10} {fmt(times[n], 1000):>24} {fmt(requests[n]):>16}  {len(modules[n])}: {', '.join(sorted(modules[n])) or '-'}")
+        if args.paths:
+            for n in names:
+                print(f"{n}: " + (" ".join(sorted(last[n])) or "-"))
+        e, o, g = (statistics.median(times[n]) for n in names)
+        print(f"gonbauth / x/oauth2 = {g / o:.2f}; gonbauth - x/oauth2 = {(g - o) * 1000:.0f} ms; x/oauth2 - empty = {(o - e) * 1000:.0f} ms")
+    finally:
+        for k in kernels.values():
+            try:
+                k.close()
+            except Exception:
+                pass
+        proxy.close()
+        server.close()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
