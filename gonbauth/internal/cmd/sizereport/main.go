@@ -1,9 +1,23 @@
 // Command sizereport shows what importing gonbauth costs a notebook cell:
-// it builds the cell-like program in ./cell (sign in, call an API) and two
-// references, an empty program (package main; func main(){}: the floor)
-// and a cell that calls the same API with plain net/http, with the default
-// flags and with -ldflags="-s -w", and prints the binary sizes and the
-// non-standard-library packages each pulls in, grouped by module.
+// it builds the cell-like program in ./cell (sign in, call an API) and
+// three references, an empty program (package main; func main(){}: the
+// floor), a cell that calls the same API with plain net/http, and ./oauth2cell
+// (the same with golang.org/x/oauth2 alone: exchange a code, call the API),
+// with the default flags and with -ldflags="-s -w", and prints
+//
+//   - the binary sizes, and the link time of each build: the duration of
+//     the link action in `go build -debug-trace`, median [min-max] over
+//     -links builds, interleaved across the programs; every build passes a
+//     new -X main.linkNonce=..., so the linker runs each time while every
+//     package comes from the build cache (as in GoNB, which relinks every
+//     cell);
+//   - the size of each package in the gonbauth cell (its ELF symbols that
+//     occupy the file, grouped by the package in their name; "(runtime
+//     tables)" is what no package names, such as go:* symbols; the
+//     pclntab and DWARF sections are not symbols and are not attributed),
+//     and what each adds over the x/oauth2 cell;
+//   - the non-standard-library packages each program pulls in, grouped by
+//     module.
 //
 // Run it from anywhere inside the gonbauth module (make bench does):
 //
@@ -21,15 +35,20 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"debug/elf"
+	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 )
 
 const (
@@ -40,7 +59,9 @@ const (
 // program is one program to measure.
 type program struct {
 	name, dir, pkg string
-	sizes          [2]int64 // default flags, -ldflags="-s -w"
+	sizes          [2]int64           // default flags, -ldflags="-s -w"
+	links          [2][]time.Duration // link action of each build, per build mode
+	pkgSizes       map[string]int64   // bytes by package, default flags
 	stdPkgs        int
 	deps           []dep // non-standard packages, without the program's own
 }
@@ -57,7 +78,14 @@ var buildModes = []struct {
 	{`-ldflags="-s -w"`, []string{"-ldflags=-s -w"}},
 }
 
+// links is how many times each program is linked per build mode.
+var links = flag.Int("links", 5, "links per program and build mode, for the link time")
+
+// topPackages is how many packages the attribution tables list.
+var topPackages = flag.Int("top", 25, "packages listed in the size attribution")
+
 func main() {
+	flag.Parse()
 	// The report is written once run has removed its temporary directory,
 	// so that a closed stdout (| head) cannot leave the directory behind.
 	var report bytes.Buffer
@@ -87,6 +115,7 @@ func run(w io.Writer) error {
 	progs := []*program{
 		{name: "empty main", dir: filepath.Join(tmp, "empty"), pkg: "."},
 		{name: "net/http cell", dir: filepath.Join(tmp, "nethttp"), pkg: "."},
+		{name: "x/oauth2 cell", dir: root, pkg: "./gonbauth/internal/cmd/sizereport/oauth2cell"},
 		{name: "gonbauth cell", dir: root, pkg: "./gonbauth/internal/cmd/sizereport/cell"},
 	}
 	for i, src := range []string{emptySource, netHTTPSource} {
@@ -99,6 +128,9 @@ func run(w io.Writer) error {
 			return err
 		}
 	}
+	if err := linkTimes(progs, tmp); err != nil {
+		return err
+	}
 
 	env, err := goOutput(root, "env", "GOOS", "GOARCH", "CGO_ENABLED")
 	if err != nil {
@@ -107,8 +139,13 @@ func run(w io.Writer) error {
 	e := strings.Fields(env)
 	fmt.Fprintf(w, "gonbauth size report: %s %s/%s, CGO_ENABLED=%s\n", goVersion, e[0], e[1], e[2])
 	fmt.Fprintf(w, "gonbauth cell: %s (gonbauth.Login, then sess.Client().Get)\n", cellPkg)
-	fmt.Fprintf(w, "net/http cell: the same API call with http.Get, no sign-in; empty main: func main() {}\n\n")
+	fmt.Fprintf(w, "net/http cell: the same API call with http.Get, no sign-in; empty main: func main() {}\n")
+	fmt.Fprintf(w, "x/oauth2 cell: %s/gonbauth/internal/cmd/sizereport/oauth2cell (x/oauth2 alone: Exchange, then conf.Client().Get)\n\n", modulePath)
 	printSizes(w, progs)
+	fmt.Fprintln(w)
+	printLinks(w, progs)
+	fmt.Fprintln(w)
+	printAttribution(w, progs[len(progs)-1], progs[len(progs)-2])
 	fmt.Fprintln(w)
 	for _, p := range progs {
 		printDeps(w, p)
@@ -189,6 +226,11 @@ func measure(p *program, tmp string) error {
 			return err
 		}
 		p.sizes[i] = fi.Size()
+		if i == 0 {
+			if p.pkgSizes, err = packageSizes(out); err != nil {
+				return err
+			}
+		}
 	}
 	// The same as go list -deps -f '{{if not .Standard}}{{.ImportPath}}{{end}}',
 	// with the module of each package, and the standard packages counted.
@@ -319,4 +361,183 @@ func displayDir(dir string) string {
 		return "."
 	}
 	return dir
+}
+
+// linkTimes links every program -links times per build mode, interleaved,
+// and records the link action's duration from go build's trace.
+func linkTimes(progs []*program, tmp string) error {
+	trace := filepath.Join(tmp, "trace.json")
+	for n := range *links {
+		for _, p := range progs {
+			for i, m := range buildModes {
+				ld := fmt.Sprintf("-X main.linkNonce=%d", n)
+				if len(m.flags) > 0 {
+					ld = "-s -w " + ld
+				}
+				out := filepath.Join(tmp, "bin-link")
+				if _, err := goOutput(p.dir, "build", "-o", out, "-ldflags="+ld, "-debug-trace="+trace, p.pkg); err != nil {
+					return err
+				}
+				d, err := linkAction(trace)
+				if err != nil {
+					return fmt.Errorf("%s: %w", p.name, err)
+				}
+				p.links[i] = append(p.links[i], d)
+			}
+		}
+	}
+	return nil
+}
+
+// linkAction reads the link action's duration from a go build trace.
+func linkAction(trace string) (time.Duration, error) {
+	b, err := os.ReadFile(trace)
+	if err != nil {
+		return 0, err
+	}
+	var events []struct {
+		Name string  `json:"name"`
+		Ph   string  `json:"ph"`
+		Ts   float64 `json:"ts"` // microseconds
+	}
+	if err := json.Unmarshal(b, &events); err != nil {
+		return 0, fmt.Errorf("reading go build's trace: %w", err)
+	}
+	var begin, end float64
+	for _, e := range events {
+		if !strings.HasPrefix(e.Name, "Executing action (link ") {
+			continue
+		}
+		switch e.Ph {
+		case "B":
+			begin = e.Ts
+		case "E":
+			end = e.Ts
+		}
+	}
+	if begin == 0 || end < begin {
+		return 0, errors.New("no link action in go build's trace")
+	}
+	return time.Duration((end - begin) * float64(time.Microsecond)), nil
+}
+
+func printLinks(w io.Writer, progs []*program) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "link time (ms), median [min-max] of %d\t", *links)
+	for _, m := range buildModes {
+		fmt.Fprintf(tw, "%s\t", m.label)
+	}
+	fmt.Fprintln(tw)
+	for _, p := range progs {
+		fmt.Fprintf(tw, "%s\t", p.name)
+		for i := range buildModes {
+			fmt.Fprintf(tw, "%s\t", spread(p.links[i]))
+		}
+		fmt.Fprintln(tw)
+	}
+	tw.Flush()
+}
+
+// spread formats durations as median [min-max] in milliseconds.
+func spread(ds []time.Duration) string {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	if len(s) == 0 {
+		return "-"
+	}
+	med := s[len(s)/2]
+	if len(s)%2 == 0 {
+		med = (s[len(s)/2-1] + s[len(s)/2]) / 2
+	}
+	ms := func(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) }
+	return fmt.Sprintf("%s [%s-%s]", ms(med), ms(s[0]), ms(s[len(s)-1]))
+}
+
+// packageSizes adds up the sizes of the binary's ELF symbols that occupy
+// the file (not .bss/.noptrbss), by package. Other formats are not read:
+// the attribution is then empty.
+func packageSizes(bin string) (map[string]int64, error) {
+	f, err := elf.Open(bin)
+	if err != nil {
+		return map[string]int64{}, nil // not ELF: no attribution
+	}
+	defer f.Close()
+	syms, err := f.Symbols()
+	if err != nil {
+		return nil, fmt.Errorf("reading the symbols of %s: %w", bin, err)
+	}
+	sizes := map[string]int64{}
+	for _, sym := range syms {
+		i := int(sym.Section)
+		if sym.Section >= elf.SHN_LORESERVE || i >= len(f.Sections) || f.Sections[i].Type == elf.SHT_NOBITS || sym.Size == 0 {
+			continue
+		}
+		sizes[symbolPackage(sym.Name)] += int64(sym.Size)
+	}
+	return sizes, nil
+}
+
+// symbolPackage is the import path in a symbol name such as
+// "github.com/a/b.(*T).M", "type:*net/http.Client" or "go:string.*".
+func symbolPackage(sym string) string {
+	for _, p := range []string{"type:", "go:itab.", "*"} {
+		sym = strings.TrimPrefix(sym, p)
+	}
+	if strings.HasPrefix(sym, "go:") || strings.HasPrefix(sym, "runtime.") && !strings.Contains(sym, "/") {
+		if strings.HasPrefix(sym, "runtime.") {
+			return "runtime"
+		}
+		return "(runtime tables)"
+	}
+	slash := strings.LastIndex(sym, "/")
+	if slash < 0 {
+		slash = 0
+	}
+	dot := strings.Index(sym[slash:], ".")
+	if dot < 0 {
+		return "(runtime tables)"
+	}
+	pkg := sym[:slash+dot]
+	if strings.ContainsAny(pkg, " [(,;") {
+		return "(runtime tables)" // generic instantiations and the like
+	}
+	return pkg
+}
+
+// printAttribution lists the largest packages of cell, and what each
+// package adds over ref.
+func printAttribution(w io.Writer, cell, ref *program) {
+	type row struct {
+		pkg         string
+		size, delta int64
+	}
+	var rows []row
+	var total, totalDelta int64
+	for pkg, n := range cell.pkgSizes {
+		rows = append(rows, row{pkg, n, n - ref.pkgSizes[pkg]})
+		total += n
+		totalDelta += n - ref.pkgSizes[pkg]
+	}
+	for pkg, n := range ref.pkgSizes {
+		if _, ok := cell.pkgSizes[pkg]; !ok {
+			rows = append(rows, row{pkg, 0, -n})
+			totalDelta -= n
+		}
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "%s, default flags: bytes by package (ELF symbols: %s of the file's %s; the rest is mostly pclntab and DWARF)\t\t\n",
+		cell.name, commas(total), commas(cell.sizes[0]))
+	slices.SortFunc(rows, func(a, b row) int { return int(b.size - a.size) })
+	for _, r := range rows[:min(*topPackages, len(rows))] {
+		fmt.Fprintf(tw, "%s\t%s\t\n", r.pkg, commas(r.size))
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "%s - %s: bytes added, by package (%s in all)\t\t\n", cell.name, ref.name, commas(totalDelta))
+	slices.SortFunc(rows, func(a, b row) int { return int(b.delta - a.delta) })
+	for _, r := range rows[:min(*topPackages, len(rows))] {
+		fmt.Fprintf(tw, "%s\t%+d\t\n", r.pkg, r.delta)
+	}
+	tw.Flush()
 }
