@@ -1,0 +1,122 @@
+package gonbauth
+
+import (
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// BenchmarkCellInit measures package initialisation in a cell program:
+// internal/cmd/logincell (which imports gonbauth and finds a valid saved
+// sign-in, made once against the fake) against internal/cmd/emptycell,
+// each run as a new process with GODEBUG=inittrace=1, in alternating
+// order. The runtime prints one line per package initialiser that does
+// work, with its wall-clock time; the benchmark adds them up per process.
+//
+//	init-ms/op             logincell: the sum of its initialisers (median)
+//	empty-init-ms/op       emptycell: the same (median)
+//	init-minus-empty-ms/op the difference of the two medians
+//	init-allocs/op         logincell: allocations made by initialisers (median)
+//
+// The benchmark's log lists logincell's ten slowest initialisers (median
+// over the iterations). ns/op is the mean of logincell's process time.
+func BenchmarkCellInit(b *testing.B) {
+	benchHermetic(b)
+	cells := benchBuildCells(b)
+	fake, times := newBenchFakeServer(b)
+	srv := benchServer{name: "fake", issuer: fake.URL, clientID: "test-client", browse: benchFakeBrowse,
+		counts: func(testing.TB) (int, int) {
+			calls, _ := times.snapshot()
+			n := 0
+			for _, c := range calls {
+				n += c
+			}
+			return n, fake.calls("refresh_token")
+		}}
+	b.StopTimer()
+	dir := filepath.Join(b.TempDir(), "gonbauth")
+	benchSignIn(b, srv, dir)
+	env := append(benchCellEnv(srv, dir), "GODEBUG=inittrace=1")
+	var login, empty []time.Duration
+	var allocs []float64
+	byPkg := map[string][]time.Duration{}
+	for i := 0; i < b.N; i++ {
+		for k := range 2 {
+			if (i+k)%2 == 0 {
+				b.StartTimer()
+				p := benchStartProc(b, cells.login, env)
+				p.wait(b)
+				b.StopTimer()
+				p.insideLogin(b) // it must have found the saved sign-in
+				total, n, pkgs := benchInitTrace(b, p.errOut.String())
+				login, allocs = append(login, total), append(allocs, float64(n))
+				for pkg, d := range pkgs {
+					byPkg[pkg] = append(byPkg[pkg], d)
+				}
+			} else {
+				p := benchStartProc(b, cells.empty, env)
+				p.wait(b)
+				total, _, _ := benchInitTrace(b, p.errOut.String())
+				empty = append(empty, total)
+			}
+		}
+	}
+	b.ReportMetric(benchMedianMS(login), "init-ms/op")
+	b.ReportMetric(benchMedianMS(empty), "empty-init-ms/op")
+	b.ReportMetric(benchMedianMS(login)-benchMedianMS(empty), "init-minus-empty-ms/op")
+	slices.Sort(allocs)
+	b.ReportMetric(allocs[len(allocs)/2], "init-allocs/op")
+	type pkgTime struct {
+		pkg string
+		ms  float64
+	}
+	var slow []pkgTime
+	for pkg, ds := range byPkg {
+		slow = append(slow, pkgTime{pkg, benchMedianMS(ds)})
+	}
+	slices.SortFunc(slow, func(a, c pkgTime) int {
+		if a.ms > c.ms {
+			return -1
+		}
+		if a.ms < c.ms {
+			return 1
+		}
+		return strings.Compare(a.pkg, c.pkg)
+	})
+	var sb strings.Builder
+	for _, s := range slow[:min(10, len(slow))] {
+		sb.WriteString("\n  " + strconv.FormatFloat(s.ms, 'f', 3, 64) + " ms  " + s.pkg)
+	}
+	b.Logf("logincell's slowest initialisers (median ms over %d runs):%s", b.N, sb.String())
+}
+
+// benchInitTrace reads GODEBUG=inittrace=1 lines such as
+//
+//	init net/http @1.2 ms, 0.021 ms clock, 5432 bytes, 45 allocs
+//
+// and returns their total clock time and allocations, and the time by
+// package.
+func benchInitTrace(tb testing.TB, stderr string) (time.Duration, int, map[string]time.Duration) {
+	var total time.Duration
+	allocs := 0
+	pkgs := map[string]time.Duration{}
+	for _, line := range strings.Split(stderr, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 10 || f[0] != "init" || f[6] != "clock," {
+			continue
+		}
+		ms, err := strconv.ParseFloat(f[4], 64)
+		if err != nil {
+			tb.Fatalf("inittrace line %q: %v", line, err)
+		}
+		d := time.Duration(ms * float64(time.Millisecond))
+		total += d
+		pkgs[f[1]] += d
+		n, _ := strconv.Atoi(f[9])
+		allocs += n
+	}
+	return total, allocs, pkgs
+}
