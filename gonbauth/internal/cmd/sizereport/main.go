@@ -524,17 +524,17 @@ func printAttribution(w io.Writer, cell, ref *program) {
 			totalDelta -= n
 		}
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "%s, default flags: bytes by package (ELF symbols: %s of the file's %s; the rest is mostly pclntab and DWARF)\t\t\n",
+	fmt.Fprintf(w, "%s, default flags: bytes by package (ELF symbols: %s of the file's %s; the rest is mostly pclntab and DWARF)\n",
 		cell.name, commas(total), commas(cell.sizes[0]))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	slices.SortFunc(rows, func(a, b row) int { return int(b.size - a.size) })
 	for _, r := range rows[:min(*topPackages, len(rows))] {
 		fmt.Fprintf(tw, "%s\t%s\t\n", r.pkg, commas(r.size))
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
+	fmt.Fprintf(w, "%s - %s: bytes added, by package (%s in all)\n", cell.name, ref.name, commas(totalDelta))
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "%s - %s: bytes added, by package (%s in all)\t\t\n", cell.name, ref.name, commas(totalDelta))
 	slices.SortFunc(rows, func(a, b row) int { return int(b.delta - a.delta) })
 	for _, r := range rows[:min(*topPackages, len(rows))] {
 		fmt.Fprintf(tw, "%s\t%+d\t\n", r.pkg, r.delta)
