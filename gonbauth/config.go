@@ -185,7 +185,8 @@ type settings struct {
 	callbackPath                   string
 	timeout, expiryDelta           time.Duration
 	noBrowser                      bool
-	httpClient                     *http.Client
+	httpClient                     *http.Client // bounded: for the server
+	apiClient                      *http.Client // the caller's: for Session.Client
 	output                         io.Writer
 	configDir, account             string
 	force, noInteractive           bool
@@ -256,6 +257,7 @@ func (c *Config) resolve(getenv func(string) string) (*settings, error) {
 	if s.httpClient == nil {
 		s.httpClient = &http.Client{Timeout: 30 * time.Second}
 	}
+	s.apiClient, s.httpClient = s.httpClient, boundedClient(s.httpClient)
 	if s.output == nil {
 		s.output = os.Stderr
 	}
@@ -344,16 +346,11 @@ func checkIssuer(issuer string) error {
 }
 
 // checkEndpoint returns an error that completes "Config.X (ENV) ...".
+// Endpoints follow the policy of links (linkProblem): the authorization
+// endpoint becomes the link shown to the user.
 func checkEndpoint(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return fmt.Errorf("%q is not an absolute http(s) URL: use a form like https://login.example.com", raw)
-	}
-	if u.User != nil {
-		return fmt.Errorf("%q must not carry a user name or password", raw)
-	}
-	if u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
-		return fmt.Errorf("%q uses plain http: use https (plain http is only accepted for loopback development servers)", raw)
+	if err := linkProblem(raw); err != nil {
+		return fmt.Errorf("%s %w: use a form like https://login.example.com (plain http only for loopback development servers)", quoted(raw), err)
 	}
 	return nil
 }

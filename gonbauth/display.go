@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"html/template"
 	"io"
-	"net/url"
 	"strings"
 	"time"
 
@@ -34,7 +33,8 @@ type status struct {
 	authURL   string // the link to open (the verification URI in device mode)
 	deadline  time.Time
 	now       time.Time
-	refused   []string // why responses were refused, newest last
+	refused   []string // why responses were refused, oldest first (bounded)
+	refusedN  int      // refused responses counted but not listed
 	who       string
 	expiry    time.Time
 	scopes    []string
@@ -63,12 +63,6 @@ func (s *status) remaining() time.Duration {
 		return 0
 	}
 	return d.Round(time.Second)
-}
-
-// safeLink reports whether the URL may be rendered as a link: only http(s).
-func safeLink(raw string) bool {
-	u, err := url.Parse(raw)
-	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
 }
 
 var statusTemplate = template.Must(template.New("status").Funcs(template.FuncMap{
@@ -106,6 +100,9 @@ var statusTemplate = template.Must(template.New("status").Funcs(template.FuncMap
 {{- range .Refused}}
 <div style="color:#9a6700;font-size:.9em">⚠ A redirect was refused: {{.}}</div>
 {{- end}}
+{{- if .RefusedN}}
+<div style="color:#9a6700;font-size:.9em">⚠ {{.RefusedN}} more redirects were refused.</div>
+{{- end}}
 </div>`))
 
 // statusData is what the template sees.
@@ -117,6 +114,7 @@ type statusData struct {
 	QR                                             template.URL
 	FromStore, PasteClosed                         bool
 	Remaining                                      time.Duration
+	RefusedN                                       int
 	Expiry                                         time.Time
 	Scopes, Refused                                []string
 }
@@ -135,6 +133,7 @@ func (s *status) render() (html, plain string) {
 		Mode: s.mode, ModeWhy: s.modeWhy, ModeHelp: modeHelp, PasteTo: s.pasteTo, PasteErr: s.pasteErr,
 		UserCode: s.userCode, FromStore: s.fromStore, PasteClosed: s.pasteClosed,
 		Remaining: s.remaining(), Expiry: s.expiry, Scopes: s.scopes, Refused: s.refused,
+		RefusedN: s.refusedN,
 	}
 	if safeLink(s.authURL) {
 		d.Link = s.authURL
@@ -157,6 +156,9 @@ func (s *status) plain() string {
 	b.WriteString(s.headline())
 	for _, r := range s.refused {
 		fmt.Fprintf(&b, "\nA redirect was refused: %s", r)
+	}
+	if s.refusedN > 0 {
+		fmt.Fprintf(&b, "\n%d more redirects were refused.", s.refusedN)
 	}
 	return b.String()
 }
@@ -251,6 +253,7 @@ type terminalView struct {
 	last      phase
 	started   bool
 	nRefused  int
+	nMore     int
 	pasteErrs int
 }
 
@@ -261,6 +264,10 @@ func (v *terminalView) show(s *status) {
 	if s.pasteErrs > v.pasteErrs {
 		v.pasteErrs = s.pasteErrs
 		fmt.Fprintf(v.out, "gonbauth: the pasted address was refused: %s\n", s.pasteErr)
+	}
+	if s.phase != phaseWaiting && s.refusedN > v.nMore {
+		v.nMore = s.refusedN
+		fmt.Fprintf(v.out, "gonbauth: %d more redirects were refused\n", s.refusedN)
 	}
 	if v.started && s.phase == v.last {
 		return // a tick: the terminal needs no countdown

@@ -23,9 +23,6 @@ import (
 // tickEvery is how often a notebook's countdown is refreshed.
 const tickEvery = 10 * time.Second
 
-// maxRefusedShown is how many refused redirects the status lists.
-const maxRefusedShown = 3
-
 // Login signs the user in and returns the session. cfg may be nil: every
 // setting then comes from GONBAUTH_* environment variables.
 //
@@ -317,6 +314,11 @@ func (f *flow) wait(ctx context.Context, rcv *receiver, authURL string, paste bo
 		lines = readLines(in, done)
 		f.st.pasteTo = rcv.redirectURI
 	}
+	if err := linkProblem(authURL); err != nil {
+		err = fmt.Errorf("gonbauth: the sign-in link %w: check Config.AuthURL (%s) and Config.AuthParams (%s)", err, EnvAuthURL, EnvAuthParams)
+		f.fail(err)
+		return "", err
+	}
 	f.st.phase, f.st.authURL = phaseWaiting, authURL
 	f.st.deadline = f.now().Add(f.s.timeout)
 	f.show()
@@ -352,13 +354,9 @@ func (f *flow) wait(ctx context.Context, rcv *receiver, authURL string, paste bo
 			f.st.pasteErrs++
 			f.show()
 			f.view.askPaste(prompt)
-		case err := <-rcv.refused:
-			// Keep the newest few: a flood of forged redirects must not
-			// grow the display without bound.
-			f.st.refused = append(f.st.refused, strings.TrimPrefix(err.Error(), errRefused.Error()+": "))
-			if n := len(f.st.refused); n > maxRefusedShown {
-				f.st.refused = f.st.refused[n-maxRefusedShown:]
-			}
+		case <-rcv.noted:
+			// Bounded by the receiver: the first few, every mix-up, a count.
+			f.st.refused, f.st.refusedN = rcv.refusals()
 			f.show()
 		case <-ticker.C:
 			f.show()
@@ -448,7 +446,7 @@ func (f *flow) newSession(e *entry, src *refreshingSource, tok *oauth2.Token, re
 		Email:    e.Email,
 		Claims:   e.Claims,
 		src:      src,
-		base:     f.s.httpClient,
+		base:     f.s.apiClient,
 	}
 }
 
@@ -486,7 +484,7 @@ func (f *flow) show() {
 		f.st.host = "the authorization server"
 	}
 	f.st.now = f.now()
-	f.view.show(&f.st)
+	f.view.show(safeStatus(&f.st))
 }
 
 // randomString returns 32 bytes from crypto/rand, base64url-encoded: for

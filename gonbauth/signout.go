@@ -82,6 +82,7 @@ func LogoutAll(ctx context.Context, cfg *Config) error {
 			s.httpClient = cfg.HTTPClient
 		}
 	}
+	s.httpClient = boundedClient(s.httpClient)
 	var errs []error
 	for _, e := range entries {
 		if err := st.logout(ctx, e.entryKey, s); err != nil && !errors.Is(err, ErrNotSignedIn) {
