@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	)
+)
 
 var (
 	// ErrCancelled is wrapped by the error of a sign-in that was cancelled:

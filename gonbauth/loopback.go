@@ -87,11 +87,11 @@ func startReceiver(ports []int, path string, check func(url.Values) verdict) (*r
 		return nil, err
 	}
 	r := &receiver{
-		ln:      ln,
-		path:    path,
-		check:   check,
-		result:  make(chan verdict, 1),
-		noted:   make(chan struct{}, 1),
+		ln:     ln,
+		path:   path,
+		check:  check,
+		result: make(chan verdict, 1),
+		noted:  make(chan struct{}, 1),
 	}
 	// The redirect URI uses the literal address bound, never "localhost",
 	// which may resolve to another interface (RFC 8252 §8.3).
