@@ -15,46 +15,117 @@ import (
 // ErrIDToken is wrapped by every reason an ID token is refused.
 var ErrIDToken = errors.New("gonbauth: the ID token is not valid")
 
-// idTokenCheck holds what an ID token from this sign-in must match.
-type idTokenCheck struct {
-	issuer, clientID, jwksURL, nonce string
-	algs                             []string
-	client                           *http.Client
+// idTokenVerifier verifies the ID tokens of one issuer and client wherever
+// they enter: at sign-in (verifySignIn, with the nonce sent) and with each
+// refresh (verifyRefresh, OpenID Connect Core §12.2). No ID token is saved
+// or handed out without passing one of them.
+type idTokenVerifier struct {
+	issuer, clientID, jwksURL string
+	algs                      []string
+	client                    *http.Client
 }
 
-// verify checks the ID token's signature against the issuer's key set,
-// its iss, aud and exp (go-oidc), and the nonce Login sent (which go-oidc
-// leaves to the caller). It returns the verified claims.
-func (c *idTokenCheck) verify(ctx context.Context, tok *oauth2.Token) (map[string]any, error) {
+// newIDTokenVerifier checks ID tokens against the issuer's key set at
+// jwksURL, accepting the algorithms the issuer lists (never "none").
+func newIDTokenVerifier(issuer, clientID, jwksURL string, algs []string, client *http.Client) *idTokenVerifier {
+	return &idTokenVerifier{issuer: issuer, clientID: clientID, jwksURL: jwksURL, algs: algs, client: client}
+}
+
+// verifySignIn checks the ID token of a sign-in: signature, iss, aud and
+// exp (go-oidc), and the nonce Login sent, which go-oidc leaves to the
+// caller ("" in the device grant, which has none). It returns the
+// verified claims.
+func (v *idTokenVerifier) verifySignIn(ctx context.Context, tok *oauth2.Token, nonce string) (map[string]any, error) {
 	raw, _ := tok.Extra("id_token").(string)
 	if raw == "" {
 		return nil, fmt.Errorf("%w: the server sent none, although the openid scope was requested: remove openid from the scopes if this server is not an OpenID provider", ErrIDToken)
 	}
-	if c.jwksURL == "" {
-		return nil, fmt.Errorf("%w: the issuer's metadata has no jwks_uri to check its signature with", ErrIDToken)
+	idt, claims, err := v.verify(ctx, raw)
+	if err != nil {
+		return nil, err
 	}
-	ctx = oidc.ClientContext(ctx, c.client)
-	keys := oidc.NewRemoteKeySet(ctx, c.jwksURL)
+	if subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(nonce)) != 1 {
+		return nil, fmt.Errorf("%w: its nonce does not match this sign-in's (a replayed or injected token)", ErrIDToken)
+	}
+	return claims, nil
+}
+
+// verifyRefresh checks an ID token that came with a refresh, as OpenID
+// Connect Core §12.2 asks: signature, iss, aud and exp as at sign-in, the
+// same sub (and azp) as the sign-in's claims, and a nonce, if any, equal
+// to the sign-in's.
+func (v *idTokenVerifier) verifyRefresh(ctx context.Context, raw string, signIn map[string]any) (map[string]any, error) {
+	_, claims, err := v.verify(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range []string{"sub", "azp"} {
+		if claimString(claims, c) != claimString(signIn, c) {
+			return nil, fmt.Errorf("%w: its %s is not the sign-in's (a token for someone else)", ErrIDToken, c)
+		}
+	}
+	if n := claimString(claims, "nonce"); n != "" && subtle.ConstantTimeCompare([]byte(n), []byte(claimString(signIn, "nonce"))) != 1 {
+		return nil, fmt.Errorf("%w: its nonce is not the sign-in's", ErrIDToken)
+	}
+	return claims, nil
+}
+
+// verify checks what every ID token must pass: the signature against the
+// issuer's key set, iss, aud and exp. Errors from go-oidc repeat outside
+// text (a key set response's body, a token's claims), so they are made
+// printable.
+func (v *idTokenVerifier) verify(ctx context.Context, raw string) (*oidc.IDToken, map[string]any, error) {
+	if v.jwksURL == "" {
+		return nil, nil, fmt.Errorf("%w: the issuer's metadata has no jwks_uri to check its signature with", ErrIDToken)
+	}
+	ctx = oidc.ClientContext(ctx, boundedClient(v.client))
+	keys := oidc.NewRemoteKeySet(ctx, v.jwksURL)
 	// "none" is never acceptable; go-oidc defaults to RS256 when the
 	// server lists nothing.
-	algs := slices.DeleteFunc(slices.Clone(c.algs), func(a string) bool { return a == "none" })
-	v := oidc.NewVerifier(c.issuer, keys, &oidc.Config{ClientID: c.clientID, SupportedSigningAlgs: algs})
-	idt, err := v.Verify(ctx, raw)
+	algs := slices.DeleteFunc(slices.Clone(v.algs), func(a string) bool { return a == "none" })
+	verifier := oidc.NewVerifier(v.issuer, keys, &oidc.Config{ClientID: v.clientID, SupportedSigningAlgs: algs})
+	idt, err := verifier.Verify(ctx, raw)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrIDToken, err)
-	}
-	if subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(c.nonce)) != 1 {
-		return nil, fmt.Errorf("%w: its nonce does not match this sign-in's (a replayed or injected token)", ErrIDToken)
+		return nil, nil, fmt.Errorf("%w: %w", ErrIDToken, fromOutside(err))
 	}
 	var claims map[string]any
 	if err := idt.Claims(&claims); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrIDToken, err)
+		return nil, nil, fmt.Errorf("%w: %w", ErrIDToken, fromOutside(err))
 	}
-	return claims, nil
+	return idt, claims, nil
 }
 
 // claimString reads a string claim, "" when absent or not a string.
 func claimString(claims map[string]any, name string) string {
 	s, _ := claims[name].(string)
 	return s
+}
+
+// withIDToken returns tok with its id_token replaced by idToken (dropped
+// when ""): an ID token that failed verification is never handed out.
+// Only scope is kept of the other extra fields, as a saved token keeps.
+func withIDToken(tok *oauth2.Token, idToken string) *oauth2.Token {
+	if cur, _ := tok.Extra("id_token").(string); cur == idToken {
+		return tok
+	}
+	extra := map[string]any{}
+	if sc, ok := tok.Extra("scope").(string); ok {
+		extra["scope"] = sc
+	}
+	if idToken != "" {
+		extra["id_token"] = idToken
+	}
+	t := *tok
+	return t.WithExtra(extra)
+}
+
+// idTokenCheck is what the ID token of one sign-in must match: the
+// issuer's verifier and the nonce sent ("" in the device grant).
+type idTokenCheck struct {
+	*idTokenVerifier
+	nonce string
+}
+
+func (c *idTokenCheck) verify(ctx context.Context, tok *oauth2.Token) (map[string]any, error) {
+	return c.verifySignIn(ctx, tok, c.nonce)
 }

@@ -213,7 +213,7 @@ func (f *flow) idTokenCheck(ep *endpoints, scopes []string, withNonce bool) *idT
 	if !slices.Contains(scopes, "openid") {
 		return nil
 	}
-	c := &idTokenCheck{issuer: f.s.issuer, clientID: f.s.clientID, jwksURL: ep.jwks, algs: ep.idTokenAlgs, client: f.s.httpClient}
+	c := &idTokenCheck{idTokenVerifier: newIDTokenVerifier(f.s.issuer, f.s.clientID, ep.jwks, ep.idTokenAlgs, f.s.httpClient)}
 	if withNonce {
 		c.nonce = randomString()
 	}
@@ -383,6 +383,10 @@ func (f *flow) verdict(v verdict) (string, error) {
 
 // finish verifies the ID token, saves the sign-in and makes the session.
 func (f *flow) finish(ctx context.Context, conf *oauth2.Config, ep *endpoints, tok *oauth2.Token, idCheck *idTokenCheck, st *store, key entryKey) (*Session, error) {
+	if err := checkToken(tok, f.now()); err != nil {
+		f.fail(err)
+		return nil, err
+	}
 	var claims map[string]any
 	if idCheck != nil {
 		var err error
@@ -390,9 +394,15 @@ func (f *flow) finish(ctx context.Context, conf *oauth2.Config, ep *endpoints, t
 			f.fail(err)
 			return nil, err
 		}
+	} else {
+		tok = withIDToken(tok, "") // unasked for, so never verified: dropped
 	}
 	e := &entry{entryKey: key, TokenURL: ep.token, RevocationURL: ep.revocation, Token: toStored(tok), Claims: claims,
 		Name: claimString(claims, "name"), Email: claimString(claims, "email")}
+	if idCheck != nil {
+		// To verify the ID tokens of later refreshes, in later processes too.
+		e.JWKSURL, e.IDTokenAlgs = ep.jwks, ep.idTokenAlgs
+	}
 	if claims != nil && e.Name == "" && e.Email == "" && ep.userinfo != "" {
 		f.addUserinfo(ctx, e, tok, ep.userinfo)
 	}
@@ -417,8 +427,12 @@ func (f *flow) newSource(conf *oauth2.Config, tok *oauth2.Token, st *store, e *e
 	src := newRefreshingSource(conf, f.s.httpClient, tok, func(t *oauth2.Token) bool {
 		return t.AccessToken == "" || !t.Expiry.IsZero() && time.Now().Add(delta).After(t.Expiry)
 	})
+	src.warn, src.claims = f.warn, e.Claims
+	if e.Claims != nil && e.JWKSURL != "" {
+		src.idv = newIDTokenVerifier(f.s.issuer, f.s.clientID, e.JWKSURL, e.IDTokenAlgs, f.s.httpClient)
+	}
 	if st != nil {
-		src.store, src.entry, src.warn = st, e, f.warn
+		src.store, src.entry = st, e
 	}
 	return src
 }

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/oauth2"
 )
@@ -96,6 +98,13 @@ type refreshingSource struct {
 	entry *entry
 	warn  func(string)
 
+	// idv verifies the ID tokens of refreshes against the sign-in's
+	// claims; nil without openid (or a saved sign-in too old to say how),
+	// and then a refresh's ID token is dropped.
+	idv      *idTokenVerifier
+	claims   map[string]any
+	warnedID bool
+
 	mu      sync.Mutex
 	tok     *oauth2.Token
 	idToken string
@@ -140,14 +149,37 @@ func (s *refreshingSource) token(ctx context.Context) (*oauth2.Token, error) {
 	if err != nil {
 		return nil, tokenError("refresh", err)
 	}
-	s.tok = tok
-	if id, ok := tok.Extra("id_token").(string); ok {
-		s.idToken = id
+	if err := checkToken(tok, time.Now()); err != nil {
+		return nil, err
 	}
+	s.tok = s.checkIDToken(ctx, tok)
 	if s.store != nil {
 		s.save()
 	}
 	return tok, nil
+}
+
+// checkIDToken verifies the ID token that came with a refresh (OpenID
+// Connect Core §12.2). One that fails is neither saved nor handed out: the
+// previous one is kept, and a warning says so once.
+func (s *refreshingSource) checkIDToken(ctx context.Context, tok *oauth2.Token) *oauth2.Token {
+	raw, _ := tok.Extra("id_token").(string)
+	if raw == "" {
+		return tok
+	}
+	err := errors.New("it cannot be verified: this sign-in did not request openid, or was saved by an older gonbauth")
+	if s.idv != nil {
+		_, err = s.idv.verifyRefresh(ctx, raw, s.claims)
+	}
+	if err == nil {
+		s.idToken = raw
+		return tok
+	}
+	if !s.warnedID && s.warn != nil {
+		s.warnedID = true
+		s.warn("the ID token that came with a refreshed token was refused (" + strings.TrimPrefix(err.Error(), ErrIDToken.Error()+": ") + "); the sign-in's previous ID token is kept")
+	}
+	return withIDToken(tok, s.idToken)
 }
 
 // adoptSaved takes the saved token set if another process has refreshed

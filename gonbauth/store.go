@@ -70,7 +70,10 @@ type entry struct {
 	Claims        map[string]any `json:"claims,omitempty"` // verified ID token claims
 	Name          string         `json:"name,omitempty"`   // from the claims or userinfo
 	Email         string         `json:"email,omitempty"`
-	SavedAt       time.Time      `json:"saved_at"`
+	// JWKSURL and IDTokenAlgs verify the ID tokens of refreshes.
+	JWKSURL     string    `json:"jwks_uri,omitempty"`
+	IDTokenAlgs []string  `json:"id_token_algs,omitempty"`
+	SavedAt     time.Time `json:"saved_at"`
 }
 
 // storedToken keeps what oauth2.Token drops when marshalled (id_token,
@@ -140,6 +143,10 @@ func decodeEntry(data []byte) (*entry, error) {
 		return nil, errors.New("no valid token URL")
 	case e.RevocationURL != "" && checkEndpoint(e.RevocationURL) != nil:
 		return nil, errors.New("an invalid revocation URL")
+	case e.JWKSURL != "" && checkEndpoint(e.JWKSURL) != nil:
+		return nil, errors.New("an invalid key set URL")
+	case checkBearer(e.Token.TokenType) != nil:
+		return nil, errors.New("a token type other than Bearer")
 	}
 	return &e, nil
 }

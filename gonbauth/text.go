@@ -180,7 +180,7 @@ func safeStatus(st *status) *status {
 	s.modeWhy = printable(s.modeWhy)
 	s.pasteTo = printable(s.pasteTo)
 	s.pasteErr = printableN(s.pasteErr, maxMessage)
-	s.userCode = printableN(s.userCode, 64)
+	s.userCode = printableN(s.userCode, maxUserCode)
 	s.scopes = printableScopes(s.scopes)
 	s.refused = make([]string, len(st.refused))
 	for i, r := range st.refused {
