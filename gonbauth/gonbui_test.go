@@ -36,7 +36,7 @@ func TestMain(m *testing.M) {
 	// CI runs in a container, which the automatic mode would take for a
 	// remote kernel; tests of other modes set theirs.
 	os.Setenv(EnvMode, string(ModeLoopback))
-	code := m.Run()
+	code := checkLeaks(m.Run())
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
