@@ -128,12 +128,14 @@ func (s *refreshingSource) token(ctx context.Context) (*oauth2.Token, error) {
 	if !s.expired(s.tok) {
 		return s.tok, nil
 	}
+	held := false
 	if s.store != nil {
 		unlock, err := s.store.lock(ctx, s.entry.entryKey)
 		if err != nil {
 			s.warn(err.Error() + "; refreshing without it")
 		} else {
 			defer unlock()
+			held = true
 			if s.adoptSaved() {
 				return s.tok, nil
 			}
@@ -154,7 +156,7 @@ func (s *refreshingSource) token(ctx context.Context) (*oauth2.Token, error) {
 	}
 	s.tok = s.checkIDToken(ctx, tok)
 	if s.store != nil {
-		s.save()
+		s.save(held)
 	}
 	return tok, nil
 }
@@ -204,8 +206,9 @@ func (s *refreshingSource) adoptSaved() bool {
 	return false
 }
 
-// save writes the current token set; the caller holds the file lock.
-func (s *refreshingSource) save() {
+// save writes the current token set; held says whether the caller holds
+// the file lock (it may have had to refresh without it).
+func (s *refreshingSource) save(held bool) {
 	e := *s.entry
 	e.Token = toStored(s.tok)
 	if e.Token.IDToken == "" {
@@ -214,7 +217,11 @@ func (s *refreshingSource) save() {
 	if e.Token.Scope == "" {
 		e.Token.Scope = s.entry.Token.Scope
 	}
-	if err := s.store.save(&e); err != nil {
+	save := s.store.save
+	if held {
+		save = s.store.saveHeld
+	}
+	if err := save(&e); err != nil {
 		s.warn(err.Error() + "; the refreshed sign-in lasts for this process only")
 		return
 	}

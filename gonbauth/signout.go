@@ -89,6 +89,7 @@ func LogoutAll(ctx context.Context, cfg *Config) error {
 			errs = append(errs, err)
 		}
 	}
+	st.cleanTemps("", false) // those of saves killed before a first sign-in was saved
 	return errors.Join(errs...)
 }
 
@@ -102,7 +103,8 @@ func (st *store) logout(ctx context.Context, k entryKey, s *settings) error {
 		return err
 	}
 	defer unlock()
-	e := st.load(k)
+	st.cleanTemps(k.fileName(), true) // a killed save's, which hold tokens
+	e := st.load(k)                   // and the others that can be had
 	if e == nil {
 		return ErrNotSignedIn
 	}
