@@ -1,9 +1,8 @@
 package gonbauth
 
 import (
-	"fmt"
 	"os"
-	"strings"
+	"testing"
 
 	"github.com/gonbauth/gonbauth/gonbauth/internal/hostileserver"
 )
@@ -18,24 +17,4 @@ var leaks = hostileserver.NewRecorder()
 
 // checkLeaks runs after the tests: it turns a passing run into a failing
 // one when something leaked.
-func checkLeaks(code int) int {
-	probs := leaks.Problems(20)
-	secrets, outputs := leaks.Counts()
-	if len(probs) == 0 {
-		if testingVerbose() {
-			fmt.Printf("leak check: %d outputs searched for %d secrets and control characters: none found\n", outputs, secrets)
-		}
-		return code
-	}
-	fmt.Fprintf(os.Stderr, "FAIL: leak check: %d outputs searched for %d secrets:\n  %s\n", outputs, secrets, strings.Join(probs, "\n  "))
-	return 1
-}
-
-func testingVerbose() bool {
-	for _, a := range os.Args {
-		if strings.HasPrefix(a, "-test.v") {
-			return true
-		}
-	}
-	return false
-}
+func checkLeaks(code int) int { return leaks.Report(os.Stderr, code, testing.Verbose()) }

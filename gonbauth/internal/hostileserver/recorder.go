@@ -8,6 +8,7 @@ package hostileserver
 
 import (
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"sync"
@@ -103,6 +104,22 @@ func (r *Recorder) Problems(max int) []string {
 		}
 	}
 	return probs
+}
+
+// Report ends a test binary's run: it writes the problems found (or,
+// when verbose, what was searched) to w and returns the exit code, 1 when
+// something leaked, else code.
+func (r *Recorder) Report(w io.Writer, code int, verbose bool) int {
+	probs := r.Problems(20)
+	secrets, outputs := r.Counts()
+	if len(probs) == 0 {
+		if verbose {
+			fmt.Fprintf(w, "leak check: %d outputs searched for %d secrets and control characters: none found\n", outputs, secrets)
+		}
+		return code
+	}
+	fmt.Fprintf(w, "FAIL: leak check: %d outputs searched for %d secrets:\n  %s\n", outputs, secrets, strings.Join(probs, "\n  "))
+	return 1
 }
 
 // FirstControl returns the byte offset and rune of the first character in

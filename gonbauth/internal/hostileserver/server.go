@@ -66,6 +66,13 @@ func (s *Server) Hang(path string) {
 	s.hang[path] = true
 }
 
+// Unhang lets later requests for path through; hung ones stay hung.
+func (s *Server) Unhang(path string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.hang, path)
+}
+
 // Arrived returns a channel closed once a request for path has arrived.
 func (s *Server) Arrived(path string) <-chan struct{} {
 	s.mu.Lock()
