@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/skip2/go-qrcode"
@@ -32,7 +33,9 @@ func (f *flow) device(ctx context.Context, ep *endpoints, scopes []string, st *s
 	}
 	idCheck := f.idTokenCheck(ep, scopes, false)
 	hctx := context.WithValue(ctx, oauth2.HTTPClient, f.s.httpClient)
-	da, err := conf.DeviceAuth(hctx)
+	// x/oauth2 builds the device authorization request without ctx: the
+	// client binds it, so that a hung server cannot outlast an interrupt.
+	da, err := conf.DeviceAuth(context.WithValue(ctx, oauth2.HTTPClient, boundTo(ctx, f.s.httpClient)))
 	if err != nil {
 		return nil, f.tokenFailure(ctx, "device", err)
 	}
@@ -99,6 +102,23 @@ func (f *flow) device(ctx context.Context, ep *endpoints, scopes []string, st *s
 		}
 	}
 }
+
+// boundTo returns a copy of c whose requests end when ctx does.
+func boundTo(ctx context.Context, c *http.Client) *http.Client {
+	b := *c
+	base := c.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	b.Transport = roundTripper(func(r *http.Request) (*http.Response, error) {
+		return base.RoundTrip(r.WithContext(ctx))
+	})
+	return &b
+}
+
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // deviceFailure says why polling ended: cancelled, out of time, refused
 // by the user, or another server error.

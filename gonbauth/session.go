@@ -158,7 +158,7 @@ func (s *refreshingSource) token(ctx context.Context) (*oauth2.Token, error) {
 	if s.store != nil {
 		s.save(held)
 	}
-	return tok, nil
+	return s.tok, nil
 }
 
 // checkIDToken verifies the ID token that came with a refresh (OpenID

@@ -192,3 +192,42 @@ func TestDeviceVerificationLinks(t *testing.T) {
 		})
 	}
 }
+
+// x/oauth2 builds the device authorization request without a context: a
+// server that never answers held Login past its context and SIGINT.
+func TestDeviceAuthorizationHonoursContext(t *testing.T) {
+	release := make(chan struct{})
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/.well-known/openid-configuration":
+			json.NewEncoder(w).Encode(map[string]any{
+				"issuer": srv.URL, "authorization_endpoint": srv.URL + "/authorize", "token_endpoint": srv.URL + "/token",
+				"device_authorization_endpoint": srv.URL + "/device",
+			})
+		default:
+			select { // hung, until the client gives up
+			case <-r.Context().Done():
+			case <-release:
+			}
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := Login(ctx, &Config{Issuer: srv.URL, ClientID: "c", Scopes: []string{"api"}, Mode: ModeDevice,
+			ConfigDir: t.TempDir(), Output: newURLWriter(), NoBrowser: true})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrCancelled) {
+			t.Fatalf("err %v, want ErrCancelled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Login outlasted its context by 9 s on a hung device authorization")
+	}
+}
