@@ -331,6 +331,8 @@ func (f *flow) wait(ctx context.Context, rcv *receiver, authURL string, paste bo
 	for {
 		select {
 		case v := <-rcv.result:
+			// Refusals noted just before (a mix-up warning) still show.
+			f.st.refused, f.st.refusedN = rcv.refusals()
 			return f.verdict(v)
 		case line, ok := <-lines:
 			if !ok {
