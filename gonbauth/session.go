@@ -116,9 +116,16 @@ func newRefreshingSource(conf *oauth2.Config, client *http.Client, tok *oauth2.T
 	return src
 }
 
+// refreshTimeout bounds a refresh asked for through Token, which has no
+// context: a hung server must not hold the session (and the store's lock)
+// forever when Config.HTTPClient has no timeout.
+const refreshTimeout = 2 * time.Minute
+
 // Token implements oauth2.TokenSource.
 func (s *refreshingSource) Token() (*oauth2.Token, error) {
-	return s.token(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), refreshTimeout)
+	defer cancel()
+	return s.token(ctx)
 }
 
 // token is Token bounded by ctx (Login's, so that an interrupt stops it).

@@ -146,6 +146,8 @@ func decodeEntry(data []byte) (*entry, error) {
 		return nil, errors.New("an invalid key set URL")
 	case checkBearer(e.Token.TokenType) != nil:
 		return nil, errors.New("a token type other than Bearer")
+	case !visibleASCII(e.Token.AccessToken):
+		return nil, errors.New("an access token with characters other than visible ASCII")
 	}
 	return &e, nil
 }

@@ -141,10 +141,8 @@ func linkProblem(raw string) error {
 	if len(raw) > maxLink {
 		return fmt.Errorf("is %d bytes long, more than the %d a link may be", len(raw), maxLink)
 	}
-	for i := 0; i < len(raw); i++ {
-		if raw[i] <= ' ' || raw[i] >= 0x7f {
-			return errors.New("holds characters other than printable ASCII (percent-encode them)")
-		}
+	if !visibleASCII(raw) {
+		return errors.New("holds characters other than printable ASCII (percent-encode them)")
 	}
 	u, err := url.Parse(raw)
 	switch {

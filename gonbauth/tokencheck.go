@@ -1,6 +1,7 @@
 package gonbauth
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -44,14 +45,30 @@ func checkBearer(tokenType string) error {
 	return fmt.Errorf("gonbauth: the server issued a token of type %s, not Bearer: gonbauth only sends Bearer tokens (RFC 6750); ask the server's operator to issue Bearer tokens to this client", quoted(tokenType))
 }
 
-// checkToken applies checkBearer and clamps the expiry of a token response
+// checkToken applies checkBearer, checks that the access token is one
+// that can be sent and printed, and clamps the expiry of a token response
 // received at now.
 func checkToken(tok *oauth2.Token, now time.Time) error {
 	if err := checkBearer(tok.TokenType); err != nil {
 		return err
 	}
+	if !visibleASCII(tok.AccessToken) {
+		// `gonbauth token` prints it, and a header cannot carry it whole.
+		return errors.New("gonbauth: the server issued an access token with characters other than visible ASCII (RFC 6750 §2.1): it cannot be sent or printed safely; ask the server's operator")
+	}
 	tok.Expiry = clampExpiry(tok.Expiry, now)
 	return nil
+}
+
+// visibleASCII reports whether s holds only visible ASCII characters
+// (no controls, spaces or anything a terminal could interpret).
+func visibleASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // clampExpiry keeps a token's expiry between minTokenLifetime and

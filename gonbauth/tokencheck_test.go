@@ -231,3 +231,19 @@ func TestDeviceAuthorizationHonoursContext(t *testing.T) {
 		t.Fatal("Login outlasted its context by 9 s on a hung device authorization")
 	}
 }
+
+// An access token that could drive a terminal (`gonbauth token` prints
+// it) or break a header is refused.
+func TestAccessTokenVisibleASCII(t *testing.T) {
+	for _, at := range []string{"\x1b]52;c;ZXZpbA==\x07", "a b", "tok\u202e", "tok\n"} {
+		err := checkToken(&oauth2.Token{AccessToken: at, TokenType: "Bearer"}, time.Now())
+		if err == nil {
+			t.Errorf("access token %q accepted", at)
+		} else if strings.Contains(err.Error(), at) {
+			t.Errorf("the error repeats the token: %v", err)
+		}
+	}
+	if err := checkToken(&oauth2.Token{AccessToken: "eyJhbGciOi.eyJzdWIi.sig-_~+/==", TokenType: "bearer"}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+}
