@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/skip2/go-qrcode"
@@ -102,23 +101,6 @@ func (f *flow) device(ctx context.Context, ep *endpoints, scopes []string, st *s
 		}
 	}
 }
-
-// boundTo returns a copy of c whose requests end when ctx does.
-func boundTo(ctx context.Context, c *http.Client) *http.Client {
-	b := *c
-	base := c.Transport
-	if base == nil {
-		base = http.DefaultTransport
-	}
-	b.Transport = roundTripper(func(r *http.Request) (*http.Response, error) {
-		return base.RoundTrip(r.WithContext(ctx))
-	})
-	return &b
-}
-
-type roundTripper func(*http.Request) (*http.Response, error)
-
-func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // deviceFailure says why polling ended: cancelled, out of time, refused
 // by the user, or another server error.

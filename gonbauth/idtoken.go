@@ -78,7 +78,7 @@ func (v *idTokenVerifier) verify(ctx context.Context, raw string) (*oidc.IDToken
 	if v.jwksURL == "" {
 		return nil, nil, fmt.Errorf("%w: the issuer's metadata has no jwks_uri to check its signature with", ErrIDToken)
 	}
-	ctx = oidc.ClientContext(ctx, boundedClient(v.client))
+	ctx = oidc.ClientContext(ctx, boundTo(ctx, boundedClient(v.client)))
 	keys := oidc.NewRemoteKeySet(ctx, v.jwksURL)
 	// "none" is never acceptable; go-oidc defaults to RS256 when the
 	// server lists nothing.

@@ -1,6 +1,7 @@
 package gonbauth
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -242,3 +243,22 @@ func (b *boundedBody) Read(p []byte) (int, error) {
 }
 
 func (b *boundedBody) Close() error { return b.rc.Close() }
+
+// boundTo returns a copy of c whose requests end when ctx does: for
+// libraries that make requests without it (x/oauth2's DeviceAuth, go-oidc's
+// key set fetch, which runs in the background WithoutCancel).
+func boundTo(ctx context.Context, c *http.Client) *http.Client {
+	b := *c
+	base := c.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	b.Transport = roundTripper(func(r *http.Request) (*http.Response, error) {
+		return base.RoundTrip(r.WithContext(ctx))
+	})
+	return &b
+}
+
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

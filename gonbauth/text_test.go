@@ -1,6 +1,7 @@
 package gonbauth
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -185,5 +187,27 @@ func TestSafeStatus(t *testing.T) {
 	}
 	if st.who != h {
 		t.Fatal("safeStatus changed the flow's own status")
+	}
+}
+
+// boundTo ends requests made without a context (x/oauth2's DeviceAuth,
+// go-oidc's background key set fetch) when the flow's context ends.
+func TestBoundTo(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequest("GET", srv.URL, nil) // no context, as those libraries do
+	start := time.Now()
+	_, err := boundTo(ctx, srv.Client()).Do(req)
+	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 5*time.Second {
+		t.Fatalf("err %v after %v", err, time.Since(start))
 	}
 }
