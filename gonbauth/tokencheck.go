@@ -15,9 +15,10 @@ import (
 
 // Bounds of the numbers a server sends.
 const (
-	// minTokenLifetime is the shortest lifetime a token is given: an
-	// expires_in of zero or less (or a few seconds) would otherwise make
-	// every request refresh.
+	// minTokenLifetime is the lifetime given to a token whose expires_in
+	// is negative (or under a second): it would otherwise make every
+	// request refresh. A short but real lifetime (a 12 s test token) is
+	// kept: refreshing early is the server's wish.
 	minTokenLifetime = 30 * time.Second
 	// maxTokenLifetime is the longest: a token is refreshed at least this
 	// often, whatever the server says.
@@ -71,13 +72,14 @@ func visibleASCII(s string) bool {
 	return true
 }
 
-// clampExpiry keeps a token's expiry between minTokenLifetime and
-// maxTokenLifetime from now; zero (no stated expiry) stays zero.
+// clampExpiry gives an expiry already past (a negative expires_in) a
+// lifetime of minTokenLifetime, and caps it at maxTokenLifetime from now;
+// zero (no stated expiry) stays zero.
 func clampExpiry(exp, now time.Time) time.Time {
 	switch {
 	case exp.IsZero():
 		return exp
-	case exp.Before(now.Add(minTokenLifetime)):
+	case exp.Before(now.Add(time.Second)):
 		return now.Add(minTokenLifetime)
 	case exp.After(now.Add(maxTokenLifetime)):
 		return now.Add(maxTokenLifetime)

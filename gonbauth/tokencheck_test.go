@@ -46,7 +46,9 @@ func TestClampExpiry(t *testing.T) {
 		{"none", time.Time{}, time.Time{}},
 		{"normal", now.Add(time.Hour), now.Add(time.Hour)},
 		{"negative", now.Add(-time.Hour), now.Add(minTokenLifetime)},
-		{"a second", now.Add(time.Second), now.Add(minTokenLifetime)},
+		{"now", now, now.Add(minTokenLifetime)},
+		{"a second", now.Add(time.Second), now.Add(time.Second)},
+		{"twelve seconds", now.Add(12 * time.Second), now.Add(12 * time.Second)},
 		{"decades", now.Add(68 * 365 * 24 * time.Hour), now.Add(maxTokenLifetime)},
 	} {
 		if got := clampExpiry(tt.in, now); !got.Equal(tt.out) {
