@@ -66,8 +66,11 @@ func (s *Session) IDToken() string {
 }
 
 // Who names the signed-in user for people: the name and e-mail when known,
-// else the subject, else "".
-func (s *Session) Who() string {
+// else the subject, else "". It is printable (see printable): the parts
+// come from the server.
+func (s *Session) Who() string { return printable(s.who()) }
+
+func (s *Session) who() string {
 	switch {
 	case s.Name != "" && s.Email != "" && s.Name != s.Email:
 		return s.Name + " <" + s.Email + ">"

@@ -211,3 +211,30 @@ func TestBoundTo(t *testing.T) {
 		t.Fatalf("err %v after %v", err, time.Since(start))
 	}
 }
+
+// Everything a flow shows goes through safeStatus: a granted scope holding
+// an escape sequence (which every later saved sign-in repeats) is printed
+// harmless, and a flood of scopes is bounded.
+func TestFlowOutputPrintable(t *testing.T) {
+	srv, tr := newRewrittenServer(t)
+	cfg := testConfig(srv)
+	scope := "openid \x1b]52;c;ZXZpbA==\x07 \u202egpj.exe " + strings.Repeat("s ", 5000)
+	tr.set("authorization_code", func(b map[string]any) { b["scope"] = scope })
+	out, link, done := startLogin(t, t.Context(), cfg)
+	browse(t, link)
+	if r := wait(t, done); r.err != nil {
+		t.Fatal(r.err)
+	}
+	if _, text, err := loginQuiet(t, cfg); err != nil || !strings.Contains(text, "(saved sign-in)") {
+		t.Fatalf("%v\n%s", err, text)
+	} else {
+		out.Write([]byte(text))
+	}
+	text := out.String()
+	for _, line := range strings.Split(text, "\n") {
+		checkPrintable(t, "output", line)
+	}
+	if len(text) > 4000 || !strings.Contains(text, "more)") {
+		t.Fatalf("the scopes are not bounded (%d bytes):\n%.500s", len(text), text)
+	}
+}
