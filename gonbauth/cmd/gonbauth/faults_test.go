@@ -191,7 +191,7 @@ func TestFaultInterruptAtEveryWait(t *testing.T) {
 		srv.Hang(hostileserver.PathToken)
 		cmd, _, stderr, link := cli(t, faultEnv(srv, t.TempDir()), "login")
 		approve(t, link)
-		<-srv.Arrived(hostileserver.PathToken)
+		await(t, srv.Arrived(hostileserver.PathToken))
 		interruptQuiet(t, cmd, stderr)
 		wantPortClosed(t, redirectHost(t, link))
 	})
@@ -199,7 +199,7 @@ func TestFaultInterruptAtEveryWait(t *testing.T) {
 		srv := hostileserver.Start(t, leaks)
 		env := append(faultEnv(srv, t.TempDir()), "GONBAUTH_MODE=device")
 		cmd, _, stderr, _ := cli(t, env, "login")
-		<-srv.Arrived(hostileserver.PathToken)
+		await(t, srv.Arrived(hostileserver.PathToken))
 		interruptQuiet(t, cmd, stderr)
 	})
 	t.Run("refresh hung", func(t *testing.T) {
@@ -209,8 +209,9 @@ func TestFaultInterruptAtEveryWait(t *testing.T) {
 		expireSaved(t, dir)
 		before := readDir(t, dir)
 		srv.Hang(hostileserver.PathToken)
+		refresh := srv.Next(hostileserver.PathToken)
 		cmd, stderr := startCLI(t, faultEnv(srv, dir), "token")
-		interrupt(t, cmd, stderr, srv.Arrived(hostileserver.PathToken))
+		interrupt(t, cmd, stderr, refresh)
 		if after := readDir(t, dir); !sameFiles(before, after) {
 			t.Errorf("the interrupted refresh changed the store: %d files before, %d after", len(before), len(after))
 		}
@@ -234,6 +235,16 @@ func TestFaultInterruptAtEveryWait(t *testing.T) {
 			t.Errorf("the token endpoint had %d requests; the interrupted command should have made none", srv.Calls(hostileserver.PathToken)-1)
 		}
 	})
+}
+
+// await waits for ch, at most 20 s.
+func await(t *testing.T, ch <-chan struct{}) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the command never reached the server")
+	}
 }
 
 // interruptQuiet is interrupt for a command started by cli, whose stderr
@@ -288,8 +299,9 @@ func TestFaultKill(t *testing.T) {
 		expireSaved(t, dir)
 		before := readDir(t, dir)
 		srv.Hang(hostileserver.PathToken)
+		refresh := srv.Next(hostileserver.PathToken)
 		cmd, _ := startCLI(t, faultEnv(srv, dir), "token")
-		<-srv.Arrived(hostileserver.PathToken)
+		await(t, refresh)
 		cmd.Process.Kill()
 		cmd.Wait()
 		if after := readDir(t, dir); !sameFiles(before, after) {
@@ -515,6 +527,43 @@ func TestFaultPlantedFiles(t *testing.T) {
 				t.Errorf("the store created the planted link's target %s", target)
 			}
 		})
+	}
+}
+
+// TestFaultPlantedTemps: a link or FIFO planted where a killed save's
+// temporary file would be is removed by the next run, never followed:
+// the link's target is left as it was, and nothing blocks on the FIFO.
+// (A save's own temporary file is created with O_EXCL under a random
+// name, so nothing can be planted in its place.)
+func TestFaultPlantedTemps(t *testing.T) {
+	srv := hostileserver.Start(t, leaks)
+	dir := t.TempDir()
+	faultSignIn(t, srv, dir)
+	name, _ := savedFile(t, dir)
+	target := filepath.Join(t.TempDir(), "target")
+	if err := os.WriteFile(target, []byte("keep me"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, ".tmp-"+filepath.Base(name)+"-4242")
+	fifo := filepath.Join(dir, ".tmp-"+filepath.Base(name)+"-4243")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	expireSaved(t, dir)
+	cmd, buf := startCLI(t, faultEnv(srv, dir), "token", "--no-interactive")
+	if code := waitExitWithin(t, cmd, 15*time.Second); code != 0 {
+		t.Fatalf("exit %d: %s", code, buf)
+	}
+	if b, err := os.ReadFile(target); err != nil || string(b) != "keep me" {
+		t.Errorf("the planted link's target was changed: %q, %v", b, err)
+	}
+	for _, p := range []string{link, fifo} {
+		if _, err := os.Lstat(p); err == nil {
+			t.Errorf("%s is still in the store", filepath.Base(p))
+		}
 	}
 }
 

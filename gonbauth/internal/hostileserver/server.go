@@ -3,6 +3,7 @@ package hostileserver
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -25,6 +26,7 @@ type Server struct {
 	mu       sync.Mutex
 	hang     map[string]bool
 	arrived  map[string]chan struct{}
+	next     map[string][]chan struct{}
 	override map[string]http.HandlerFunc
 	codes    map[string]string // code -> PKCE challenge
 	refresh  string
@@ -47,7 +49,7 @@ const ClientID = "hostile-client"
 
 // Start starts a Server, stopped when t ends; rec may be nil.
 func Start(t testing.TB, rec *Recorder) *Server {
-	s := &Server{rec: rec, hang: map[string]bool{}, arrived: map[string]chan struct{}{},
+	s := &Server{rec: rec, hang: map[string]bool{}, arrived: map[string]chan struct{}{}, next: map[string][]chan struct{}{},
 		override: map[string]http.HandlerFunc{}, codes: map[string]string{}, calls: map[string]int{},
 		released: make(chan struct{})}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
@@ -89,6 +91,16 @@ func (s *Server) arrivedLocked(path string) chan struct{} {
 	return ch
 }
 
+// Next returns a channel closed when the next request for path arrives
+// (one after the call): for a wait in a later process than the first.
+func (s *Server) Next(path string) <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch := make(chan struct{})
+	s.next[path] = append(s.next[path], ch)
+	return ch
+}
+
 // Handle replaces the handler of path.
 func (s *Server) Handle(path string, h http.HandlerFunc) {
 	s.mu.Lock()
@@ -112,9 +124,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	default:
 		close(ch)
 	}
+	for _, n := range s.next[r.URL.Path] {
+		close(n)
+	}
+	delete(s.next, r.URL.Path)
 	hang, h := s.hang[r.URL.Path], s.override[r.URL.Path]
 	s.mu.Unlock()
 	if hang {
+		// The server notices a client that went away only once the body is read.
+		io.Copy(io.Discard, r.Body)
 		select {
 		case <-r.Context().Done():
 		case <-s.released:
