@@ -60,8 +60,7 @@ func BenchmarkAfterRedirect(b *testing.B) {
 
 	tok := (&oauth2.Token{AccessToken: "a"}).WithExtra(map[string]any{"id_token": fake.idToken("n1")})
 	check := func() *idTokenCheck {
-		return &idTokenCheck{issuer: fake.URL, clientID: "test-client", jwksURL: fake.URL + "/jwks",
-			nonce: "n1", algs: []string{"RS256"}, client: client}
+		return &idTokenCheck{idTokenVerifier: newIDTokenVerifier(fake.URL, "test-client", fake.URL+"/jwks", []string{"RS256"}, client), nonce: "n1"}
 	}
 	for _, prefetched := range []bool{true, false} {
 		name := map[bool]string{true: "verify/prefetched", false: "verify/cold"}[prefetched]

@@ -31,6 +31,11 @@ type verdict struct {
 // errRefused is wrapped by the reasons a response was refused.
 var errRefused = errors.New("gonbauth: refused a redirect")
 
+// errMixUp is also wrapped by refusals that may be a mix-up attack (a
+// response naming another issuer, or none when one is promised): they are
+// always shown.
+var errMixUp = errors.New("gonbauth: possibly a mix-up attack")
+
 // singleParams must appear at most once (RFC 6749 §3.1).
 var singleParams = []string{"iss", "state", "code", "error", "error_description", "error_uri"}
 
@@ -45,13 +50,13 @@ func (c *callbackCheck) check(q url.Values) verdict {
 	}
 	if iss, ok := q["iss"]; ok {
 		if c.issuer == "" {
-			return refuse("it names the issuer %q, but no Config.Issuer is set to check it against: set Config.Issuer (%s)", printable(iss[0]), EnvIssuer)
+			return refuse("it names the issuer %s, but no Config.Issuer is set to check it against: set Config.Issuer (%s)", quoted(iss[0]), EnvIssuer)
 		}
 		if iss[0] != c.issuer {
-			return refuse("it comes from the issuer %q, not %q (a possible mix-up attack)", printable(iss[0]), c.issuer)
+			return refuseMixUp("it comes from the issuer %s, not %q (a possible mix-up attack)", quoted(iss[0]), c.issuer)
 		}
 	} else if c.issRequired {
-		return refuse("it has no iss parameter, although the server promises one (RFC 9207): it may not come from %s", c.issuer)
+		return refuseMixUp("it has no iss parameter, although the server promises one (RFC 9207): it may not come from %s", c.issuer)
 	}
 	state, ok := q["state"]
 	if !ok || state[0] == "" {
@@ -77,3 +82,13 @@ func (c *callbackCheck) check(q url.Values) verdict {
 func refuse(format string, args ...any) verdict {
 	return verdict{err: fmt.Errorf("%w: %s", errRefused, fmt.Sprintf(format, args...))}
 }
+
+// refuseMixUp refuses a response that may be a mix-up attack.
+func refuseMixUp(format string, args ...any) verdict {
+	return verdict{err: mixUpError{refuse(format, args...).err}}
+}
+
+type mixUpError struct{ error }
+
+func (e mixUpError) Unwrap() error      { return e.error }
+func (mixUpError) Is(target error) bool { return target == errMixUp }

@@ -80,13 +80,3 @@ func TestAuthErrorMessage(t *testing.T) {
 		t.Fatalf("got %q\nwant %q", err.Error(), want)
 	}
 }
-
-func TestPrintable(t *testing.T) {
-	got := printable("ok\x1b[2J\u202eevil\n" + strings.Repeat("x", 400))
-	if strings.ContainsAny(got, "\x1b\n\u202e") {
-		t.Fatalf("control characters left in %q", got)
-	}
-	if n := len([]rune(got)); n != maxPrintable+1 {
-		t.Fatalf("length %d, want %d", n, maxPrintable+1)
-	}
-}

@@ -54,7 +54,9 @@ type Config struct {
 	// AuthParams are extra authorization request parameters, such as
 	// audience, prompt or login_hint. The parameters the flow itself sets
 	// (client_id, redirect_uri, response_type, scope, state, nonce,
-	// code_challenge, code_challenge_method) cannot be overridden.
+	// code_challenge, code_challenge_method) cannot be overridden, nor can
+	// those that change how it works (response_mode, request, request_uri,
+	// client_secret, dpop_jkt and the like), in any letter case.
 	// Default: $GONBAUTH_AUTH_PARAMS as a query string
 	// ("audience=api&login_hint=me@example.com"), else none; when
 	// offline_access is requested and no prompt is given, prompt=consent is
@@ -174,6 +176,16 @@ var reservedParams = []string{
 	"code_challenge", "code_challenge_method",
 }
 
+// flowParams change how the flow works (how and where the answer comes
+// back, a request object that overrides the other parameters, a client
+// secret in a URL, DPoP-bound codes), so AuthParams cannot set them.
+// prompt (none too), login_hint, max_age, acr_values, audience, claims and
+// the like are allowed.
+var flowParams = []string{
+	"response_mode", "request", "request_uri", "client_secret", "client_assertion",
+	"client_assertion_type", "code_verifier", "grant_type", "dpop_jkt", "iss",
+}
+
 // settings is a Config with every default applied and every value checked.
 type settings struct {
 	issuer, clientID, clientSecret string
@@ -185,7 +197,8 @@ type settings struct {
 	callbackPath                   string
 	timeout, expiryDelta           time.Duration
 	noBrowser                      bool
-	httpClient                     *http.Client
+	httpClient                     *http.Client // bounded: for the server
+	apiClient                      *http.Client // the caller's: for Session.Client
 	output                         io.Writer
 	configDir, account             string
 	force, noInteractive           bool
@@ -256,6 +269,7 @@ func (c *Config) resolve(getenv func(string) string) (*settings, error) {
 	if s.httpClient == nil {
 		s.httpClient = &http.Client{Timeout: 30 * time.Second}
 	}
+	s.apiClient, s.httpClient = s.httpClient, boundedClient(s.httpClient)
 	if s.output == nil {
 		s.output = os.Stderr
 	}
@@ -292,8 +306,8 @@ func (s *settings) check() error {
 	if s.issuer == "" && s.scopesSet && slices.Contains(s.scopes, "openid") {
 		return fmt.Errorf("gonbauth: the openid scope needs Config.Issuer (%s), to verify the ID token's issuer and keys", EnvIssuer)
 	}
-	if strings.ContainsAny(s.account, "\x00\n") {
-		return fmt.Errorf("gonbauth: Config.Account (%s) %q holds a control character", EnvAccount, s.account)
+	if !isPrintable(s.account) || len(s.account) > maxPrintable {
+		return fmt.Errorf("gonbauth: Config.Account (%s) %q holds a control or format character, or is longer than %d bytes: use a short name such as work", EnvAccount, printable(s.account), maxPrintable)
 	}
 	if (s.authURL == "") != (s.tokenURL == "") && s.issuer == "" {
 		return fmt.Errorf("gonbauth: set both Config.AuthURL (%s) and Config.TokenURL (%s), or Config.Issuer (%s)", EnvAuthURL, EnvTokenURL, EnvIssuer)
@@ -344,16 +358,11 @@ func checkIssuer(issuer string) error {
 }
 
 // checkEndpoint returns an error that completes "Config.X (ENV) ...".
+// Endpoints follow the policy of links (linkProblem): the authorization
+// endpoint becomes the link shown to the user.
 func checkEndpoint(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return fmt.Errorf("%q is not an absolute http(s) URL: use a form like https://login.example.com", raw)
-	}
-	if u.User != nil {
-		return fmt.Errorf("%q must not carry a user name or password", raw)
-	}
-	if u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
-		return fmt.Errorf("%q uses plain http: use https (plain http is only accepted for loopback development servers)", raw)
+	if err := linkProblem(raw); err != nil {
+		return fmt.Errorf("%s %w: use a form like https://login.example.com (plain http only for loopback development servers)", quoted(raw), err)
 	}
 	return nil
 }
@@ -406,9 +415,12 @@ func resolveAuthParams(cfg url.Values, env string) (url.Values, error) {
 		}
 		source = EnvAuthParams
 	}
-	for _, k := range reservedParams {
-		if _, ok := params[k]; ok {
-			return nil, fmt.Errorf("gonbauth: %s sets %q, which the sign-in flow sets itself: remove it (use Config.Scopes for scopes)", source, k)
+	for k := range params {
+		switch lk := strings.ToLower(strings.TrimSpace(k)); {
+		case slices.Contains(reservedParams, lk):
+			return nil, fmt.Errorf("gonbauth: %s sets %s, which the sign-in flow sets itself: remove it (use Config.Scopes for scopes)", source, quoted(k))
+		case slices.Contains(flowParams, lk), strings.HasPrefix(lk, "code_challenge"):
+			return nil, fmt.Errorf("gonbauth: %s sets %s, which would change how the sign-in works: remove it", source, quoted(k))
 		}
 	}
 	return params, nil

@@ -135,3 +135,55 @@ func TestConfigAcceptsLoopbackHTTPAndExplicitEndpoints(t *testing.T) {
 		t.Errorf("explicit endpoints without issuer: %v", err)
 	}
 }
+
+// Authorization parameters that change how the flow works are refused,
+// from Config and from the environment, in any letter case; the ones
+// that only shape the sign-in pass.
+func TestAuthParamsThatChangeTheFlow(t *testing.T) {
+	for _, tt := range []struct {
+		params string
+		bad    string // "" when allowed
+	}{
+		{"response_mode=form_post", "response_mode"},
+		{"response_mode=fragment", "response_mode"},
+		{"request=eyJhbGciOiJub25lIn0.e30.", "request"},
+		{"request_uri=urn:example:req", "request_uri"},
+		{"Response_Mode=query", "Response_Mode"},
+		{"client_secret=s3cret", "client_secret"},
+		{"dpop_jkt=abc", "dpop_jkt"},
+		{"code_challenge_methods=plain", "code_challenge_methods"},
+		{"RESPONSE_TYPE=token", "RESPONSE_TYPE"},
+		{"prompt=none", ""},
+		{"prompt=login&max_age=0&login_hint=me%40example.com&audience=api&acr_values=mfa", ""},
+	} {
+		base := map[string]string{EnvIssuer: "https://login.example.com", EnvClientID: "c"}
+		q, _ := url.ParseQuery(tt.params)
+		for _, c := range []struct {
+			cfg *Config
+			env map[string]string
+		}{
+			{&Config{AuthParams: q}, base},
+			{&Config{}, map[string]string{EnvIssuer: base[EnvIssuer], EnvClientID: "c", EnvAuthParams: tt.params}},
+		} {
+			_, err := c.cfg.resolve(envFrom(c.env))
+			switch {
+			case tt.bad == "" && err != nil:
+				t.Errorf("%s refused: %v", tt.params, err)
+			case tt.bad != "" && (err == nil || !strings.Contains(err.Error(), tt.bad)):
+				t.Errorf("%s: err %v, want one naming %s", tt.params, err, tt.bad)
+			}
+		}
+	}
+}
+
+func TestAccountMustBePrintable(t *testing.T) {
+	for _, acct := range []string{"work\x1b[2J", "a\u202eb", "x\u0085y", strings.Repeat("a", 1000)} {
+		_, err := (&Config{Account: acct}).resolve(envFrom(map[string]string{EnvIssuer: "https://login.example.com", EnvClientID: "c"}))
+		if err == nil || !strings.Contains(err.Error(), EnvAccount) {
+			t.Errorf("account %.20q: %v", acct, err)
+		}
+		if err != nil && strings.ContainsAny(err.Error(), "\x1b\u202e\u0085") {
+			t.Errorf("the error repeats the control characters: %q", err)
+		}
+	}
+}

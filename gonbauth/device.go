@@ -13,6 +13,10 @@ import (
 // qrSize is the QR code's width and height in pixels.
 const qrSize = 256
 
+// maxUserCode bounds a device grant's user code; real ones are 8 or 9
+// characters (RFC 8628 §6.1).
+const maxUserCode = 64
+
 // device signs in with the device authorization grant (RFC 8628): the
 // user opens the verification URI on any device (typing the code, or
 // scanning the QR code of verification_uri_complete) while we poll.
@@ -29,16 +33,27 @@ func (f *flow) device(ctx context.Context, ep *endpoints, scopes []string, st *s
 	idCheck := f.idTokenCheck(ep, scopes, false)
 	idCheck.prefetch(ctx) // the key set arrives while the user signs in
 	hctx := context.WithValue(ctx, oauth2.HTTPClient, f.s.httpClient)
-	da, err := conf.DeviceAuth(hctx)
+	// x/oauth2 builds the device authorization request without ctx: the
+	// client binds it, so that a hung server cannot outlast an interrupt.
+	da, err := conf.DeviceAuth(context.WithValue(ctx, oauth2.HTTPClient, boundTo(ctx, f.s.httpClient)))
 	if err != nil {
 		return nil, f.tokenFailure(ctx, "device", err)
 	}
+	clampDevice(da, f.now())
+	// The complete address (with the code) when it may be shown as it is,
+	// else the plain one: a link is never cut.
 	link := da.VerificationURIComplete
 	if !safeLink(link) {
 		link = da.VerificationURI
 	}
-	if !safeLink(link) {
-		err := fmt.Errorf("gonbauth: the server's device authorization gave no http(s) verification address to show: %s", modeHelp)
+	if err := linkProblem(link); err != nil {
+		err := fmt.Errorf("gonbauth: the server's device authorization gave no verification address that may be shown (the address %w): %s", err, modeHelp)
+		f.fail(err)
+		return nil, err
+	}
+	if !isPrintable(da.UserCode) || len(da.UserCode) > maxUserCode {
+		// Shown to be typed: bounding or replacing it would break it.
+		err := fmt.Errorf("gonbauth: the server's device authorization gave a user code %s that is not a short printable code (%d bytes at most): %s", quoted(da.UserCode), maxUserCode, modeHelp)
 		f.fail(err)
 		return nil, err
 	}
@@ -51,7 +66,7 @@ func (f *flow) device(ctx context.Context, ep *endpoints, scopes []string, st *s
 	if !da.Expiry.IsZero() && da.Expiry.Before(deadline) {
 		deadline = da.Expiry
 	}
-	f.st.phase, f.st.authURL, f.st.userCode, f.st.qrPNG = phaseWaiting, printable(link), printable(da.UserCode), png
+	f.st.phase, f.st.authURL, f.st.userCode, f.st.qrPNG = phaseWaiting, link, da.UserCode, png
 	f.st.deadline = deadline
 	f.show()
 	if f.openBrowser != nil {

@@ -30,9 +30,6 @@ type metadata struct {
 	IssParameterSupported bool `json:"authorization_response_iss_parameter_supported"`
 }
 
-// maxMetadataBytes bounds what a metadata document may cost us.
-const maxMetadataBytes = 1 << 20
-
 // errNoMetadata means a well-known location had no document; the next one
 // is tried.
 var errNoMetadata = errors.New("no metadata document")
@@ -53,7 +50,7 @@ func discover(ctx context.Context, client *http.Client, issuer string) (*metadat
 			return nil, err
 		}
 		if md.Issuer != issuer {
-			return nil, fmt.Errorf("gonbauth: the metadata at %s names the issuer %q, not %q: set Config.Issuer (%s) to exactly the server's issuer", loc, printable(md.Issuer), issuer, EnvIssuer)
+			return nil, fmt.Errorf("gonbauth: the metadata at %s names the issuer %s, not %q: set Config.Issuer (%s) to exactly the server's issuer", loc, quoted(md.Issuer), issuer, EnvIssuer)
 		}
 		if md.AuthorizationEndpoint == "" || md.TokenEndpoint == "" {
 			return nil, fmt.Errorf("gonbauth: the metadata at %s lacks authorization_endpoint or token_endpoint: set Config.AuthURL and Config.TokenURL", loc)
@@ -94,8 +91,8 @@ func fetchMetadata(ctx context.Context, client *http.Client, loc string) (*metad
 		return nil, fmt.Errorf("%w at %s (HTTP %d)", errNoMetadata, loc, resp.StatusCode)
 	}
 	var md metadata
-	if err := json.NewDecoder(io.LimitReader(resp.Body, maxMetadataBytes)).Decode(&md); err != nil {
-		return nil, fmt.Errorf("gonbauth: the metadata at %s is not valid JSON: %w", loc, err)
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxResponseBytes)).Decode(&md); err != nil {
+		return nil, fmt.Errorf("gonbauth: the metadata at %s is not valid JSON: %w", loc, fromOutside(err))
 	}
 	return &md, nil
 }
@@ -125,7 +122,7 @@ func resolveEndpoints(ctx context.Context, s *settings) (*endpoints, error) {
 		return nil, err
 	}
 	if len(md.CodeChallengeMethods) > 0 && !slices.Contains(md.CodeChallengeMethods, "S256") {
-		return nil, fmt.Errorf("gonbauth: the server supports PKCE methods %q but not S256; gonbauth will not fall back to plain, which does not protect the code: ask the server's operator to enable S256", md.CodeChallengeMethods)
+		return nil, fmt.Errorf("gonbauth: the server supports PKCE methods %s but not S256; gonbauth will not fall back to plain, which does not protect the code: ask the server's operator to enable S256", printableList(md.CodeChallengeMethods))
 	}
 	for _, e := range []struct {
 		dst *string

@@ -112,3 +112,56 @@ func TestBrowserOpener(t *testing.T) {
 		t.Error("no browser opened with a graphical session")
 	}
 }
+
+// Metadata is outside text: an endpoint with controls, bidi or a huge
+// length is refused (the authorization endpoint becomes the link shown),
+// and what the errors repeat of it is printable and bounded.
+func TestMetadataHostileText(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		doc  func(b string) map[string]any
+		want string
+	}{
+		{"bidi in the authorization endpoint", func(b string) map[string]any {
+			return map[string]any{"authorization_endpoint": b + "/\u202eexe.a"}
+		}, "printable ASCII"},
+		{"C1 in the authorization endpoint", func(b string) map[string]any {
+			return map[string]any{"authorization_endpoint": b + "/\u009b31ma"}
+		}, "printable ASCII"},
+		{"huge jwks_uri", func(b string) map[string]any {
+			return map[string]any{"jwks_uri": b + "/" + strings.Repeat("k", 100000)}
+		}, "bytes long"},
+		{"60 000 PKCE methods", func(b string) map[string]any {
+			m := make([]string, 60000)
+			for i := range m {
+				m[i] = "plain\x1b[2J"
+			}
+			return map[string]any{"code_challenge_methods_supported": m}
+		}, "59990 more"},
+		{"escape in the issuer", func(b string) map[string]any {
+			return map[string]any{"issuer": b + "\x1b]52;c;ZXZpbA==\x07" + strings.Repeat("x", 100000)}
+		}, "names the issuer"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := metadataServer(t, "/.well-known/openid-configuration", func(b string) map[string]any {
+				doc := map[string]any{"issuer": b, "authorization_endpoint": b + "/a", "token_endpoint": b + "/t"}
+				for k, v := range tt.doc(b) {
+					doc[k] = v
+				}
+				return doc
+			})
+			s, err := (&Config{Issuer: srv.URL, ClientID: "c"}).resolve(envFrom(nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = resolveEndpoints(context.Background(), s)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %.300v, want one about %q", err, tt.want)
+			}
+			checkPrintable(t, "error", err.Error())
+			if len(err.Error()) > 2000 {
+				t.Fatalf("error of %d bytes", len(err.Error()))
+			}
+		})
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"html/template"
 	"io"
-	"net/url"
 	"strings"
 	"time"
 
@@ -33,7 +32,8 @@ type status struct {
 	authURL   string // the link to open (the verification URI in device mode)
 	deadline  time.Time
 	now       time.Time
-	refused   []string // why responses were refused, newest last
+	refused   []string // why responses were refused, oldest first (bounded)
+	refusedN  int      // refused responses counted but not listed
 	who       string
 	expiry    time.Time
 	scopes    []string
@@ -62,12 +62,6 @@ func (s *status) remaining() time.Duration {
 		return 0
 	}
 	return d.Round(time.Second)
-}
-
-// safeLink reports whether the URL may be rendered as a link: only http(s).
-func safeLink(raw string) bool {
-	u, err := url.Parse(raw)
-	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
 }
 
 var statusTemplate = template.Must(template.New("status").Funcs(template.FuncMap{
@@ -105,6 +99,9 @@ var statusTemplate = template.Must(template.New("status").Funcs(template.FuncMap
 {{- range .Refused}}
 <div style="color:#9a6700;font-size:.9em">⚠ A redirect was refused: {{.}}</div>
 {{- end}}
+{{- if .RefusedN}}
+<div style="color:#9a6700;font-size:.9em">⚠ {{.RefusedN}} more redirects were refused.</div>
+{{- end}}
 </div>`))
 
 // statusData is what the template sees.
@@ -116,6 +113,7 @@ type statusData struct {
 	QR                                             template.URL
 	FromStore, PasteClosed                         bool
 	Remaining                                      time.Duration
+	RefusedN                                       int
 	Expiry                                         time.Time
 	Scopes, Refused                                []string
 }
@@ -134,6 +132,7 @@ func (s *status) render() (html, plain string) {
 		Mode: s.mode, ModeWhy: s.modeWhy, ModeHelp: modeHelp, PasteTo: s.pasteTo, PasteErr: s.pasteErr,
 		UserCode: s.userCode, FromStore: s.fromStore, PasteClosed: s.pasteClosed,
 		Remaining: s.remaining(), Expiry: s.expiry, Scopes: s.scopes, Refused: s.refused,
+		RefusedN: s.refusedN,
 	}
 	if safeLink(s.authURL) {
 		d.Link = s.authURL
@@ -156,6 +155,9 @@ func (s *status) plain() string {
 	b.WriteString(s.headline())
 	for _, r := range s.refused {
 		fmt.Fprintf(&b, "\nA redirect was refused: %s", r)
+	}
+	if s.refusedN > 0 {
+		fmt.Fprintf(&b, "\n%d more redirects were refused.", s.refusedN)
 	}
 	return b.String()
 }
@@ -244,6 +246,7 @@ type terminalView struct {
 	last      phase
 	started   bool
 	nRefused  int
+	nMore     int
 	pasteErrs int
 }
 
@@ -254,6 +257,10 @@ func (v *terminalView) show(s *status) {
 	if s.pasteErrs > v.pasteErrs {
 		v.pasteErrs = s.pasteErrs
 		fmt.Fprintf(v.out, "gonbauth: the pasted address was refused: %s\n", s.pasteErr)
+	}
+	if s.phase != phaseWaiting && s.refusedN > v.nMore {
+		v.nMore = s.refusedN
+		fmt.Fprintf(v.out, "gonbauth: %d more redirects were refused\n", s.refusedN)
 	}
 	if v.started && s.phase == v.last {
 		return // a tick: the terminal needs no countdown

@@ -42,7 +42,9 @@
 // which is how a notebook interrupts a cell.
 //
 // Tokens, codes and verifiers never appear in what the package displays,
-// logs or returns as errors. Anything a server or a callback sends is
-// escaped before it is shown as HTML and stripped of control characters
-// before it is printed.
+// logs or returns as errors. Anything a server, a callback or a saved file
+// sends is escaped before it is shown as HTML, made printable and bounded
+// before it is printed (text.go holds that policy, and the one for which
+// links are shown), read through a size limit, and clamped when it drives
+// a timer. ID tokens are verified wherever they enter, refreshes included.
 package gonbauth

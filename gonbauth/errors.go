@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
-	"unicode"
 )
 
 var (
@@ -65,7 +63,7 @@ func (e *TokenError) Error() string {
 	case e.Code != "":
 		return fmt.Sprintf("gonbauth: %s: %s", what, describe(e.Code, e.Description, e.URI))
 	case e.Err != nil:
-		return fmt.Sprintf("gonbauth: %s: %v", what, e.Err)
+		return fmt.Sprintf("gonbauth: %s: %s", what, printableN(e.Err.Error(), maxMessage))
 	default:
 		return fmt.Sprintf("gonbauth: %s: HTTP %d with no OAuth error in the response", what, e.StatusCode)
 	}
@@ -73,42 +71,20 @@ func (e *TokenError) Error() string {
 
 func (e *TokenError) Unwrap() error { return e.Err }
 
+// describe names an OAuth error; every part is outside text.
 func describe(code, desc, uri string) string {
-	s := code
+	s := printable(code)
 	if desc != "" {
-		s += ": " + desc
+		s += ": " + printable(desc)
 	}
 	if uri != "" {
-		s += " (see " + uri + ")"
+		s += " (see " + printable(uri) + ")"
 	}
 	return s
-}
-
-// maxPrintable caps how much of a server-supplied string is repeated.
-const maxPrintable = 300
-
-// printable makes a string from a server or a callback safe to print on a
-// terminal: control characters (which could drive the terminal) become
-// U+FFFD and the length is capped. HTML escaping is separate, at render time.
-func printable(s string) string {
-	var b strings.Builder
-	n := 0
-	for _, r := range s {
-		if n == maxPrintable {
-			b.WriteString("…")
-			break
-		}
-		if unicode.IsControl(r) || r == unicode.ReplacementChar || unicode.In(r, unicode.Bidi_Control) {
-			r = unicode.ReplacementChar
-		}
-		b.WriteRune(r)
-		n++
-	}
-	return b.String()
 }
 
 // warner returns how warnings are shown: one line each on out (stderr by
 // default, which a notebook shows as the cell's error stream).
 func warner(out io.Writer) func(string) {
-	return func(msg string) { fmt.Fprintln(out, "gonbauth: warning: "+msg) }
+	return func(msg string) { fmt.Fprintln(out, "gonbauth: warning: "+printableN(msg, maxMessage)) }
 }

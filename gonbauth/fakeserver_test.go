@@ -164,6 +164,7 @@ func (f *fakeServer) authorize(w http.ResponseWriter, r *http.Request) {
 		code := fmt.Sprintf("code-%d-secret", f.issued)
 		f.codes[code] = codeGrant{q.Get("code_challenge"), q.Get("redirect_uri"), q.Get("nonce")}
 		f.mu.Unlock()
+		leaks.Secret("authorization code", code)
 		resp.Set("code", code)
 	}
 	http.Redirect(w, r, q.Get("redirect_uri")+"?"+resp.Encode(), http.StatusFound)
@@ -180,7 +181,9 @@ func (f *fakeServer) token(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusBadRequest)
 		json.NewEncoder(w).Encode(map[string]string{"error": code, "error_description": desc})
 	}
+	leaks.Secret("code verifier", r.PostForm.Get("code_verifier"))
 	if f.tokenError != "" {
+		leaks.Echoed(r.PostForm.Get("code")) // the server's own words
 		fail(f.tokenError, "the server says no to "+r.PostForm.Get("code"))
 		return
 	}
@@ -224,6 +227,11 @@ func (f *fakeServer) token(w http.ResponseWriter, r *http.Request) {
 	if !f.noRefresh {
 		f.refresh = fmt.Sprintf("refresh-%d-secret", f.issued)
 		resp["refresh_token"] = f.refresh
+	}
+	for k, v := range resp {
+		if s, ok := v.(string); ok && strings.HasSuffix(k, "_token") {
+			leaks.Secret(k, s)
+		}
 	}
 	json.NewEncoder(w).Encode(resp)
 }

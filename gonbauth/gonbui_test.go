@@ -36,7 +36,7 @@ func TestMain(m *testing.M) {
 	// CI runs in a container, which the automatic mode would take for a
 	// remote kernel; tests of other modes set theirs.
 	os.Setenv(EnvMode, string(ModeLoopback))
-	code := m.Run()
+	code := checkLeaks(m.Run())
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -100,6 +100,11 @@ func (k *fakeKernel) serve(t *testing.T) {
 		k.mu.Lock()
 		k.msgs = append(k.msgs, &d)
 		k.mu.Unlock()
+		for _, mime := range []protocol.MIMEType{protocol.MIMETextPlain, protocol.MIMETextHTML} {
+			if s, ok := d.Data[mime].(string); ok {
+				leaks.Output("a notebook display's "+string(mime), s)
+			}
+		}
 		if cv, ok := commValue(&d); ok && cv.Address == protocol.GonbuiSyncAddress {
 			if err := enc.Encode(&protocol.CommValue{Address: protocol.GonbuiSyncAckAddress, Value: cv.Value}); err != nil {
 				t.Error(err)

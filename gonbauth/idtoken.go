@@ -16,53 +16,128 @@ import (
 // ErrIDToken is wrapped by every reason an ID token is refused.
 var ErrIDToken = errors.New("gonbauth: the ID token is not valid")
 
-// idTokenCheck holds what an ID token from this sign-in must match.
-type idTokenCheck struct {
-	issuer, clientID, jwksURL, nonce string
-	algs                             []string
-	client                           *http.Client
-
-	keys *oidc.RemoteKeySet // made by prefetch or the first verify
+// idTokenVerifier verifies the ID tokens of one issuer and client wherever
+// they enter: at sign-in (verifySignIn, with the nonce sent) and with each
+// refresh (verifyRefresh, OpenID Connect Core §12.2). No ID token is saved
+// or handed out without passing one of them.
+type idTokenVerifier struct {
+	issuer, clientID, jwksURL string
+	algs                      []string
+	client                    *http.Client
 }
 
-// verify checks the ID token's signature against the issuer's key set,
-// its iss, aud and exp (go-oidc), and the nonce Login sent (which go-oidc
-// leaves to the caller). It returns the verified claims.
-func (c *idTokenCheck) verify(ctx context.Context, tok *oauth2.Token) (map[string]any, error) {
+// newIDTokenVerifier checks ID tokens against the issuer's key set at
+// jwksURL, accepting the algorithms the issuer lists (never "none").
+func newIDTokenVerifier(issuer, clientID, jwksURL string, algs []string, client *http.Client) *idTokenVerifier {
+	return &idTokenVerifier{issuer: issuer, clientID: clientID, jwksURL: jwksURL, algs: algs, client: client}
+}
+
+// verifySignIn checks the ID token of a sign-in: signature, iss, aud and
+// exp (go-oidc), and the nonce Login sent, which go-oidc leaves to the
+// caller ("" in the device grant, which has none). It returns the
+// verified claims.
+func (v *idTokenVerifier) verifySignIn(ctx context.Context, tok *oauth2.Token, nonce string, keys *oidc.RemoteKeySet) (map[string]any, error) {
 	raw, _ := tok.Extra("id_token").(string)
 	if raw == "" {
 		return nil, fmt.Errorf("%w: the server sent none, although the openid scope was requested: remove openid from the scopes if this server is not an OpenID provider", ErrIDToken)
 	}
-	if c.jwksURL == "" {
-		return nil, fmt.Errorf("%w: the issuer's metadata has no jwks_uri to check its signature with", ErrIDToken)
-	}
-	ctx = oidc.ClientContext(ctx, c.client)
-	keys := c.keySet(ctx)
-	// "none" is never acceptable; go-oidc defaults to RS256 when the
-	// server lists nothing.
-	algs := slices.DeleteFunc(slices.Clone(c.algs), func(a string) bool { return a == "none" })
-	v := oidc.NewVerifier(c.issuer, keys, &oidc.Config{ClientID: c.clientID, SupportedSigningAlgs: algs})
-	idt, err := v.Verify(ctx, raw)
+	idt, claims, err := v.verify(ctx, raw, keys)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrIDToken, err)
+		return nil, err
 	}
-	if subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(c.nonce)) != 1 {
+	if subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(nonce)) != 1 {
 		return nil, fmt.Errorf("%w: its nonce does not match this sign-in's (a replayed or injected token)", ErrIDToken)
-	}
-	var claims map[string]any
-	if err := idt.Claims(&claims); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrIDToken, err)
 	}
 	return claims, nil
 }
 
-// keySet is the issuer's key set, made once per check so that keys
-// fetched by prefetch are used by verify.
-func (c *idTokenCheck) keySet(ctx context.Context) *oidc.RemoteKeySet {
-	if c.keys == nil {
-		c.keys = oidc.NewRemoteKeySet(oidc.ClientContext(ctx, c.client), c.jwksURL)
+// verifyRefresh checks an ID token that came with a refresh, as OpenID
+// Connect Core §12.2 asks: signature, iss, aud and exp as at sign-in, the
+// same sub (and azp) as the sign-in's claims, and a nonce, if any, equal
+// to the sign-in's.
+func (v *idTokenVerifier) verifyRefresh(ctx context.Context, raw string, signIn map[string]any) (map[string]any, error) {
+	_, claims, err := v.verify(ctx, raw, nil)
+	if err != nil {
+		return nil, err
 	}
-	return c.keys
+	for _, c := range []string{"sub", "azp"} {
+		if claimString(claims, c) != claimString(signIn, c) {
+			return nil, fmt.Errorf("%w: its %s is not the sign-in's (a token for someone else)", ErrIDToken, c)
+		}
+	}
+	if n := claimString(claims, "nonce"); n != "" && subtle.ConstantTimeCompare([]byte(n), []byte(claimString(signIn, "nonce"))) != 1 {
+		return nil, fmt.Errorf("%w: its nonce is not the sign-in's", ErrIDToken)
+	}
+	return claims, nil
+}
+
+// verify checks what every ID token must pass: the signature against the
+// issuer's key set, iss, aud and exp. Errors from go-oidc repeat outside
+// text (a key set response's body, a token's claims), so they are made
+// printable.
+func (v *idTokenVerifier) verify(ctx context.Context, raw string, keys *oidc.RemoteKeySet) (*oidc.IDToken, map[string]any, error) {
+	if v.jwksURL == "" {
+		return nil, nil, fmt.Errorf("%w: the issuer's metadata has no jwks_uri to check its signature with", ErrIDToken)
+	}
+	if keys == nil {
+		keys = v.keySet(ctx)
+	}
+	ctx = oidc.ClientContext(ctx, boundTo(ctx, boundedClient(v.client)))
+	// "none" is never acceptable; go-oidc defaults to RS256 when the
+	// server lists nothing.
+	algs := slices.DeleteFunc(slices.Clone(v.algs), func(a string) bool { return a == "none" })
+	verifier := oidc.NewVerifier(v.issuer, keys, &oidc.Config{ClientID: v.clientID, SupportedSigningAlgs: algs})
+	idt, err := verifier.Verify(ctx, raw)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrIDToken, fromOutside(err))
+	}
+	var claims map[string]any
+	if err := idt.Claims(&claims); err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrIDToken, fromOutside(err))
+	}
+	return idt, claims, nil
+}
+
+// keySet is the issuer's key set, fetched within ctx: made for one sign-in
+// or one refresh, never kept past the context it was made with.
+func (v *idTokenVerifier) keySet(ctx context.Context) *oidc.RemoteKeySet {
+	return oidc.NewRemoteKeySet(oidc.ClientContext(ctx, boundTo(ctx, boundedClient(v.client))), v.jwksURL)
+}
+
+// claimString reads a string claim, "" when absent or not a string.
+func claimString(claims map[string]any, name string) string {
+	s, _ := claims[name].(string)
+	return s
+}
+
+// withIDToken returns tok with its id_token replaced by idToken (dropped
+// when ""): an ID token that failed verification is never handed out.
+// Only scope is kept of the other extra fields, as a saved token keeps.
+func withIDToken(tok *oauth2.Token, idToken string) *oauth2.Token {
+	if cur, _ := tok.Extra("id_token").(string); cur == idToken {
+		return tok
+	}
+	extra := map[string]any{}
+	if sc, ok := tok.Extra("scope").(string); ok {
+		extra["scope"] = sc
+	}
+	if idToken != "" {
+		extra["id_token"] = idToken
+	}
+	t := *tok
+	return t.WithExtra(extra)
+}
+
+// idTokenCheck is what the ID token of one sign-in must match: the
+// issuer's verifier and the nonce sent ("" in the device grant).
+type idTokenCheck struct {
+	*idTokenVerifier
+	nonce string
+	keys  *oidc.RemoteKeySet // made by prefetch, within Login's context
+}
+
+func (c *idTokenCheck) verify(ctx context.Context, tok *oauth2.Token) (map[string]any, error) {
+	return c.verifySignIn(ctx, tok, c.nonce, c.keys)
 }
 
 // prefetchWait bounds how long a prefetch waits for the key set. The
@@ -76,24 +151,18 @@ const prefetchJWS = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImdvbmJhdXRoLXByZWZldGNoIn0.e30
 
 // prefetch fetches the issuer's key set in the background while the user
 // signs in, so that verify needs no request after the redirect. It is
-// safe to lose: verify fetches the keys itself if the prefetch failed or
-// is still running (it then waits for the same request), and go-oidc
-// fetches them again when the ID token names a key it has not seen (a key
-// rotation in between). Call it before verify, from the same goroutine.
+// safe to lose: verify waits for the same request if it is still running,
+// and go-oidc fetches the keys again when the ID token names a key it has
+// not seen (a key rotation in between). ctx must outlive the verify (it is
+// Login's). Call it before verify, from the same goroutine.
 func (c *idTokenCheck) prefetch(ctx context.Context) {
 	if c == nil || c.jwksURL == "" {
 		return
 	}
-	keys := c.keySet(ctx)
+	c.keys = c.keySet(ctx)
 	go func() {
 		ctx, cancel := context.WithTimeout(ctx, prefetchWait)
 		defer cancel()
-		_, _ = keys.VerifySignature(ctx, prefetchJWS) // always fails, after caching the keys
+		_, _ = c.keys.VerifySignature(ctx, prefetchJWS) // always fails, after caching the keys
 	}()
-}
-
-// claimString reads a string claim, "" when absent or not a string.
-func claimString(claims map[string]any, name string) string {
-	s, _ := claims[name].(string)
-	return s
 }

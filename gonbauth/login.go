@@ -23,9 +23,6 @@ import (
 // tickEvery is how often a notebook's countdown is refreshed.
 const tickEvery = 10 * time.Second
 
-// maxRefusedShown is how many refused redirects the status lists.
-const maxRefusedShown = 3
-
 // Login signs the user in and returns the session. cfg may be nil: every
 // setting then comes from GONBAUTH_* environment variables.
 //
@@ -217,7 +214,7 @@ func (f *flow) idTokenCheck(ep *endpoints, scopes []string, withNonce bool) *idT
 	if !slices.Contains(scopes, "openid") {
 		return nil
 	}
-	c := &idTokenCheck{issuer: f.s.issuer, clientID: f.s.clientID, jwksURL: ep.jwks, algs: ep.idTokenAlgs, client: f.s.httpClient}
+	c := &idTokenCheck{idTokenVerifier: newIDTokenVerifier(f.s.issuer, f.s.clientID, ep.jwks, ep.idTokenAlgs, f.s.httpClient)}
 	if withNonce {
 		c.nonce = randomString()
 	}
@@ -318,6 +315,11 @@ func (f *flow) wait(ctx context.Context, rcv *receiver, authURL string, paste bo
 		lines = readLines(in, done)
 		f.st.pasteTo = rcv.redirectURI
 	}
+	if err := linkProblem(authURL); err != nil {
+		err = fmt.Errorf("gonbauth: the sign-in link %w: check Config.AuthURL (%s) and Config.AuthParams (%s)", err, EnvAuthURL, EnvAuthParams)
+		f.fail(err)
+		return "", err
+	}
 	f.st.phase, f.st.authURL = phaseWaiting, authURL
 	f.st.deadline = f.now().Add(f.s.timeout)
 	f.show()
@@ -330,6 +332,8 @@ func (f *flow) wait(ctx context.Context, rcv *receiver, authURL string, paste bo
 	for {
 		select {
 		case v := <-rcv.result:
+			// Refusals noted just before (a mix-up warning) still show.
+			f.st.refused, f.st.refusedN = rcv.refusals()
 			return f.verdict(v)
 		case line, ok := <-lines:
 			if !ok {
@@ -353,13 +357,9 @@ func (f *flow) wait(ctx context.Context, rcv *receiver, authURL string, paste bo
 			f.st.pasteErrs++
 			f.show()
 			f.view.askPaste(prompt)
-		case err := <-rcv.refused:
-			// Keep the newest few: a flood of forged redirects must not
-			// grow the display without bound.
-			f.st.refused = append(f.st.refused, strings.TrimPrefix(err.Error(), errRefused.Error()+": "))
-			if n := len(f.st.refused); n > maxRefusedShown {
-				f.st.refused = f.st.refused[n-maxRefusedShown:]
-			}
+		case <-rcv.noted:
+			// Bounded by the receiver: the first few, every mix-up, a count.
+			f.st.refused, f.st.refusedN = rcv.refusals()
 			f.show()
 		case <-ticker.C:
 			f.show()
@@ -386,6 +386,10 @@ func (f *flow) verdict(v verdict) (string, error) {
 
 // finish verifies the ID token, saves the sign-in and makes the session.
 func (f *flow) finish(ctx context.Context, conf *oauth2.Config, ep *endpoints, tok *oauth2.Token, idCheck *idTokenCheck, st *store, key entryKey) (*Session, error) {
+	if err := checkToken(tok, f.now()); err != nil {
+		f.fail(err)
+		return nil, err
+	}
 	var claims map[string]any
 	if idCheck != nil {
 		var err error
@@ -393,9 +397,15 @@ func (f *flow) finish(ctx context.Context, conf *oauth2.Config, ep *endpoints, t
 			f.fail(err)
 			return nil, err
 		}
+	} else {
+		tok = withIDToken(tok, "") // unasked for, so never verified: dropped
 	}
 	e := &entry{entryKey: key, TokenURL: ep.token, RevocationURL: ep.revocation, Token: toStored(tok), Claims: claims,
 		Name: claimString(claims, "name"), Email: claimString(claims, "email")}
+	if idCheck != nil {
+		// To verify the ID tokens of later refreshes, in later processes too.
+		e.JWKSURL, e.IDTokenAlgs = ep.jwks, ep.idTokenAlgs
+	}
 	if claims != nil && e.Name == "" && e.Email == "" && ep.userinfo != "" {
 		f.addUserinfo(ctx, e, tok, ep.userinfo)
 	}
@@ -420,8 +430,12 @@ func (f *flow) newSource(conf *oauth2.Config, tok *oauth2.Token, st *store, e *e
 	src := newRefreshingSource(conf, f.s.httpClient, tok, func(t *oauth2.Token) bool {
 		return t.AccessToken == "" || !t.Expiry.IsZero() && time.Now().Add(delta).After(t.Expiry)
 	})
+	src.warn, src.claims = f.warn, e.Claims
+	if e.Claims != nil && e.JWKSURL != "" {
+		src.idv = newIDTokenVerifier(f.s.issuer, f.s.clientID, e.JWKSURL, e.IDTokenAlgs, f.s.httpClient)
+	}
 	if st != nil {
-		src.store, src.entry, src.warn = st, e, f.warn
+		src.store, src.entry = st, e
 	}
 	return src
 }
@@ -449,7 +463,7 @@ func (f *flow) newSession(e *entry, src *refreshingSource, tok *oauth2.Token, re
 		Email:    e.Email,
 		Claims:   e.Claims,
 		src:      src,
-		base:     f.s.httpClient,
+		base:     f.s.apiClient,
 	}
 }
 
@@ -487,7 +501,7 @@ func (f *flow) show() {
 		f.st.host = "the authorization server"
 	}
 	f.st.now = f.now()
-	f.view.show(&f.st)
+	f.view.show(safeStatus(&f.st))
 }
 
 // randomString returns 32 bytes from crypto/rand, base64url-encoded: for

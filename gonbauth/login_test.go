@@ -28,6 +28,7 @@ func (w *urlWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.text.Write(p)
+	leaks.Output("a Config.Output", string(p))
 	for _, line := range strings.Split(string(p), "\n") {
 		if strings.HasPrefix(line, "http") {
 			w.urls <- line
@@ -91,6 +92,9 @@ func wait(t *testing.T, done <-chan loginResult) loginResult {
 	t.Helper()
 	select {
 	case r := <-done:
+		if r.err != nil {
+			leaks.Output("Login's error", r.err.Error())
+		}
 		return r
 	case <-time.After(20 * time.Second):
 		t.Fatal("Login did not return")

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,12 +30,23 @@ type receiver struct {
 
 	mu       sync.Mutex
 	finished bool
-	result   chan verdict // receives the one final verdict
-	refused  chan error   // refused responses, for the status display
+	result   chan verdict  // receives the one final verdict
+	noted    chan struct{} // a response was refused: see refusals
+	listed   []string      // refusals to show (see refuse)
+	mixUps   int           // mix-up refusals listed
+	more     int           // refusals counted but not listed
 
 	stopOnce sync.Once
 	stopped  chan struct{} // closed when the server has shut down
 }
+
+// How many refused responses are listed: the first few, and every
+// possible mix-up up to a bound; the others are counted. A flood of forged
+// redirects must neither grow memory nor hide a mix-up warning.
+const (
+	maxRefusedListed = 5
+	maxMixUpsListed  = 5
+)
 
 // listenLoopback binds the first free port of ports on 127.0.0.1, falling
 // back to [::1] where IPv4 loopback is unavailable. It never binds a
@@ -78,11 +90,11 @@ func startReceiver(ports []int, path string, check func(url.Values) verdict) (*r
 		return nil, err
 	}
 	r := &receiver{
-		ln:      ln,
-		path:    path,
-		check:   check,
-		result:  make(chan verdict, 1),
-		refused: make(chan error, 16),
+		ln:     ln,
+		path:   path,
+		check:  check,
+		result: make(chan verdict, 1),
+		noted:  make(chan struct{}, 1),
 	}
 	// The redirect URI uses the literal address bound, never "localhost",
 	// which may resolve to another interface (RFC 8252 §8.3).
@@ -163,11 +175,33 @@ func (r *receiver) claim(q url.Values) (v verdict, over bool) {
 	return v, false
 }
 
+// refuse notes a refused response for the status: listed while there is
+// room (a possible mix-up always has its own), counted otherwise.
 func (r *receiver) refuse(err error) {
-	select {
-	case r.refused <- err:
-	default: // the display is behind; dropping a note is harmless
+	why := printableN(strings.TrimPrefix(err.Error(), errRefused.Error()+": "), maxMessage)
+	r.mu.Lock()
+	switch mix := errors.Is(err, errMixUp); {
+	case mix && r.mixUps < maxMixUpsListed:
+		r.mixUps++
+		r.listed = append(r.listed, why)
+	case !mix && len(r.listed)-r.mixUps < maxRefusedListed:
+		r.listed = append(r.listed, why)
+	default:
+		r.more++
 	}
+	r.mu.Unlock()
+	select {
+	case r.noted <- struct{}{}:
+	default: // a note is already pending; it reads the latest
+	}
+}
+
+// refusals returns the listed refusals, oldest first (the list only
+// grows), and how many more were counted.
+func (r *receiver) refusals() ([]string, int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.listed), r.more
 }
 
 // stop closes the port at once and lets an in-flight response (the

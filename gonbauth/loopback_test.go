@@ -88,7 +88,7 @@ func TestReceiverMatrix(t *testing.T) {
 		}
 		if tt.refused {
 			select {
-			case <-r.refused:
+			case <-r.noted:
 			case <-time.After(time.Second):
 				t.Errorf("%s: no refusal reported", tt.name)
 			}

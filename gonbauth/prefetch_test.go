@@ -82,8 +82,7 @@ func (ks *keyServer) token(t *testing.T, nonce string) *oauth2.Token {
 }
 
 func (ks *keyServer) check() *idTokenCheck {
-	return &idTokenCheck{issuer: "https://issuer.test", clientID: "test-client", jwksURL: ks.URL, nonce: "n1",
-		algs: []string{"ES256"}, client: ks.Client()}
+	return &idTokenCheck{idTokenVerifier: newIDTokenVerifier("https://issuer.test", "test-client", ks.URL, []string{"ES256"}, ks.Client()), nonce: "n1"}
 }
 
 // waitRequests waits until the key server has had n requests.

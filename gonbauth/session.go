@@ -5,7 +5,9 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/oauth2"
 )
@@ -64,8 +66,11 @@ func (s *Session) IDToken() string {
 }
 
 // Who names the signed-in user for people: the name and e-mail when known,
-// else the subject, else "".
-func (s *Session) Who() string {
+// else the subject, else "". It is printable (see printable): the parts
+// come from the server.
+func (s *Session) Who() string { return printable(s.who()) }
+
+func (s *Session) who() string {
 	switch {
 	case s.Name != "" && s.Email != "" && s.Name != s.Email:
 		return s.Name + " <" + s.Email + ">"
@@ -96,6 +101,13 @@ type refreshingSource struct {
 	entry *entry
 	warn  func(string)
 
+	// idv verifies the ID tokens of refreshes against the sign-in's
+	// claims; nil without openid (or a saved sign-in too old to say how),
+	// and then a refresh's ID token is dropped.
+	idv      *idTokenVerifier
+	claims   map[string]any
+	warnedID bool
+
 	mu      sync.Mutex
 	tok     *oauth2.Token
 	idToken string
@@ -107,9 +119,16 @@ func newRefreshingSource(conf *oauth2.Config, client *http.Client, tok *oauth2.T
 	return src
 }
 
+// refreshTimeout bounds a refresh asked for through Token, which has no
+// context: a hung server must not hold the session (and the store's lock)
+// forever when Config.HTTPClient has no timeout.
+const refreshTimeout = 2 * time.Minute
+
 // Token implements oauth2.TokenSource.
 func (s *refreshingSource) Token() (*oauth2.Token, error) {
-	return s.token(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), refreshTimeout)
+	defer cancel()
+	return s.token(ctx)
 }
 
 // token is Token bounded by ctx (Login's, so that an interrupt stops it).
@@ -119,12 +138,14 @@ func (s *refreshingSource) token(ctx context.Context) (*oauth2.Token, error) {
 	if !s.expired(s.tok) {
 		return s.tok, nil
 	}
+	held := false
 	if s.store != nil {
 		unlock, err := s.store.lock(ctx, s.entry.entryKey)
 		if err != nil {
 			s.warn(err.Error() + "; refreshing without it")
 		} else {
 			defer unlock()
+			held = true
 			if s.adoptSaved() {
 				return s.tok, nil
 			}
@@ -140,14 +161,37 @@ func (s *refreshingSource) token(ctx context.Context) (*oauth2.Token, error) {
 	if err != nil {
 		return nil, tokenError("refresh", err)
 	}
-	s.tok = tok
-	if id, ok := tok.Extra("id_token").(string); ok {
-		s.idToken = id
+	if err := checkToken(tok, time.Now()); err != nil {
+		return nil, err
 	}
+	s.tok = s.checkIDToken(ctx, tok)
 	if s.store != nil {
-		s.save()
+		s.save(held)
 	}
-	return tok, nil
+	return s.tok, nil
+}
+
+// checkIDToken verifies the ID token that came with a refresh (OpenID
+// Connect Core §12.2). One that fails is neither saved nor handed out: the
+// previous one is kept, and a warning says so once.
+func (s *refreshingSource) checkIDToken(ctx context.Context, tok *oauth2.Token) *oauth2.Token {
+	raw, _ := tok.Extra("id_token").(string)
+	if raw == "" {
+		return tok
+	}
+	err := errors.New("it cannot be verified: this sign-in did not request openid, or was saved by an older gonbauth")
+	if s.idv != nil {
+		_, err = s.idv.verifyRefresh(ctx, raw, s.claims)
+	}
+	if err == nil {
+		s.idToken = raw
+		return tok
+	}
+	if !s.warnedID && s.warn != nil {
+		s.warnedID = true
+		s.warn("the ID token that came with a refreshed token was refused (" + strings.TrimPrefix(err.Error(), ErrIDToken.Error()+": ") + "); the sign-in's previous ID token is kept")
+	}
+	return withIDToken(tok, s.idToken)
 }
 
 // adoptSaved takes the saved token set if another process has refreshed
@@ -172,8 +216,9 @@ func (s *refreshingSource) adoptSaved() bool {
 	return false
 }
 
-// save writes the current token set; the caller holds the file lock.
-func (s *refreshingSource) save() {
+// save writes the current token set; held says whether the caller holds
+// the file lock (it may have had to refresh without it).
+func (s *refreshingSource) save(held bool) {
 	e := *s.entry
 	e.Token = toStored(s.tok)
 	if e.Token.IDToken == "" {
@@ -182,7 +227,11 @@ func (s *refreshingSource) save() {
 	if e.Token.Scope == "" {
 		e.Token.Scope = s.entry.Token.Scope
 	}
-	if err := s.store.save(&e); err != nil {
+	save := s.store.save
+	if held {
+		save = s.store.saveHeld
+	}
+	if err := save(&e); err != nil {
 		s.warn(err.Error() + "; the refreshed sign-in lasts for this process only")
 		return
 	}

@@ -13,7 +13,8 @@ import (
 	"time"
 )
 
-// SignIn describes a saved sign-in. It never holds a token.
+// SignIn describes a saved sign-in. It never holds a token, and its text
+// is made printable and bounded: safe to print on a terminal.
 type SignIn struct {
 	Issuer, ClientID, Account string
 	Scopes                    []string // as requested
@@ -39,7 +40,7 @@ func SignIns(cfg *Config) ([]SignIn, error) {
 	for _, e := range entries {
 		who := (&Session{Name: e.Name, Email: e.Email, Subject: claimString(e.Claims, "sub")}).Who()
 		out = append(out, SignIn{
-			Issuer: e.Issuer, ClientID: e.ClientID, Account: e.Account, Scopes: e.Scopes,
+			Issuer: printable(e.Issuer), ClientID: printable(e.ClientID), Account: printable(e.Account), Scopes: printableScopes(e.Scopes),
 			Who: printable(who), Expiry: e.Token.Expiry, Renewable: e.Token.RefreshToken != "", SavedAt: e.SavedAt,
 		})
 	}
@@ -64,8 +65,9 @@ func Logout(ctx context.Context, cfg *Config) error {
 }
 
 // LogoutAll forgets every saved sign-in in cfg's store and revokes their
-// refresh tokens. cfg may be nil; its ClientSecret is used for the
-// sign-ins of its ClientID.
+// refresh tokens. cfg may be nil; its ClientSecret is sent only for the
+// sign-ins of its own issuer and ClientID, the ones it was configured for,
+// never to the other servers in the store.
 func LogoutAll(ctx context.Context, cfg *Config) error {
 	st, err := openStoreOnly(cfg)
 	if err != nil {
@@ -78,16 +80,19 @@ func LogoutAll(ctx context.Context, cfg *Config) error {
 	s := &settings{httpClient: &http.Client{Timeout: 30 * time.Second}}
 	if cfg != nil {
 		s.clientID, s.clientSecret = pick(cfg.ClientID, os.Getenv(EnvClientID)), pick(cfg.ClientSecret, os.Getenv(EnvClientSecret))
+		s.issuer, s.tokenURL = pick(cfg.Issuer, os.Getenv(EnvIssuer)), pick(cfg.TokenURL, os.Getenv(EnvTokenURL))
 		if cfg.HTTPClient != nil {
 			s.httpClient = cfg.HTTPClient
 		}
 	}
+	s.httpClient = boundedClient(s.httpClient)
 	var errs []error
 	for _, e := range entries {
 		if err := st.logout(ctx, e.entryKey, s); err != nil && !errors.Is(err, ErrNotSignedIn) {
 			errs = append(errs, err)
 		}
 	}
+	st.cleanTemps("", false) // those of saves killed before a first sign-in was saved
 	return errors.Join(errs...)
 }
 
@@ -101,7 +106,8 @@ func (st *store) logout(ctx context.Context, k entryKey, s *settings) error {
 		return err
 	}
 	defer unlock()
-	e := st.load(k)
+	st.cleanTemps(k.fileName(), true) // a killed save's, which hold tokens
+	e := st.load(k)                   // and the others that can be had
 	if e == nil {
 		return ErrNotSignedIn
 	}
@@ -111,8 +117,9 @@ func (st *store) logout(ctx context.Context, k entryKey, s *settings) error {
 	if e.RevocationURL == "" {
 		return nil
 	}
+	// The secret belongs to one issuer and client: sent to no other.
 	secret := ""
-	if s.clientID == e.ClientID {
+	if k := newEntryKey(s); k.ClientID == e.ClientID && k.Issuer == e.Issuer && k.Issuer != "" {
 		secret = s.clientSecret
 	}
 	if err := revoke(ctx, s.httpClient, e, secret); err != nil {

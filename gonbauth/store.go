@@ -16,7 +16,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gofrs/flock"
 	"golang.org/x/oauth2"
 )
 
@@ -70,7 +69,10 @@ type entry struct {
 	Claims        map[string]any `json:"claims,omitempty"` // verified ID token claims
 	Name          string         `json:"name,omitempty"`   // from the claims or userinfo
 	Email         string         `json:"email,omitempty"`
-	SavedAt       time.Time      `json:"saved_at"`
+	// JWKSURL and IDTokenAlgs verify the ID tokens of refreshes.
+	JWKSURL     string    `json:"jwks_uri,omitempty"`
+	IDTokenAlgs []string  `json:"id_token_algs,omitempty"`
+	SavedAt     time.Time `json:"saved_at"`
 }
 
 // storedToken keeps what oauth2.Token drops when marshalled (id_token,
@@ -140,6 +142,12 @@ func decodeEntry(data []byte) (*entry, error) {
 		return nil, errors.New("no valid token URL")
 	case e.RevocationURL != "" && checkEndpoint(e.RevocationURL) != nil:
 		return nil, errors.New("an invalid revocation URL")
+	case e.JWKSURL != "" && checkEndpoint(e.JWKSURL) != nil:
+		return nil, errors.New("an invalid key set URL")
+	case checkBearer(e.Token.TokenType) != nil:
+		return nil, errors.New("a token type other than Bearer")
+	case !visibleASCII(e.Token.AccessToken):
+		return nil, errors.New("an access token with characters other than visible ASCII")
 	}
 	return &e, nil
 }
@@ -163,17 +171,28 @@ func defaultStoreDir() (string, error) {
 
 func (s *store) path(k entryKey) string { return filepath.Join(s.dir, k.fileName()) }
 
-// ensureDir creates the directory 0700, or tightens one others can read.
+// ensureDir creates the directory 0700, or checks an existing one.
 func (s *store) ensureDir() error {
 	if err := os.MkdirAll(s.dir, 0o700); err != nil {
 		return fmt.Errorf("gonbauth: cannot create the sign-in store %s: %w", s.dir, err)
 	}
+	return s.checkDir()
+}
+
+// checkDir checks the store directory before anything in it is used, read
+// or written: it must be the user's directory, and one that others can
+// read or write (where they could plant or swap files) is made private,
+// with a warning, or refused.
+func (s *store) checkDir() error {
 	fi, err := os.Stat(s.dir)
 	if err != nil {
 		return fmt.Errorf("gonbauth: sign-in store: %w", err)
 	}
 	if !fi.IsDir() {
 		return fmt.Errorf("gonbauth: the sign-in store %s is not a directory", s.dir)
+	}
+	if !ownedByUser(fi) {
+		return fmt.Errorf("gonbauth: the sign-in store %s belongs to another user: set Config.ConfigDir (%s) to a directory of yours", s.dir, EnvConfigDir)
 	}
 	if fi.Mode().Perm()&0o077 != 0 {
 		if err := os.Chmod(s.dir, 0o700); err != nil {
@@ -189,6 +208,13 @@ func (s *store) ensureDir() error {
 // reported with a one-line warning and treated as no sign-in; one that
 // others could read is made private first.
 func (s *store) load(k entryKey) *entry {
+	if err := s.checkDir(); err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			s.warn(err.Error() + "; the saved sign-in is not used")
+		}
+		return nil
+	}
+	s.cleanTemps("", false) // killed saves', which hold tokens
 	p := s.path(k)
 	e, err := s.read(p)
 	switch {
@@ -243,7 +269,18 @@ func keysEqual(a, b entryKey) bool {
 
 // save replaces the entry atomically: a private temporary file in the same
 // directory, written and synced, then renamed over the old one.
-func (s *store) save(e *entry) error {
+func (s *store) save(e *entry) error { return s.write(e, false) }
+
+// saveHeld is save by a caller that holds e's lock: it first removes the
+// temporary files of killed saves of e, and names its own after e, so
+// that only a holder of the lock removes it.
+func (s *store) saveHeld(e *entry) error {
+	s.cleanTemps(e.fileName(), true)
+	s.cleanTemps("", false) // the others that can be had
+	return s.write(e, true)
+}
+
+func (s *store) write(e *entry, held bool) error {
 	if err := s.ensureDir(); err != nil {
 		return err
 	}
@@ -256,7 +293,11 @@ func (s *store) save(e *entry) error {
 		// load would refuse it forever after.
 		return fmt.Errorf("gonbauth: the sign-in is %d bytes, more than a saved sign-in may be (%d): not saved", len(data)+1, maxEntryBytes)
 	}
-	tmp, err := os.CreateTemp(s.dir, ".tmp-*") // mode 0600
+	pattern := tempPrefix + "*" // removed by cleanTemps once a minute old
+	if held {
+		pattern = tempPrefix + e.fileName() + "-*"
+	}
+	tmp, err := os.CreateTemp(s.dir, pattern) // mode 0600
 	if err != nil {
 		return fmt.Errorf("gonbauth: saving the sign-in: %w", err)
 	}
@@ -279,6 +320,40 @@ func (s *store) save(e *entry) error {
 	return nil
 }
 
+// tempPrefix starts the name of a save's temporary file (followed by the
+// entry's file name when the save holds its lock): a save killed before
+// its rename leaves one, holding tokens, which cleanTemps removes.
+const tempPrefix = ".tmp-"
+
+// cleanTemps removes the temporary files left by killed saves of the
+// entry named name (every entry's when name is ""). Only a save holding
+// the entry's lock writes one, so one is removed only while that lock is
+// held (locked: by the caller) or can be had at once, never under a
+// running save. A name without its entry (a save without the lock, or
+// an older version's) is removed once it is a minute old.
+func (s *store) cleanTemps(name string, locked bool) {
+	temps, _ := filepath.Glob(filepath.Join(s.dir, tempPrefix+name+"*"))
+	for _, t := range temps {
+		entry, _, ok := strings.Cut(strings.TrimPrefix(filepath.Base(t), tempPrefix), ".json-")
+		ok = ok && len(entry) == 32
+		switch {
+		case !ok:
+			if fi, err := os.Lstat(t); err == nil && time.Since(fi.ModTime()) > time.Minute {
+				os.Remove(t)
+			}
+		case locked && name != "":
+			os.Remove(t)
+		default:
+			unlock, err := lockFile(nil, filepath.Join(s.dir, entry+".lock"))
+			if err != nil {
+				continue // saving now, or no lock to be had: next time
+			}
+			os.Remove(t)
+			unlock()
+		}
+	}
+}
+
 // saveLocked saves e under its lock, so that it does not interleave with
 // another process's refresh.
 func (s *store) saveLocked(ctx context.Context, e *entry) error {
@@ -287,7 +362,7 @@ func (s *store) saveLocked(ctx context.Context, e *entry) error {
 		return err
 	}
 	defer unlock()
-	return s.save(e)
+	return s.saveHeld(e)
 }
 
 // remove deletes the entry for k; a missing one is not an error.
@@ -301,6 +376,12 @@ func (s *store) remove(k entryKey) error {
 
 // list returns every usable saved sign-in, with its key.
 func (s *store) list() ([]*entry, error) {
+	if err := s.checkDir(); err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			s.warn(err.Error() + "; its sign-ins are not used")
+		}
+		return nil, nil
+	}
 	names, err := filepath.Glob(filepath.Join(s.dir, "*.json"))
 	if err != nil {
 		return nil, fmt.Errorf("gonbauth: listing sign-ins: %w", err)
@@ -327,15 +408,34 @@ func (s *store) lock(ctx context.Context, k entryKey) (unlock func(), err error)
 	if err := s.ensureDir(); err != nil {
 		return nil, err
 	}
-	fl := flock.New(strings.TrimSuffix(s.path(k), ".json")+".lock", flock.SetPermissions(0o600))
 	ctx, cancel := context.WithTimeout(ctx, lockTimeout)
 	defer cancel()
-	ok, err := fl.TryLockContext(ctx, lockPoll)
-	if err == nil && !ok {
-		err = ctx.Err()
-	}
+	unlock, err = lockFile(ctx, strings.TrimSuffix(s.path(k), ".json")+".lock")
 	if err != nil {
 		return nil, fmt.Errorf("gonbauth: waiting for the lock on the saved sign-in: %w", err)
 	}
-	return func() { fl.Unlock() }, nil
+	return unlock, nil
+}
+
+// openLockFile opens (creating it 0600) a lock file with the care of a
+// sign-in file (see read): no symbolic link, no FIFO, the user's own.
+func openLockFile(p string) (*os.File, error) {
+	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE|openFlags, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("the lock file %s cannot be opened (a symbolic link is refused): remove it: %w", p, err)
+	}
+	fi, err := f.Stat()
+	switch {
+	case err != nil || !fi.Mode().IsRegular():
+		err = fmt.Errorf("the lock file %s is not a regular file: remove it", p)
+	case !ownedByUser(fi):
+		err = fmt.Errorf("the lock file %s belongs to another user: remove it", p)
+	case fi.Mode().Perm()&0o077 != 0:
+		err = f.Chmod(0o600)
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
 }

@@ -42,6 +42,7 @@ func (w *storeWarnings) add(m string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.msgs = append(w.msgs, m)
+	leaks.Output("a store warning", m)
 }
 
 func (w *storeWarnings) all() []string {

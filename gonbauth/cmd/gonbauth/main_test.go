@@ -32,7 +32,7 @@ func TestMain(m *testing.M) {
 	// CI runs in a container, which the automatic mode would take for a
 	// remote kernel; tests of other modes set theirs.
 	os.Setenv("GONBAUTH_MODE", "loopback")
-	code := m.Run()
+	code := leaks.Report(os.Stderr, m.Run(), testing.Verbose())
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -95,6 +95,11 @@ func cli(t *testing.T, env []string, args ...string) (*exec.Cmd, *bytes.Buffer, 
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() {
+		if cmd.ProcessState != nil { // waited for: stderr is complete
+			leaks.Output(t.Name()+": stderr", stderr.String())
+		}
+	})
 	t.Cleanup(func() { cmd.Process.Kill() })
 	links := make(chan string, 1)
 	go func() {

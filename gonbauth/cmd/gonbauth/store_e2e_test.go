@@ -42,6 +42,10 @@ func runCLI(t *testing.T, env []string, args ...string) (code int, stdout, stder
 	if err != nil && cmd.ProcessState == nil {
 		t.Fatal(err)
 	}
+	leaks.Output(t.Name()+": stderr", e.String())
+	if len(args) > 0 && args[0] != "token" { // token's stdout is the token
+		leaks.Output(t.Name()+": stdout", o.String())
+	}
 	return cmd.ProcessState.ExitCode(), o.String(), e.String()
 }
 
