@@ -28,9 +28,15 @@ func (f *flow) device(ctx context.Context, ep *endpoints, scopes []string, st *s
 	}
 	idCheck := f.idTokenCheck(ep, scopes, false)
 	hctx := context.WithValue(ctx, oauth2.HTTPClient, f.s.httpClient)
-	da, err := conf.DeviceAuth(hctx)
+	da, err := conf.DeviceAuth(hctx, f.deviceParams()...)
+	if refused := deviceRefusal(err); refused != nil && ctx.Err() == nil {
+		return nil, refused // another mode may work: the caller decides
+	}
 	if err != nil {
 		return nil, f.tokenFailure(ctx, "device", err)
+	}
+	if da.DeviceCode == "" {
+		return nil, errNoDeviceCode
 	}
 	link := da.VerificationURIComplete
 	if !safeLink(link) {

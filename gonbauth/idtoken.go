@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
@@ -38,10 +39,18 @@ func (c *idTokenCheck) verify(ctx context.Context, tok *oauth2.Token) (map[strin
 	// "none" is never acceptable; go-oidc defaults to RS256 when the
 	// server lists nothing.
 	algs := slices.DeleteFunc(slices.Clone(c.algs), func(a string) bool { return a == "none" })
-	v := oidc.NewVerifier(c.issuer, keys, &oidc.Config{ClientID: c.clientID, SupportedSigningAlgs: algs})
+	// Microsoft's multi-tenant issuer is a template that go-oidc cannot
+	// compare: its check is replaced by checkTenant's.
+	template := strings.Contains(c.issuer, tenantTemplate)
+	v := oidc.NewVerifier(c.issuer, keys, &oidc.Config{ClientID: c.clientID, SupportedSigningAlgs: algs, SkipIssuerCheck: template})
 	idt, err := v.Verify(ctx, raw)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrIDToken, err)
+	}
+	if template {
+		if err := checkTenant(c.issuer, idt); err != nil {
+			return nil, err
+		}
 	}
 	if subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(c.nonce)) != 1 {
 		return nil, fmt.Errorf("%w: its nonce does not match this sign-in's (a replayed or injected token)", ErrIDToken)

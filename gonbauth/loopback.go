@@ -22,6 +22,7 @@ const maxQueryBytes = 8 << 10
 // receiver is the RFC 8252 loopback redirect listener of one flow.
 type receiver struct {
 	ln          net.Listener
+	guard       net.Listener // [::1] on the same port, for "localhost"
 	srv         *http.Server
 	path        string
 	redirectURI string
@@ -37,9 +38,15 @@ type receiver struct {
 // back to [::1] where IPv4 loopback is unavailable. It never binds a
 // non-loopback address.
 func listenLoopback(ports []int) (net.Listener, error) {
+	return listenLoopbackFirst(ports, "tcp4", "127.0.0.1", "tcp6", "::1")
+}
+
+// listenLoopbackFirst is listenLoopback trying net1/addr1 before
+// net2/addr2 (IPv6 first for a "[::1]" redirect URI).
+func listenLoopbackFirst(ports []int, net1, addr1, net2, addr2 string) (net.Listener, error) {
 	var inUse []string
 	for _, port := range ports {
-		ln, err := net.Listen("tcp4", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		ln, err := net.Listen(net1, net.JoinHostPort(addr1, strconv.Itoa(port)))
 		if err == nil {
 			return ln, nil
 		}
@@ -47,7 +54,7 @@ func listenLoopback(ports []int) (net.Listener, error) {
 			inUse = append(inUse, strconv.Itoa(port))
 			continue
 		}
-		ln, err6 := net.Listen("tcp6", net.JoinHostPort("::1", strconv.Itoa(port)))
+		ln, err6 := net.Listen(net2, net.JoinHostPort(addr2, strconv.Itoa(port)))
 		if err6 == nil {
 			return ln, nil
 		}
@@ -70,7 +77,21 @@ func plural(n int, one, many string) string {
 
 // startReceiver listens and serves redirects on path until close.
 func startReceiver(ports []int, path string, check func(url.Values) verdict) (*receiver, error) {
-	ln, err := listenLoopback(ports)
+	return startReceiverFor("127.0.0.1", ports, path, check)
+}
+
+// startReceiverFor is startReceiver for a redirect URI naming host
+// (Config.RedirectHost): "127.0.0.1", "localhost" or "[::1]". The
+// listener binds a loopback address all the same; for "[::1]" it binds
+// IPv6 first, which the browser will connect to.
+func startReceiverFor(host string, ports []int, path string, check func(url.Values) verdict) (*receiver, error) {
+	listen := listenLoopback
+	if host == "[::1]" {
+		listen = func(ports []int) (net.Listener, error) {
+			return listenLoopbackFirst(ports, "tcp6", "::1", "tcp4", "127.0.0.1")
+		}
+	}
+	ln, err := listen(ports)
 	if err != nil {
 		return nil, err
 	}
@@ -84,6 +105,21 @@ func startReceiver(ports []int, path string, check func(url.Values) verdict) (*r
 	// The redirect URI uses the literal address bound, never "localhost",
 	// which may resolve to another interface (RFC 8252 §8.3).
 	r.redirectURI = (&url.URL{Scheme: "http", Host: ln.Addr().String(), Path: path}).String()
+	if host == "localhost" {
+		// Servers that register http://localhost (Microsoft Entra ID,
+		// Cognito) refuse an IP literal; browsers resolve localhost to
+		// loopback only (RFC 6761 §6.3; Chromium tries each address).
+		r.redirectURI = (&url.URL{Scheme: "http", Host: net.JoinHostPort("localhost", r.port()), Path: path}).String()
+		// Hold the other loopback address's port too, so that no other
+		// program can receive the redirect there (RFC 8252 §8.3). Where
+		// it is taken, fail rather than let the code go to it.
+		if g, err := net.Listen("tcp6", net.JoinHostPort("::1", r.port())); err == nil {
+			r.guard = g
+		} else if errors.Is(err, syscall.EADDRINUSE) {
+			ln.Close()
+			return nil, fmt.Errorf("gonbauth: another program listens on [::1] port %s, where a browser may send the redirect to localhost: set Config.Ports (%s) to another port", r.port(), EnvPort)
+		}
+	}
 	r.srv = &http.Server{
 		Handler:           r,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -93,6 +129,9 @@ func startReceiver(ports []int, path string, check func(url.Values) verdict) (*r
 		ErrorLog:          discardLog,
 	}
 	go r.srv.Serve(ln)
+	if r.guard != nil {
+		go r.srv.Serve(r.guard)
+	}
 	return r, nil
 }
 
@@ -178,6 +217,9 @@ func (r *receiver) close() {
 		r.srv.Close()
 	}
 	r.ln.Close()
+	if r.guard != nil {
+		r.guard.Close()
+	}
 }
 
 // discardLog silences net/http's server log: it could print request

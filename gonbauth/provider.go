@@ -1,7 +1,12 @@
 package gonbauth
 
 import (
+	"errors"
 	"fmt"
+	"io"
+	"os"
+
+	"github.com/coreos/go-oidc/v3/oidc"
 	"net/url"
 	"slices"
 	"strings"
@@ -288,6 +293,9 @@ func (s *settings) applyProvider(name string) error {
 	if s.clientAuth == "" {
 		s.clientAuth = p.clientAuth
 	}
+	if s.clientAuth == ClientAuthNone {
+		s.clientSecret = "" // a public client: nothing to send
+	}
 	switch s.clientAuth {
 	case "", ClientAuthBasic, ClientAuthPost, ClientAuthNone, ClientAuthAuto:
 	default:
@@ -352,4 +360,154 @@ func (s *settings) userAPIURL() string {
 	}
 	// GitHub Enterprise Server: https://docs.github.com/enterprise-server/rest/quickstart
 	return strings.TrimSuffix(s.issuer, "/") + "/api/v3/user"
+}
+
+// acceptsIssuer tells whether the metadata may name mdIssuer for the
+// configured issuer: for Microsoft, the {tenantid} template or a tenant
+// ID in place of the tenant alias ("organizations", a domain).
+func (s *settings) acceptsIssuer(mdIssuer string) bool {
+	if s.prov == nil || !s.prov.tenantIssuer {
+		return false
+	}
+	got, err1 := url.Parse(mdIssuer)
+	want, err2 := url.Parse(s.issuer)
+	if err1 != nil || err2 != nil || got.Scheme != want.Scheme || got.Host != want.Host {
+		return false
+	}
+	gSeg, gRest, _ := strings.Cut(strings.TrimPrefix(got.Path, "/"), "/")
+	_, wRest, _ := strings.Cut(strings.TrimPrefix(want.Path, "/"), "/")
+	return gRest == wRest && (gSeg == tenantTemplate || isTenantID(gSeg))
+}
+
+// tenantTemplate stands for the tenant in Microsoft's multi-tenant issuer.
+const tenantTemplate = "{tenantid}"
+
+// isTenantID tells whether s is a tenant ID: a GUID in its 8-4-4-4-12
+// hexadecimal form.
+func isTenantID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if r != '-' {
+				return false
+			}
+		case !strings.ContainsRune("0123456789abcdefABCDEF", r):
+			return false
+		}
+	}
+	return true
+}
+
+// tenantIssuer is the issuer an ID token with the tenant ID tid must
+// name when the metadata's issuer is the {tenantid} template, as MSAL
+// and Microsoft's docs check it
+// (https://learn.microsoft.com/entra/identity-platform/access-tokens#validate-the-issuer).
+// tid must be a GUID, so that it cannot rewrite the rest of the URL.
+func tenantIssuer(template, tid string) (string, error) {
+	if !isTenantID(tid) {
+		return "", fmt.Errorf("its tid claim %q is not a tenant ID", printable(tid))
+	}
+	return strings.ReplaceAll(template, tenantTemplate, tid), nil
+}
+
+// completeEndpoints fills in what the provider knows and its metadata
+// omits: GitLab's device endpoint, Cognito's revocation endpoint.
+func (s *settings) completeEndpoints(ep *endpoints) {
+	p := s.prov
+	if p == nil {
+		return
+	}
+	if ep.device == "" && p.devicePath != "" && s.issuer != "" {
+		ep.device = strings.TrimSuffix(s.issuer, "/") + p.devicePath
+	}
+	if ep.revocation == "" && p.revocationPath != "" && ep.token != "" {
+		if u, err := url.Parse(ep.token); err == nil {
+			ep.revocation = (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: p.revocationPath}).String()
+		}
+	}
+}
+
+// checkTenant checks a verified ID token's iss against the {tenantid}
+// template filled with the token's own tid: a token whose tid names
+// another tenant than its issuer is refused.
+func checkTenant(template string, idt *oidc.IDToken) error {
+	var c struct {
+		TID string `json:"tid"`
+	}
+	if err := idt.Claims(&c); err != nil {
+		return fmt.Errorf("%w: %w", ErrIDToken, err)
+	}
+	want, err := tenantIssuer(template, c.TID)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrIDToken, err)
+	}
+	if idt.Issuer != want {
+		return fmt.Errorf("%w: it was issued by %q, but its tenant (tid) makes the issuer %q", ErrIDToken, printable(idt.Issuer), printable(want))
+	}
+	return nil
+}
+
+// ErrNotRevoked is wrapped by Logout's error when the sign-in was
+// forgotten here but its token could not be revoked at the server: it
+// stays valid until it expires.
+var ErrNotRevoked = errors.New("gonbauth: signed out here, but the token was not revoked at the server")
+
+// notRevoked says why a token could not be revoked (no endpoint when
+// cause is nil) and until when it stays valid.
+func notRevoked(s *settings, e *entry, cause error) error {
+	p := s.prov
+	if p == nil || p == profiles[ProviderGeneric] {
+		if name := inferProvider(e.Issuer, e.TokenURL); name != "" {
+			p = profiles[name]
+		} else {
+			p = profiles[ProviderGeneric]
+		}
+	}
+	var why string
+	var te *TokenError
+	switch {
+	case cause == nil:
+		why = p.title + " lists no revocation endpoint"
+		if p.revocationHelp != "" {
+			why = p.revocationHelp
+		}
+	case errors.As(cause, &te) && (te.Code == "invalid_client" || te.Code == "unauthorized_client" || te.StatusCode == 401) && s.clientSecret == "":
+		why = fmt.Sprintf("%s lets only clients with a secret revoke tokens: set Config.ClientSecret (%s) to revoke", p.title, EnvClientSecret)
+	default:
+		why = "the revocation request failed"
+	}
+	until := "until it expires"
+	if !e.Token.Expiry.IsZero() {
+		until = "until " + e.Token.Expiry.UTC().Format("2006-01-02 15:04 UTC")
+	}
+	valid := "the access token stays valid " + until
+	if e.Token.RefreshToken != "" {
+		valid += ", and the refresh token until the server expires it"
+	}
+	if cause != nil {
+		return fmt.Errorf("%w: %s; %s (%w)", ErrNotRevoked, why, valid, cause)
+	}
+	return fmt.Errorf("%w: %s; %s", ErrNotRevoked, why, valid)
+}
+
+// issuerMismatch refuses metadata that names another issuer. When the two
+// differ only by a trailing "/" (Auth0's issuer ends with one, and users
+// leave it out), it gives the exact value to set: the ID token's iss must
+// match it to the character (OpenID Connect Core §3.1.3.7).
+func issuerMismatch(loc, got, want string) error {
+	if strings.TrimSuffix(got, "/") == strings.TrimSuffix(want, "/") {
+		return fmt.Errorf("gonbauth: the metadata at %s names the issuer %q, not %q: set Config.Issuer (%s) to %q, trailing slash as shown", loc, got, want, EnvIssuer, got)
+	}
+	return fmt.Errorf("gonbauth: the metadata at %s names the issuer %q, not %q: set Config.Issuer (%s) to exactly the server's issuer", loc, printable(got), want, EnvIssuer)
+}
+
+// pickWriter is out, or os.Stderr when there is none.
+func pickWriter(out io.Writer) io.Writer {
+	if out == nil {
+		return os.Stderr
+	}
+	return out
 }

@@ -66,6 +66,7 @@ type entry struct {
 	entryKey
 	TokenURL      string         `json:"token_url"`
 	RevocationURL string         `json:"revocation_url,omitempty"`
+	ClientAuth    string         `json:"client_auth,omitempty"` // basic or post, as settled by ClientAuth "auto"
 	Token         storedToken    `json:"token"`
 	Claims        map[string]any `json:"claims,omitempty"` // verified ID token claims
 	Name          string         `json:"name,omitempty"`   // from the claims or userinfo
@@ -338,4 +339,14 @@ func (s *store) lock(ctx context.Context, k entryKey) (unlock func(), err error)
 		return nil, fmt.Errorf("gonbauth: waiting for the lock on the saved sign-in: %w", err)
 	}
 	return func() { fl.Unlock() }, nil
+}
+
+// shownScopes are the scopes a saved sign-in holds: those granted, or
+// those sent when the server did not say (finish saves them so), never
+// defaults dropped before the request.
+func (e *entry) shownScopes() []string {
+	if e.Token.Scope != "" {
+		return splitScopes(e.Token.Scope)
+	}
+	return e.Scopes
 }
