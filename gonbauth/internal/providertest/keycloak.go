@@ -3,6 +3,7 @@ package providertest
 import (
 	"net/http"
 	"slices"
+	"strings"
 )
 
 // Keycloak, realm "demo", a public OpenID Connect client ("Client
@@ -13,8 +14,11 @@ import (
 //     /realms/{realm}/protocol/openid-connect/* paths and the discovery document)
 //   - [admin] https://www.keycloak.org/docs/latest/server_admin/#_oidc_clients ("Valid redirect URIs":
 //     wildcards only at the end; "OAuth 2.0 Device Authorization Grant"; "Revoke Refresh Token")
-//   - [redirect] Keycloak's RedirectUtils.verifyRedirectUri accepts any port on a loopback
-//     IP literal registered without one (RFC 8252 section 7.3):
+//   - [redirect] Keycloak's RedirectUtils (verifyRedirectUri, matchesRedirects): a
+//     redirect URI matches a registered one exactly, or a registered one ending in "*" as
+//     a prefix; failing that, one starting with http://localhost or http://127.0.0.1
+//     (Constants.INSTALLED_APP_URL, INSTALLED_APP_LOOPBACK) is matched again without its
+//     port. [::1] gets no such exception.
 //     https://github.com/keycloak/keycloak/blob/main/services/src/main/java/org/keycloak/protocol/oidc/utils/RedirectUtils.java
 //   - [iss] Keycloak 15.1 and later send RFC 9207's iss and advertise it
 //     (https://www.keycloak.org/docs/latest/release_notes/#oauth-2-0-authorization-server-issuer-identification)
@@ -79,15 +83,11 @@ func keycloakProfile(o Options) *profile {
 
 		redirects: []string{"http://127.0.0.1/callback"},
 		redirectOK: func(s *Server, got string) bool {
-			if matchLoopbackAnyPort("127.0.0.1", "::1")(s, got) {
+			if keycloakMatch(s.RedirectURIs, got) {
 				return true
 			}
-			for _, reg := range s.RedirectURIs { // [admin]: a trailing * matches any rest
-				if n := len(reg); n > 0 && reg[n-1] == '*' && len(got) >= n-1 && got[:n-1] == reg[:n-1] {
-					return true
-				}
-			}
-			return false
+			stripped, ok := keycloakStripPort(got)
+			return ok && keycloakMatch(s.RedirectURIs, stripped)
 		},
 		// Keycloak's error page: "Invalid parameter: redirect_uri".
 		refuseRedirect: func(s *Server, w http.ResponseWriter, r *http.Request) {
@@ -147,4 +147,41 @@ func keycloakProfile(o Options) *profile {
 				"given_name": "Ada", "family_name": "Lovelace", "email": s.User.Email}
 		},
 	}
+}
+
+// keycloakMatch is RedirectUtils.matchesRedirects: exact, or a prefix for
+// a registration ending in "*" (whose query is then ignored).
+func keycloakMatch(valid []string, r string) bool {
+	for _, v := range valid {
+		if strings.HasSuffix(v, "*") && !strings.Contains(v, "?") {
+			rr, _, _ := strings.Cut(r, "?")
+			prefix := strings.TrimSuffix(v, "*")
+			if strings.HasPrefix(rr, prefix) || (len(prefix) > 1 && strings.TrimSuffix(prefix, "/") == rr) {
+				return true
+			}
+		} else if v == r {
+			return true
+		}
+	}
+	return false
+}
+
+// keycloakStripPort drops the port of an http://localhost or
+// http://127.0.0.1 redirect URI, as RedirectUtils.verifyRedirectUri does
+// (looking for the ':' from the 16th character, the length of
+// "http://localhost").
+func keycloakStripPort(r string) (string, bool) {
+	if (!strings.HasPrefix(r, "http://localhost") && !strings.HasPrefix(r, "http://127.0.0.1")) || len(r) < 16 {
+		return "", false
+	}
+	i := strings.Index(r[16:], ":")
+	if i < 0 {
+		return "", false
+	}
+	i += 16
+	out := r[:i]
+	if j := strings.Index(r[i:], "/"); j >= 0 {
+		out += r[i+j:]
+	}
+	return out, true
 }
