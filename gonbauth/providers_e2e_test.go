@@ -571,31 +571,43 @@ func TestProviderGitHubErrorsWithStatus200(t *testing.T) {
 }
 
 // TestProviderDeviceFallbackToPaste: on a remote kernel the automatic mode
-// picks the device grant; when the server refuses it for this client, the
-// sign-in falls back to paste and says why.
+// picks the device grant; when the server refuses it for this client
+// (Keycloak and Okta: unauthorized_client; GitHub: an error with HTTP 200
+// and no device code), the sign-in falls back to paste and says why.
 func TestProviderDeviceFallbackToPaste(t *testing.T) {
 	t.Setenv(EnvMode, "")
 	t.Setenv("SSH_CONNECTION", "192.0.2.1 51234 192.0.2.2 22")
-	s := startStandIn(t, pt.Keycloak, pt.Options{DeviceDisabled: true})
-	cfg := providerConfig(t, s)
-	cfg.Mode = ModeAuto
-	in, paste := io.Pipe()
-	defer paste.Close()
-	cfg.Input = in
-	out, link, done := startLogin(t, context.Background(), cfg)
-	if len(s.Requests("device")) != 1 || !strings.HasPrefix(link, s.Endpoint("authorize")) {
-		t.Fatalf("no fallback to the authorization link: %s\n%s", link, out)
-	}
-	if low := strings.ToLower(out.String()); !strings.Contains(low, "paste") || !strings.Contains(low, "unauthorized_client") {
-		t.Fatalf("the fallback does not say why (unauthorized_client) or what to do (paste):\n%s", out)
-	}
-	p, err := pt.BrowseUnreachable(link)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fmt.Fprintln(paste, p.URL)
-	if r := wait(t, done); r.err != nil {
-		t.Fatalf("%v\n%s", r.err, out)
+	for _, tt := range []struct {
+		name pt.Name
+		why  string
+	}{
+		{pt.Keycloak, "unauthorized_client"},
+		{pt.Okta, "unauthorized_client"},
+		{pt.GitHub, "device flow"},
+	} {
+		t.Run(string(tt.name), func(t *testing.T) {
+			s := startStandIn(t, tt.name, pt.Options{DeviceDisabled: true})
+			cfg := providerConfig(t, s)
+			cfg.Mode = ModeAuto
+			in, paste := io.Pipe()
+			defer paste.Close()
+			cfg.Input = in
+			out, link, done := startLogin(t, context.Background(), cfg)
+			if len(s.Requests("device")) != 1 || !strings.HasPrefix(link, s.Endpoint("authorize")) {
+				t.Fatalf("no fallback to the authorization link: %s\n%s", link, out)
+			}
+			if low := strings.ToLower(out.String()); !strings.Contains(low, "paste") || !strings.Contains(low, tt.why) {
+				t.Fatalf("the fallback does not say why (%s) or what to do (paste):\n%s", tt.why, out)
+			}
+			p, err := pt.BrowseUnreachable(link)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintln(paste, p.URL)
+			if r := wait(t, done); r.err != nil {
+				t.Fatalf("%v\n%s", r.err, out)
+			}
+		})
 	}
 }
 
