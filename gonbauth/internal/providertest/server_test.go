@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -26,13 +27,11 @@ func redirectFor(s *Server, port int) string {
 	return fmt.Sprintf("http://%s/callback", net.JoinHostPort(host, fmt.Sprint(port)))
 }
 
+// oauthConfig is a plain x/oauth2 client of s, sending its credentials in
+// the body (GitHub reads them only there).
 func oauthConfig(s *Server, redirect string) *oauth2.Config {
-	style := oauth2.AuthStyleInParams
-	if s.Name == Cognito || s.Name == Okta || s.Name == Auth0 || s.Name == Keycloak || s.Name == GitLab || s.Name == Microsoft || s.Name == Generic {
-		style = oauth2.AuthStyleInParams
-	}
 	return &oauth2.Config{ClientID: s.ClientID, ClientSecret: s.ClientSecret, RedirectURL: redirect,
-		Endpoint: oauth2.Endpoint{AuthURL: s.Endpoint("authorize"), TokenURL: s.Endpoint("token"), DeviceAuthURL: s.Endpoint("device"), AuthStyle: style}}
+		Endpoint: oauth2.Endpoint{AuthURL: s.Endpoint("authorize"), TokenURL: s.Endpoint("token"), DeviceAuthURL: s.Endpoint("device"), AuthStyle: oauth2.AuthStyleInParams}}
 }
 
 func scopesFor(n Name) []string {
@@ -293,6 +292,57 @@ func TestMicrosoftIssuerTemplate(t *testing.T) {
 		resp.Body.Close()
 		if md.Issuer != s.URL+want {
 			t.Errorf("%s: issuer %q", tenant, md.Issuer)
+		}
+	}
+}
+
+// TestClientAuthentication: each provider's rule for the client's
+// credentials at the token endpoint, checked before the code.
+func TestClientAuthentication(t *testing.T) {
+	for _, tt := range []struct {
+		name          Name
+		basic         bool
+		secret        string // "" none, "right", or a wrong one
+		status        int
+		code, inError string
+	}{
+		{Google, false, "", 400, "invalid_request", "client_secret is missing."},
+		{Google, true, "right", 400, "invalid_grant", ""}, // both methods of the metadata work
+		{GitHub, true, "right", 200, "incorrect_client_credentials", ""},
+		{GitHub, false, "right", 200, "bad_verification_code", ""},
+		{Microsoft, false, "a-secret", 401, "invalid_client", "AADSTS700025"},
+		{Microsoft, false, "", 400, "invalid_grant", "AADSTS70008"},
+		{Auth0, false, "", 403, "invalid_grant", "Invalid authorization code"},
+		{Cognito, false, "", 400, "invalid_grant", ""},
+	} {
+		s := Start(t, tt.name, Options{})
+		form := url.Values{"grant_type": {"authorization_code"}, "code": {"not-a-code"}, "redirect_uri": {"http://127.0.0.1:1/callback"}, "code_verifier": {strings.Repeat("v", 43)}}
+		secret := tt.secret
+		if secret == "right" {
+			secret = s.ClientSecret
+		}
+		req, _ := http.NewRequest("POST", s.Endpoint("token"), nil)
+		if tt.basic {
+			req.SetBasicAuth(url.QueryEscape(s.ClientID), url.QueryEscape(secret))
+		} else {
+			form.Set("client_id", s.ClientID)
+			if secret != "" {
+				form.Set("client_secret", secret)
+			}
+		}
+		req.Body = io.NopCloser(strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Accept", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body map[string]any
+		json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		desc, _ := body["error_description"].(string)
+		if resp.StatusCode != tt.status || body["error"] != tt.code || !strings.Contains(desc, tt.inError) {
+			t.Errorf("%s (basic %v, secret %q): HTTP %d %v, want %d %s %q", tt.name, tt.basic, tt.secret, resp.StatusCode, body, tt.status, tt.code, tt.inError)
 		}
 	}
 }
