@@ -109,8 +109,12 @@ func githubProfile(o Options) *profile {
 				}
 				return nil
 			}
-			// [oauth] step 2 and [refresh]: client_id and client_secret are
-			// parameters of the POST; a Basic header is not read.
+			// [oauth] step 2 and [refresh] document client_id and
+			// client_secret only as parameters of the POST; the stand-in reads
+			// them only there, so a client relying on HTTP Basic (which the
+			// documentation never mentions) fails here. x/oauth2's
+			// endpoints.GitHub leaves AuthStyle to auto-detection, which
+			// retries in the body after such a refusal.
 			if c.method != "post" || c.id != s.ClientID || c.secret != s.ClientSecret {
 				return &oauthError{Code: "incorrect_client_credentials"}
 			}
