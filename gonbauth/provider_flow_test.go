@@ -109,7 +109,7 @@ func TestRedirectHostLocalhostGuardsIPv6(t *testing.T) {
 	port := squatter.Addr().(*net.TCPAddr).Port
 	srv := newFakeServer(t)
 	cfg := testConfig(srv)
-	cfg.Mode, cfg.RedirectHost, cfg.Ports, cfg.Output = ModeLoopback, "localhost", []int{port}, newURLWriter()
+	cfg.Mode, cfg.RedirectHost, cfg.Ports, cfg.Output, cfg.Timeout = ModeLoopback, "localhost", []int{port}, newURLWriter(), 2*time.Second
 	_, err = Login(context.Background(), cfg)
 	if err == nil || !strings.Contains(err.Error(), "[::1]") || !strings.Contains(err.Error(), EnvPort) {
 		t.Fatalf("err = %v", err)
@@ -128,7 +128,7 @@ func TestSecretRequired(t *testing.T) {
 	} {
 		srv := newFakeServer(t)
 		cfg := testConfig(srv)
-		cfg.Provider, cfg.Mode, cfg.Output, cfg.DeviceAuthURL = tt.provider, tt.mode, newURLWriter(), srv.URL+"/device"
+		cfg.Provider, cfg.Mode, cfg.Output, cfg.DeviceAuthURL, cfg.Timeout = tt.provider, tt.mode, newURLWriter(), srv.URL+"/device", 2*time.Second
 		_, err := Login(context.Background(), cfg)
 		if err == nil {
 			t.Errorf("%s: no error", tt.provider)
