@@ -135,7 +135,7 @@ func parseFlagSet(cmd string, args []string, stderr io.Writer) (*gonbauth.Config
 		fs.DurationVar(&timeout, "timeout", 0, "how long to wait for the sign-in (default $"+gonbauth.EnvTimeout+", else 5m)")
 	}
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: gonbauth %s [flags]\n\nThe client secret, if your server insists on one, comes only from $%s.\nSign-ins are saved in $%s (default: gonbauth in the user configuration directory).\n\nFlags:\n", cmd, gonbauth.EnvClientSecret, gonbauth.EnvConfigDir)
+		fmt.Fprintf(stderr, "usage: gonbauth %s [flags]\n\nThe client secret, if your server insists on one (Google, GitHub), comes only from $%s or the --client-file.\nSign-ins are saved in $%s (default: gonbauth in the user configuration directory).\n\nFlags:\n", cmd, gonbauth.EnvClientSecret, gonbauth.EnvConfigDir)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
