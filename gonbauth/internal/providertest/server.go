@@ -283,10 +283,12 @@ func Start(t testing.TB, name Name, opts Options) *Server {
 		p.routes(s, mux)
 	}
 	s.srv = httptest.NewUnstartedServer(mux)
+	// Set the addresses before serving, so that handlers reading them do
+	// not race with Start (requests may come from another process).
+	s.URL = "http://" + s.srv.Listener.Addr().String()
+	s.Issuer = s.URL + p.issuerPath
 	s.srv.Start()
 	t.Cleanup(s.srv.Close)
-	s.URL = s.srv.URL
-	s.Issuer = s.URL + p.issuerPath
 	return s
 }
 
