@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -75,6 +76,44 @@ func plural(n int, one, many string) string {
 	return many
 }
 
+// guardTries bounds the search for a system-chosen port free on both
+// loopback addresses.
+const guardTries = 5
+
+// listenFor binds the listener for a redirect URI naming host. For
+// "[::1]" it binds IPv6 first, which the browser will connect to. For
+// "localhost" it also holds the same port on the other loopback address
+// (guard; nil where this machine has no such address), so that no other
+// program can receive the redirect there (RFC 8252 §8.3); where another
+// program holds it, a system-chosen port is chosen again, and a
+// configured one is refused rather than let the code go there.
+func listenFor(host string, ports []int) (ln, guard net.Listener, err error) {
+	listen := listenLoopback
+	if host == "[::1]" {
+		listen = func(ports []int) (net.Listener, error) {
+			return listenLoopbackFirst(ports, "tcp6", "::1", "tcp4", "127.0.0.1")
+		}
+	}
+	for try := 1; ; try++ {
+		if ln, err = listen(ports); err != nil || host != "localhost" {
+			return ln, nil, err
+		}
+		network, other := "tcp6", "::1"
+		if a, ok := ln.Addr().(*net.TCPAddr); ok && a.IP.To4() == nil {
+			network, other = "tcp4", "127.0.0.1"
+		}
+		_, port, _ := net.SplitHostPort(ln.Addr().String())
+		guard, err = net.Listen(network, net.JoinHostPort(other, port))
+		if err == nil || !errors.Is(err, syscall.EADDRINUSE) {
+			return ln, guard, nil // held, or no such address here
+		}
+		ln.Close()
+		if !slices.Equal(ports, []int{0}) || try == guardTries {
+			return nil, nil, fmt.Errorf("gonbauth: another program listens on %s, where a browser may send the redirect to localhost: set Config.Ports (%s) to another port", net.JoinHostPort(other, port), EnvPort)
+		}
+	}
+}
+
 // startReceiver listens and serves redirects on path until close.
 func startReceiver(ports []int, path string, check func(url.Values) verdict) (*receiver, error) {
 	return startReceiverFor("127.0.0.1", ports, path, check)
@@ -85,13 +124,7 @@ func startReceiver(ports []int, path string, check func(url.Values) verdict) (*r
 // listener binds a loopback address all the same; for "[::1]" it binds
 // IPv6 first, which the browser will connect to.
 func startReceiverFor(host string, ports []int, path string, check func(url.Values) verdict) (*receiver, error) {
-	listen := listenLoopback
-	if host == "[::1]" {
-		listen = func(ports []int) (net.Listener, error) {
-			return listenLoopbackFirst(ports, "tcp6", "::1", "tcp4", "127.0.0.1")
-		}
-	}
-	ln, err := listen(ports)
+	ln, guard, err := listenFor(host, ports)
 	if err != nil {
 		return nil, err
 	}
@@ -110,15 +143,7 @@ func startReceiverFor(host string, ports []int, path string, check func(url.Valu
 		// Cognito) refuse an IP literal; browsers resolve localhost to
 		// loopback only (RFC 6761 §6.3; Chromium tries each address).
 		r.redirectURI = (&url.URL{Scheme: "http", Host: net.JoinHostPort("localhost", r.port()), Path: path}).String()
-		// Hold the other loopback address's port too, so that no other
-		// program can receive the redirect there (RFC 8252 §8.3). Where
-		// it is taken, fail rather than let the code go to it.
-		if g, err := net.Listen("tcp6", net.JoinHostPort("::1", r.port())); err == nil {
-			r.guard = g
-		} else if errors.Is(err, syscall.EADDRINUSE) {
-			ln.Close()
-			return nil, fmt.Errorf("gonbauth: another program listens on [::1] port %s, where a browser may send the redirect to localhost: set Config.Ports (%s) to another port", r.port(), EnvPort)
-		}
+		r.guard = guard
 	}
 	r.srv = &http.Server{
 		Handler:           r,
