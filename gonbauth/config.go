@@ -18,6 +18,28 @@ import (
 // comment, and failing that from its default. A notebook can therefore
 // carry no settings at all and call Login(ctx, nil).
 type Config struct {
+	// Provider names the authorization server's kind, whose profile
+	// supplies what its metadata does not say: "google", "microsoft",
+	// "github", "gitlab", "okta", "auth0", "keycloak", "cognito", or
+	// "generic" (standard OpenID Connect / OAuth 2.0 metadata only). Every
+	// other setting, Issuer and the endpoints included, overrides the
+	// profile's value.
+	// Default: $GONBAUTH_PROVIDER, else inferred from the host of Issuer
+	// (or AuthURL/TokenURL), else "generic".
+	Provider string
+
+	// Tenant is the Microsoft Entra ID tenant: "organizations", "common",
+	// "consumers", a tenant ID or a domain. Only for Provider "microsoft".
+	// Default: $GONBAUTH_TENANT, else the first path segment of Issuer
+	// when one is set, else "organizations".
+	Tenant string
+
+	// ClientFile is a client JSON file as downloaded from the Google Cloud
+	// console ({"installed": {...}} or {"web": {...}}). It supplies the
+	// client ID, secret and endpoints, which other settings override.
+	// Default: $GONBAUTH_CLIENT_FILE, else none.
+	ClientFile string
+
 	// Issuer is the authorization server's issuer identifier, such as
 	// "https://login.example.com". Its metadata supplies every endpoint not
 	// set below, and the "iss" parameter of the redirect must equal it. It
@@ -37,6 +59,16 @@ type Config struct {
 	// sends client_id in the token request body.
 	ClientSecret string
 
+	// ClientAuth is how the client authenticates at the token endpoint:
+	// "basic" (HTTP Basic, RFC 6749 §2.3.1), "post" (client_id and
+	// client_secret in the body), "none" (client_id in the body, no
+	// secret), or "auto": the first of the metadata's
+	// token_endpoint_auth_methods_supported, and the other one after an
+	// invalid_client answer.
+	// Default: $GONBAUTH_CLIENT_AUTH, else the provider's way, else
+	// "basic" with a secret and "none" without.
+	ClientAuth string
+
 	// Scopes are the scopes to request.
 	// Default: $GONBAUTH_SCOPES (separated by spaces or commas), else
 	// "openid profile email offline_access", keeping only those the
@@ -50,6 +82,17 @@ type Config struct {
 	// ID tokens (when an Issuer is set and openid is requested); with no
 	// Issuer, the default scopes are none.
 	AuthURL, TokenURL string
+
+	// DeviceAuthURL is the device authorization endpoint (RFC 8628).
+	// Default: $GONBAUTH_DEVICE_URL, else the provider's, else the
+	// metadata's device_authorization_endpoint.
+	DeviceAuthURL string
+
+	// RevocationURL is the token revocation endpoint (RFC 7009) used by
+	// Logout.
+	// Default: $GONBAUTH_REVOCATION_URL, else the provider's, else the
+	// metadata's revocation_endpoint.
+	RevocationURL string
 
 	// AuthParams are extra authorization request parameters, such as
 	// audience, prompt or login_hint. The parameters the flow itself sets
@@ -67,6 +110,14 @@ type Config struct {
 	// register exact redirect URIs. 0 means a port the OS chooses.
 	// Default: $GONBAUTH_PORT ("8085" or "8085,8086"), else 0.
 	Ports []int
+
+	// RedirectHost is the host name of the loopback redirect URI:
+	// "127.0.0.1", "localhost" or "[::1]", for servers that register one
+	// of them exactly. The listener binds the loopback interface whatever
+	// the name.
+	// Default: $GONBAUTH_REDIRECT_HOST, else the provider's ("localhost"
+	// for Microsoft), else "127.0.0.1" (RFC 8252 §7.3).
+	RedirectHost string
 
 	// CallbackPath is the path of the redirect URI.
 	// Default: "/callback".
@@ -143,20 +194,27 @@ type Config struct {
 
 // Environment variables read by Config.
 const (
-	EnvIssuer       = "GONBAUTH_ISSUER"
-	EnvClientID     = "GONBAUTH_CLIENT_ID"
-	EnvClientSecret = "GONBAUTH_CLIENT_SECRET"
-	EnvScopes       = "GONBAUTH_SCOPES"
-	EnvAuthURL      = "GONBAUTH_AUTH_URL"
-	EnvTokenURL     = "GONBAUTH_TOKEN_URL"
-	EnvAuthParams   = "GONBAUTH_AUTH_PARAMS"
-	EnvPort         = "GONBAUTH_PORT"
-	EnvTimeout      = "GONBAUTH_TIMEOUT"
-	EnvNoBrowser    = "GONBAUTH_NO_BROWSER"
-	EnvConfigDir    = "GONBAUTH_CONFIG_DIR"
-	EnvAccount      = "GONBAUTH_ACCOUNT"
-	EnvMode         = "GONBAUTH_MODE"
-	EnvRedirectURL  = "GONBAUTH_REDIRECT_URL"
+	EnvIssuer        = "GONBAUTH_ISSUER"
+	EnvClientID      = "GONBAUTH_CLIENT_ID"
+	EnvClientSecret  = "GONBAUTH_CLIENT_SECRET"
+	EnvScopes        = "GONBAUTH_SCOPES"
+	EnvAuthURL       = "GONBAUTH_AUTH_URL"
+	EnvTokenURL      = "GONBAUTH_TOKEN_URL"
+	EnvAuthParams    = "GONBAUTH_AUTH_PARAMS"
+	EnvPort          = "GONBAUTH_PORT"
+	EnvTimeout       = "GONBAUTH_TIMEOUT"
+	EnvNoBrowser     = "GONBAUTH_NO_BROWSER"
+	EnvConfigDir     = "GONBAUTH_CONFIG_DIR"
+	EnvAccount       = "GONBAUTH_ACCOUNT"
+	EnvMode          = "GONBAUTH_MODE"
+	EnvRedirectURL   = "GONBAUTH_REDIRECT_URL"
+	EnvProvider      = "GONBAUTH_PROVIDER"
+	EnvTenant        = "GONBAUTH_TENANT"
+	EnvClientFile    = "GONBAUTH_CLIENT_FILE"
+	EnvRedirectHost  = "GONBAUTH_REDIRECT_HOST"
+	EnvClientAuth    = "GONBAUTH_CLIENT_AUTH"
+	EnvDeviceURL     = "GONBAUTH_DEVICE_URL"
+	EnvRevocationURL = "GONBAUTH_REVOCATION_URL"
 )
 
 // Defaults.
@@ -205,6 +263,13 @@ type settings struct {
 	mode                           Mode
 	redirectURL                    string
 	input                          io.Reader
+
+	// Providers (provider.go): prov is the resolved profile; the others
+	// are the explicit settings, "" when unset.
+	prov                     *profile
+	tenant, clientFile       string
+	redirectHost, clientAuth string
+	deviceURL, revocationURL string
 }
 
 // resolve applies environment variables (through getenv) and defaults, and
@@ -232,8 +297,17 @@ func (c *Config) resolve(getenv func(string) string) (*settings, error) {
 		mode:          c.Mode,
 		redirectURL:   pick(c.RedirectURL, getenv(EnvRedirectURL)),
 		input:         c.Input,
+		tenant:        pick(c.Tenant, getenv(EnvTenant)),
+		clientFile:    pick(c.ClientFile, getenv(EnvClientFile)),
+		redirectHost:  pick(c.RedirectHost, getenv(EnvRedirectHost)),
+		clientAuth:    strings.ToLower(pick(c.ClientAuth, getenv(EnvClientAuth))),
+		deviceURL:     pick(c.DeviceAuthURL, getenv(EnvDeviceURL)),
+		revocationURL: pick(c.RevocationURL, getenv(EnvRevocationURL)),
 	}
 	var err error
+	if err := s.applyClientFile(); err != nil {
+		return nil, err
+	}
 	if s.scopes, s.scopesSet, err = resolveScopes(c.Scopes, getenv(EnvScopes)); err != nil {
 		return nil, err
 	}
@@ -241,6 +315,9 @@ func (c *Config) resolve(getenv func(string) string) (*settings, error) {
 		return nil, err
 	}
 	if s.ports, err = resolvePorts(c.Ports, getenv(EnvPort)); err != nil {
+		return nil, err
+	}
+	if err := s.applyProvider(pick(c.Provider, getenv(EnvProvider))); err != nil {
 		return nil, err
 	}
 	if s.mode == ModeAuto {

@@ -35,9 +35,15 @@ func (f *flow) device(ctx context.Context, ep *endpoints, scopes []string, st *s
 	hctx := context.WithValue(ctx, oauth2.HTTPClient, f.s.httpClient)
 	// x/oauth2 builds the device authorization request without ctx: the
 	// client binds it, so that a hung server cannot outlast an interrupt.
-	da, err := conf.DeviceAuth(context.WithValue(ctx, oauth2.HTTPClient, boundTo(ctx, f.s.httpClient)))
+	da, err := conf.DeviceAuth(context.WithValue(ctx, oauth2.HTTPClient, boundTo(ctx, f.s.httpClient)), f.deviceParams()...)
+	if refused := deviceRefusal(err); refused != nil && ctx.Err() == nil {
+		return nil, refused // another mode may work: the caller decides
+	}
 	if err != nil {
 		return nil, f.tokenFailure(ctx, "device", err)
+	}
+	if da.DeviceCode == "" {
+		return nil, errNoDeviceCode
 	}
 	clampDevice(da, f.now())
 	// The complete address (with the code) when it may be shown as it is,

@@ -23,6 +23,7 @@ type metadata struct {
 	RevocationEndpoint          string   `json:"revocation_endpoint"`
 	DeviceAuthorizationEndpoint string   `json:"device_authorization_endpoint"`
 	JWKSURI                     string   `json:"jwks_uri"`
+	TokenEndpointAuthMethods    []string `json:"token_endpoint_auth_methods_supported"`
 	ScopesSupported             []string `json:"scopes_supported"`
 	CodeChallengeMethods        []string `json:"code_challenge_methods_supported"`
 	// IssParameterSupported is RFC 9207's promise that every authorization
@@ -39,6 +40,12 @@ var errNoMetadata = errors.New("no metadata document")
 // issuer, as both specifications require (it stops a server from speaking
 // for another).
 func discover(ctx context.Context, client *http.Client, issuer string) (*metadata, error) {
+	return discoverAccepting(ctx, client, issuer, nil)
+}
+
+// discoverAccepting is discover that also accepts a metadata issuer for
+// which accepts returns true (see settings.acceptsIssuer).
+func discoverAccepting(ctx context.Context, client *http.Client, issuer string, accepts func(string) bool) (*metadata, error) {
 	var errs []error
 	for _, loc := range metadataURLs(issuer) {
 		md, err := fetchMetadata(ctx, client, loc)
@@ -49,8 +56,8 @@ func discover(ctx context.Context, client *http.Client, issuer string) (*metadat
 		if err != nil {
 			return nil, err
 		}
-		if md.Issuer != issuer {
-			return nil, fmt.Errorf("gonbauth: the metadata at %s names the issuer %s, not %q: set Config.Issuer (%s) to exactly the server's issuer", loc, quoted(md.Issuer), issuer, EnvIssuer)
+		if md.Issuer != issuer && (accepts == nil || !accepts(md.Issuer)) {
+			return nil, issuerMismatch(loc, md.Issuer, issuer)
 		}
 		if md.AuthorizationEndpoint == "" || md.TokenEndpoint == "" {
 			return nil, fmt.Errorf("gonbauth: the metadata at %s lacks authorization_endpoint or token_endpoint: set Config.AuthURL and Config.TokenURL", loc)
@@ -104,20 +111,27 @@ type endpoints struct {
 	issRequired                                     bool
 	metadata                                        bool // from the issuer's metadata
 	scopesSupported                                 []string
+
+	// issuer is the issuer the server names itself (the metadata's,
+	// which may differ from Config.Issuer by a trailing slash or be
+	// Microsoft's {tenantid} template), or Config.Issuer.
+	issuer      string
+	authMethods []string // token_endpoint_auth_methods_supported
 }
 
 // resolveEndpoints merges explicit settings over the issuer's metadata. It
 // fetches the metadata when an endpoint is missing, or to verify ID tokens
 // (it holds the key set's URL).
 func resolveEndpoints(ctx context.Context, s *settings) (*endpoints, error) {
-	ep := &endpoints{auth: s.authURL, token: s.tokenURL}
+	ep := &endpoints{auth: s.authURL, token: s.tokenURL, device: s.deviceURL, revocation: s.revocationURL, issuer: s.issuer}
+	defer s.completeEndpoints(ep)
 	explicit := ep.auth != "" && ep.token != ""
 	// The device mode, chosen or possible, needs the metadata's endpoint.
 	needDevice := s.mode == ModeDevice || s.mode == ModeAuto && s.redirectURL == ""
-	if explicit && s.issuer == "" || explicit && !slices.Contains(s.scopes, "openid") && !needDevice {
+	if explicit && s.issuer == "" || explicit && !slices.Contains(s.scopes, "openid") && !needDevice || s.prov.noDiscovery {
 		return ep, nil
 	}
-	md, err := discover(ctx, s.httpClient, s.issuer)
+	md, err := discoverAccepting(ctx, s.httpClient, s.issuer, s.acceptsIssuer)
 	if err != nil {
 		return nil, err
 	}
@@ -136,6 +150,7 @@ func resolveEndpoints(ctx context.Context, s *settings) (*endpoints, error) {
 		}
 		*e.dst = e.val
 	}
+	ep.issuer, ep.authMethods = md.Issuer, md.TokenEndpointAuthMethods
 	ep.issRequired = md.IssParameterSupported
 	ep.scopesSupported = md.ScopesSupported
 	ep.idTokenAlgs = md.IDTokenSigningAlgs

@@ -37,6 +37,29 @@
 // hosted (a public redirect URL that forwards to the loopback listener).
 // The status says which mode was chosen and why.
 //
+// Config.Provider (google, microsoft, github, gitlab, okta, auth0,
+// keycloak, cognito, or generic) supplies what a provider's metadata does
+// not say, so that a client ID (and the secret, where the provider insists)
+// is enough: its issuer or endpoints (GitHub has no metadata; GitHub
+// Enterprise Server and self-managed GitLab are given by their base URL
+// in Config.Issuer), default scopes, the parameters that obtain a refresh
+// token (Google's access_type=offline), how the client authenticates, the
+// redirect host (http://localhost for Microsoft Entra ID and Cognito; the
+// listener still binds loopback only), its device and revocation
+// endpoints, who signed in (GitHub's user API), and which modes can work.
+// Unset, it is inferred from the issuer's host. Every explicit setting
+// overrides the provider's value. Microsoft's multi-tenant authorities are
+// accepted: the ID token's issuer must be the {tenantid} template filled
+// with the token's own tid. Google's downloaded client JSON can be given
+// as Config.ClientFile.
+//
+// When a provider refuses something, the sign-in explains itself: a device
+// grant refused for this client continues in paste mode and says why; a
+// refused default scope names the scopes sent; a timeout on a port the
+// system chose names GONBAUTH_PORT, for servers that register exact
+// redirect URIs; and Logout says when a token could not be revoked and
+// until when it stays valid.
+//
 // The flow ends, and the listener closes, on success, on an error from the
 // server, when Config.Timeout passes, when the context ends, or on SIGINT,
 // which is how a notebook interrupts a cell.

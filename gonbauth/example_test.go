@@ -60,3 +60,44 @@ func ExampleAuthError() {
 	}
 	// Output: the user declined: End-User aborted interaction
 }
+
+// A provider needs only the client registered there: Google's downloaded
+// client JSON (it holds the secret Google requires even for a Desktop
+// app); Microsoft Entra ID's application ID and, for one organization's
+// accounts only, its tenant; GitHub's OAuth App ID, with its device flow
+// enabled (the web flow also needs the app's secret).
+func ExampleLogin_providers() {
+	ctx := context.Background()
+	google, err := gonbauth.Login(ctx, &gonbauth.Config{Provider: gonbauth.ProviderGoogle, ClientFile: "client_secret.json",
+		Scopes: []string{"openid", "email", "https://www.googleapis.com/auth/drive.readonly"}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	entra, err := gonbauth.Login(ctx, &gonbauth.Config{Provider: gonbauth.ProviderMicrosoft, Tenant: "contoso.onmicrosoft.com",
+		ClientID: "00000000-0000-0000-0000-000000000000", Scopes: []string{"openid", "offline_access", "User.Read"}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	github, err := gonbauth.Login(ctx, &gonbauth.Config{Provider: gonbauth.ProviderGitHub, ClientID: "Ov23li00000000000000",
+		Mode: gonbauth.ModeDevice})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(google.Who(), entra.Who(), github.Who())
+}
+
+// Logout forgets the sign-in; where the server cannot revoke the token
+// (Microsoft Entra ID, GitHub), a warning on Config.Output says so and
+// until when the token stays valid. A revocation the server refuses is an
+// error wrapping ErrNotRevoked.
+func ExampleLogout() {
+	err := gonbauth.Logout(context.Background(), &gonbauth.Config{Provider: gonbauth.ProviderMicrosoft, ClientID: "00000000-0000-0000-0000-000000000000"})
+	switch {
+	case errors.Is(err, gonbauth.ErrNotSignedIn):
+		fmt.Println("nothing to sign out of")
+	case errors.Is(err, gonbauth.ErrNotRevoked):
+		fmt.Println("signed out here only:", err)
+	case err != nil:
+		log.Fatal(err)
+	}
+}

@@ -190,6 +190,12 @@ func (f *fakeServer) token(w http.ResponseWriter, r *http.Request) {
 	var nonce string
 	switch grant {
 	case "authorization_code":
+		// The client is authenticated before the code is looked at
+		// (RFC 6749 §4.1.3), so a refused client leaves the code unused.
+		if r.PostForm.Get("client_id") != "test-client" {
+			fail("invalid_client", "client_id missing from the body")
+			return
+		}
 		g, ok := f.codes[r.PostForm.Get("code")]
 		nonce = g.nonce
 		delete(f.codes, r.PostForm.Get("code"))
@@ -202,9 +208,6 @@ func (f *fakeServer) token(w http.ResponseWriter, r *http.Request) {
 			return
 		case !pkce.Verify(r.PostForm.Get("code_verifier"), g.challenge):
 			fail("invalid_grant", "PKCE verification failed")
-			return
-		case r.PostForm.Get("client_id") != "test-client":
-			fail("invalid_client", "client_id missing from the body")
 			return
 		}
 	case "refresh_token":

@@ -230,8 +230,12 @@ func fuzzStatus(n uint16) int { return 200 + int(n)%400 }
 // FuzzMetadata: the issuer's metadata document.
 func FuzzMetadata(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
-		s := &settings{issuer: fuzzIssuer, clientID: "c", scopes: DefaultScopes, mode: ModeLoopback,
-			httpClient: &http.Client{Transport: answer{status: 200, contentType: "application/json", body: body, path: "/.well-known/openid-configuration"}}}
+		cfg := &Config{Issuer: fuzzIssuer, ClientID: "c", Mode: ModeLoopback, Output: io.Discard,
+			HTTPClient: &http.Client{Transport: answer{status: 200, contentType: "application/json", body: body, path: "/.well-known/openid-configuration"}}}
+		s, err := cfg.resolve(func(string) string { return "" })
+		if err != nil {
+			t.Fatal(err)
+		}
 		ep, err := resolveEndpoints(context.Background(), s)
 		if err != nil {
 			checkGonbauthError(t, "the metadata error", err, "")

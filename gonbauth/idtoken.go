@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -86,10 +87,18 @@ func (v *idTokenVerifier) verify(ctx context.Context, raw string, keys *oidc.Rem
 	// "none" is never acceptable; go-oidc defaults to RS256 when the
 	// server lists nothing.
 	algs := slices.DeleteFunc(slices.Clone(v.algs), func(a string) bool { return a == "none" })
-	verifier := oidc.NewVerifier(v.issuer, keys, &oidc.Config{ClientID: v.clientID, SupportedSigningAlgs: algs})
+	// Microsoft's multi-tenant issuer is a template that go-oidc cannot
+	// compare: its check is replaced by checkTenant's.
+	template := strings.Contains(v.issuer, tenantTemplate)
+	verifier := oidc.NewVerifier(v.issuer, keys, &oidc.Config{ClientID: v.clientID, SupportedSigningAlgs: algs, SkipIssuerCheck: template})
 	idt, err := verifier.Verify(ctx, raw)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrIDToken, fromOutside(err))
+	}
+	if template {
+		if err := checkTenant(v.issuer, idt); err != nil {
+			return nil, nil, err
+		}
 	}
 	var claims map[string]any
 	if err := idt.Claims(&claims); err != nil {

@@ -80,6 +80,10 @@ type flow struct {
 	openBrowser func(string) error
 	st          status
 	ended       bool // a final status (failed, cancelled) has been shown
+	// style is the client authentication settled for ClientAuth "auto"
+	// (clientauth.go); sent are the scopes of the authorization request.
+	style oauth2.AuthStyle
+	sent  []string
 }
 
 // login reuses the saved sign-in when it can, else signs in interactively.
@@ -124,7 +128,7 @@ func (f *flow) resume(ctx context.Context, st *store, key entryKey) (*Session, e
 	src := f.newSource(&oauth2.Config{
 		ClientID:     f.s.clientID,
 		ClientSecret: f.s.clientSecret,
-		Endpoint:     oauth2.Endpoint{TokenURL: e.TokenURL, AuthStyle: f.authStyle()},
+		Endpoint:     oauth2.Endpoint{TokenURL: e.TokenURL, AuthStyle: f.savedAuthStyle(e)},
 	}, e.Token.oauth2(), st, e)
 	tok, err := src.token(ctx)
 	var te *TokenError
@@ -162,9 +166,17 @@ func (f *flow) interactive(ctx context.Context, st *store, key entryKey) (*Sessi
 	}
 	f.st.host = displayHost(f.s.issuer, ep.auth)
 	scopes := f.scopes(ep)
-	f.st.mode, f.st.modeWhy = chooseMode(f.s, f.host, ep.device != "")
-	if f.st.mode == ModeDevice {
-		return f.device(ctx, ep, scopes, st, key)
+	f.sent = scopes
+	f.settleAuthStyle(ep)
+	f.st.mode, f.st.modeWhy = f.pickMode(ep)
+	if f.st.mode == ModeDevice && f.s.needsSecret(ModeDevice) == nil {
+		sess, err := f.device(ctx, ep, scopes, st, key)
+		if err = f.deviceFallback(err); sess != nil || err != nil {
+			return sess, err
+		}
+	}
+	if err := f.s.needsSecret(f.st.mode); err != nil {
+		return nil, err
 	}
 
 	verifier, err := pkce.NewVerifier()
@@ -173,8 +185,8 @@ func (f *flow) interactive(ctx context.Context, st *store, key entryKey) (*Sessi
 	}
 	state := randomString()
 	idCheck := f.idTokenCheck(ep, scopes, true)
-	check := &callbackCheck{issuer: f.s.issuer, issRequired: ep.issRequired, state: state}
-	rcv, err := startReceiver(f.s.ports, f.s.callbackPath, check.check)
+	check := &callbackCheck{issuer: ep.issuer, issRequired: ep.issRequired, state: state}
+	rcv, err := startReceiverFor(f.s.redirectHost, f.s.ports, f.s.callbackPath, check.check)
 	if err != nil {
 		return nil, err
 	}
@@ -199,7 +211,7 @@ func (f *flow) interactive(ctx context.Context, st *store, key entryKey) (*Sessi
 	hctx := context.WithValue(ctx, oauth2.HTTPClient, f.s.httpClient)
 	// redirect_uri goes out exactly as in the authorization request
 	// (conf.RedirectURL), as RFC 6749 §4.1.3 requires.
-	tok, err := conf.Exchange(hctx, code, oauth2.VerifierOption(verifier))
+	tok, err := f.exchange(hctx, conf, code, verifier)
 	if err != nil {
 		return nil, f.tokenFailure(ctx, "exchange", err)
 	}
@@ -214,7 +226,7 @@ func (f *flow) idTokenCheck(ep *endpoints, scopes []string, withNonce bool) *idT
 	if !slices.Contains(scopes, "openid") {
 		return nil
 	}
-	c := &idTokenCheck{idTokenVerifier: newIDTokenVerifier(f.s.issuer, f.s.clientID, ep.jwks, ep.idTokenAlgs, f.s.httpClient)}
+	c := &idTokenCheck{idTokenVerifier: newIDTokenVerifier(ep.issuer, f.s.clientID, ep.jwks, ep.idTokenAlgs, f.s.httpClient)}
 	if withNonce {
 		c.nonce = randomString()
 	}
@@ -263,6 +275,9 @@ func (f *flow) oauthConfig(ep *endpoints, redirectURI string, scopes []string) *
 // HTTP Basic, which RFC 6749 §2.3.1 obliges servers to support.
 // Auto-detection would send a failing request first.
 func (f *flow) authStyle() oauth2.AuthStyle {
+	if style, ok := f.configuredAuthStyle(); ok {
+		return style
+	}
 	if f.s.clientSecret != "" {
 		return oauth2.AuthStyleInHeader
 	}
@@ -282,7 +297,7 @@ func (f *flow) authURL(conf *oauth2.Config, state, verifier string, idCheck *idT
 		opts = append(opts, oauth2.SetAuthURLParam("nonce", idCheck.nonce))
 	}
 	params := f.s.authParams
-	if slices.Contains(scopes, "offline_access") && !params.Has("prompt") {
+	if slices.Contains(scopes, "offline_access") && !params.Has("prompt") && f.s.prov.consentForOffline {
 		// OpenID Connect Core §11: offline_access needs prompt=consent.
 		opts = append(opts, oauth2.SetAuthURLParam("prompt", "consent"))
 	}
@@ -365,6 +380,7 @@ func (f *flow) wait(ctx context.Context, rcv *receiver, authURL string, paste bo
 			f.show()
 		case <-timer.C:
 			err := fmt.Errorf("%w: no sign-in arrived within %v: run it again, and raise Config.Timeout or %s (--timeout for the command) if you need longer", ErrTimeout, f.s.timeout, EnvTimeout)
+			err = f.portHint(err, rcv)
 			f.fail(err)
 			return "", err
 		case <-ctx.Done():
@@ -376,6 +392,7 @@ func (f *flow) wait(ctx context.Context, rcv *receiver, authURL string, paste bo
 // verdict ends the wait with a final verdict: a code, or the error.
 func (f *flow) verdict(v verdict) (string, error) {
 	if v.err != nil {
+		v.err = f.scopeHint(v.err)
 		f.fail(v.err)
 		return "", v.err
 	}
@@ -405,10 +422,17 @@ func (f *flow) finish(ctx context.Context, conf *oauth2.Config, ep *endpoints, t
 	if idCheck != nil {
 		// To verify the ID tokens of later refreshes, in later processes too.
 		e.JWKSURL, e.IDTokenAlgs = ep.jwks, ep.idTokenAlgs
+		if ep.issuer != f.s.issuer {
+			e.IDTokenIssuer = ep.issuer
+		}
 	}
 	if claims != nil && e.Name == "" && e.Email == "" && ep.userinfo != "" {
 		f.addUserinfo(ctx, e, tok, ep.userinfo)
 	}
+	if claims == nil {
+		f.addUserAPI(ctx, e, tok)
+	}
+	e.ClientAuth = f.savedAuthName(conf)
 	if e.Token.Scope == "" {
 		e.Token.Scope = strings.Join(conf.Scopes, " ") // RFC 6749 §5.1: as requested
 	}
@@ -432,7 +456,11 @@ func (f *flow) newSource(conf *oauth2.Config, tok *oauth2.Token, st *store, e *e
 	})
 	src.warn, src.claims = f.warn, e.Claims
 	if e.Claims != nil && e.JWKSURL != "" {
-		src.idv = newIDTokenVerifier(f.s.issuer, f.s.clientID, e.JWKSURL, e.IDTokenAlgs, f.s.httpClient)
+		issuer := f.s.issuer
+		if e.IDTokenIssuer != "" {
+			issuer = e.IDTokenIssuer
+		}
+		src.idv = newIDTokenVerifier(issuer, f.s.clientID, e.JWKSURL, e.IDTokenAlgs, f.s.httpClient)
 	}
 	if st != nil {
 		src.store, src.entry = st, e

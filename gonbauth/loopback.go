@@ -23,6 +23,7 @@ const maxQueryBytes = 8 << 10
 // receiver is the RFC 8252 loopback redirect listener of one flow.
 type receiver struct {
 	ln          net.Listener
+	guard       net.Listener // [::1] on the same port, for "localhost"
 	srv         *http.Server
 	path        string
 	redirectURI string
@@ -52,9 +53,15 @@ const (
 // back to [::1] where IPv4 loopback is unavailable. It never binds a
 // non-loopback address.
 func listenLoopback(ports []int) (net.Listener, error) {
+	return listenLoopbackFirst(ports, "tcp4", "127.0.0.1", "tcp6", "::1")
+}
+
+// listenLoopbackFirst is listenLoopback trying net1/addr1 before
+// net2/addr2 (IPv6 first for a "[::1]" redirect URI).
+func listenLoopbackFirst(ports []int, net1, addr1, net2, addr2 string) (net.Listener, error) {
 	var inUse []string
 	for _, port := range ports {
-		ln, err := net.Listen("tcp4", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		ln, err := net.Listen(net1, net.JoinHostPort(addr1, strconv.Itoa(port)))
 		if err == nil {
 			return ln, nil
 		}
@@ -62,7 +69,7 @@ func listenLoopback(ports []int) (net.Listener, error) {
 			inUse = append(inUse, strconv.Itoa(port))
 			continue
 		}
-		ln, err6 := net.Listen("tcp6", net.JoinHostPort("::1", strconv.Itoa(port)))
+		ln, err6 := net.Listen(net2, net.JoinHostPort(addr2, strconv.Itoa(port)))
 		if err6 == nil {
 			return ln, nil
 		}
@@ -83,9 +90,55 @@ func plural(n int, one, many string) string {
 	return many
 }
 
+// guardTries bounds the search for a system-chosen port free on both
+// loopback addresses.
+const guardTries = 5
+
+// listenFor binds the listener for a redirect URI naming host. For
+// "[::1]" it binds IPv6 first, which the browser will connect to. For
+// "localhost" it also holds the same port on the other loopback address
+// (guard; nil where this machine has no such address), so that no other
+// program can receive the redirect there (RFC 8252 §8.3); where another
+// program holds it, a system-chosen port is chosen again, and a
+// configured one is refused rather than let the code go there.
+func listenFor(host string, ports []int) (ln, guard net.Listener, err error) {
+	listen := listenLoopback
+	if host == "[::1]" {
+		listen = func(ports []int) (net.Listener, error) {
+			return listenLoopbackFirst(ports, "tcp6", "::1", "tcp4", "127.0.0.1")
+		}
+	}
+	for try := 1; ; try++ {
+		if ln, err = listen(ports); err != nil || host != "localhost" {
+			return ln, nil, err
+		}
+		network, other := "tcp6", "::1"
+		if a, ok := ln.Addr().(*net.TCPAddr); ok && a.IP.To4() == nil {
+			network, other = "tcp4", "127.0.0.1"
+		}
+		_, port, _ := net.SplitHostPort(ln.Addr().String())
+		guard, err = net.Listen(network, net.JoinHostPort(other, port))
+		if err == nil || !errors.Is(err, syscall.EADDRINUSE) {
+			return ln, guard, nil // held, or no such address here
+		}
+		ln.Close()
+		if !slices.Equal(ports, []int{0}) || try == guardTries {
+			return nil, nil, fmt.Errorf("gonbauth: another program listens on %s, where a browser may send the redirect to localhost: set Config.Ports (%s) to another port", net.JoinHostPort(other, port), EnvPort)
+		}
+	}
+}
+
 // startReceiver listens and serves redirects on path until close.
 func startReceiver(ports []int, path string, check func(url.Values) verdict) (*receiver, error) {
-	ln, err := listenLoopback(ports)
+	return startReceiverFor("127.0.0.1", ports, path, check)
+}
+
+// startReceiverFor is startReceiver for a redirect URI naming host
+// (Config.RedirectHost): "127.0.0.1", "localhost" or "[::1]". The
+// listener binds a loopback address all the same; for "[::1]" it binds
+// IPv6 first, which the browser will connect to.
+func startReceiverFor(host string, ports []int, path string, check func(url.Values) verdict) (*receiver, error) {
+	ln, guard, err := listenFor(host, ports)
 	if err != nil {
 		return nil, err
 	}
@@ -99,6 +152,13 @@ func startReceiver(ports []int, path string, check func(url.Values) verdict) (*r
 	// The redirect URI uses the literal address bound, never "localhost",
 	// which may resolve to another interface (RFC 8252 §8.3).
 	r.redirectURI = (&url.URL{Scheme: "http", Host: ln.Addr().String(), Path: path}).String()
+	if host == "localhost" {
+		// Servers that register http://localhost (Microsoft Entra ID,
+		// Cognito) refuse an IP literal; browsers resolve localhost to
+		// loopback only (RFC 6761 §6.3; Chromium tries each address).
+		r.redirectURI = (&url.URL{Scheme: "http", Host: net.JoinHostPort("localhost", r.port()), Path: path}).String()
+		r.guard = guard
+	}
 	r.srv = &http.Server{
 		Handler:           r,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -108,6 +168,9 @@ func startReceiver(ports []int, path string, check func(url.Values) verdict) (*r
 		ErrorLog:          discardLog,
 	}
 	go r.srv.Serve(ln)
+	if r.guard != nil {
+		go r.srv.Serve(r.guard)
+	}
 	return r, nil
 }
 
@@ -212,6 +275,9 @@ func (r *receiver) refusals() ([]string, int) {
 func (r *receiver) stop() {
 	r.stopOnce.Do(func() {
 		r.ln.Close()
+		if r.guard != nil {
+			r.guard.Close()
+		}
 		r.stopped = make(chan struct{})
 		go func() {
 			defer close(r.stopped)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -17,7 +16,7 @@ import (
 // is made printable and bounded: safe to print on a terminal.
 type SignIn struct {
 	Issuer, ClientID, Account string
-	Scopes                    []string // as requested
+	Scopes                    []string // as granted, or as sent when the server did not say
 	Who                       string
 	Expiry                    time.Time // of the access token; zero if none was stated
 	Renewable                 bool      // a refresh token is saved
@@ -40,7 +39,7 @@ func SignIns(cfg *Config) ([]SignIn, error) {
 	for _, e := range entries {
 		who := (&Session{Name: e.Name, Email: e.Email, Subject: claimString(e.Claims, "sub")}).Who()
 		out = append(out, SignIn{
-			Issuer: printable(e.Issuer), ClientID: printable(e.ClientID), Account: printable(e.Account), Scopes: printableScopes(e.Scopes),
+			Issuer: printable(e.Issuer), ClientID: printable(e.ClientID), Account: printable(e.Account), Scopes: printableScopes(e.shownScopes()),
 			Who: printable(who), Expiry: e.Token.Expiry, Renewable: e.Token.RefreshToken != "", SavedAt: e.SavedAt,
 		})
 	}
@@ -114,7 +113,13 @@ func (st *store) logout(ctx context.Context, k entryKey, s *settings) error {
 	if err := st.remove(k); err != nil {
 		return err
 	}
+	if s.revocationURL != "" {
+		e.RevocationURL = s.revocationURL
+	}
 	if e.RevocationURL == "" {
+		// Forgotten here, as asked; that the server cannot revoke it is
+		// said, not returned: there is nothing to retry.
+		warner(pickWriter(s.output))(strings.TrimPrefix(notRevoked(s, e, nil).Error(), "gonbauth: "))
 		return nil
 	}
 	// The secret belongs to one issuer and client: sent to no other.
@@ -123,7 +128,7 @@ func (st *store) logout(ctx context.Context, k entryKey, s *settings) error {
 		secret = s.clientSecret
 	}
 	if err := revoke(ctx, s.httpClient, e, secret); err != nil {
-		return fmt.Errorf("gonbauth: signed out here, but the server did not revoke the token (it stays valid until it expires): %w", err)
+		return notRevoked(s, e, err)
 	}
 	return nil
 }

@@ -65,14 +65,18 @@ type entry struct {
 	entryKey
 	TokenURL      string         `json:"token_url"`
 	RevocationURL string         `json:"revocation_url,omitempty"`
+	ClientAuth    string         `json:"client_auth,omitempty"` // basic or post, as settled by ClientAuth "auto"
 	Token         storedToken    `json:"token"`
 	Claims        map[string]any `json:"claims,omitempty"` // verified ID token claims
 	Name          string         `json:"name,omitempty"`   // from the claims or userinfo
 	Email         string         `json:"email,omitempty"`
-	// JWKSURL and IDTokenAlgs verify the ID tokens of refreshes.
-	JWKSURL     string    `json:"jwks_uri,omitempty"`
-	IDTokenAlgs []string  `json:"id_token_algs,omitempty"`
-	SavedAt     time.Time `json:"saved_at"`
+	// JWKSURL and IDTokenAlgs verify the ID tokens of refreshes, and
+	// IDTokenIssuer is the issuer they name when it is not the configured
+	// one (Microsoft's {tenantid} template).
+	JWKSURL       string    `json:"jwks_uri,omitempty"`
+	IDTokenAlgs   []string  `json:"id_token_algs,omitempty"`
+	IDTokenIssuer string    `json:"id_token_issuer,omitempty"`
+	SavedAt       time.Time `json:"saved_at"`
 }
 
 // storedToken keeps what oauth2.Token drops when marshalled (id_token,
@@ -438,4 +442,14 @@ func openLockFile(p string) (*os.File, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// shownScopes are the scopes a saved sign-in holds: those granted, or
+// those sent when the server did not say (finish saves them so), never
+// defaults dropped before the request.
+func (e *entry) shownScopes() []string {
+	if e.Token.Scope != "" {
+		return splitScopes(e.Token.Scope)
+	}
+	return e.Scopes
 }

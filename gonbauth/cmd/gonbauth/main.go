@@ -115,6 +115,11 @@ func parseFlagSet(cmd string, args []string, stderr io.Writer) (*gonbauth.Config
 	fs.StringVar(&cfg.ClientID, "client-id", "", "OAuth client ID (default $"+gonbauth.EnvClientID+")")
 	fs.StringVar(&scopes, "scopes", "", "scopes, separated by spaces or commas (default $"+gonbauth.EnvScopes+", else openid profile email offline_access)")
 	fs.StringVar(&cfg.Account, "account", "", "name of the saved sign-in, to keep several (default $"+gonbauth.EnvAccount+")")
+	fs.StringVar(&cfg.Provider, "provider", "", "kind of server: google, microsoft, github, gitlab, okta, auth0, keycloak, cognito or generic (default $"+gonbauth.EnvProvider+", else inferred from the issuer)")
+	fs.StringVar(&cfg.Tenant, "tenant", "", "Microsoft Entra ID tenant: organizations, common, consumers, a tenant ID or domain (default $"+gonbauth.EnvTenant+", else organizations)")
+	fs.StringVar(&cfg.ClientFile, "client-file", "", "client JSON file downloaded from the Google Cloud console (default $"+gonbauth.EnvClientFile+")")
+	fs.StringVar(&cfg.ClientAuth, "client-auth", "", "how the client authenticates to the token endpoint: basic, post, none or auto (default $"+gonbauth.EnvClientAuth+", else the provider's)")
+	fs.StringVar(&cfg.RevocationURL, "revocation-url", "", "token revocation endpoint (default $"+gonbauth.EnvRevocationURL+", else the provider's or the metadata's)")
 	var all bool
 	if cmd == "logout" {
 		fs.BoolVar(&all, "all", false, "forget and revoke every saved sign-in")
@@ -124,11 +129,13 @@ func parseFlagSet(cmd string, args []string, stderr io.Writer) (*gonbauth.Config
 		fs.BoolVar(&cfg.NoInteractive, "no-interactive", false, "fail instead of asking for a browser sign-in when the saved one cannot be used")
 		fs.StringVar((*string)(&cfg.Mode), "mode", "", "how the sign-in reaches this program: loopback, paste, device, hosted or auto (default $"+gonbauth.EnvMode+", else auto)")
 		fs.StringVar(&cfg.RedirectURL, "redirect-url", "", "public redirect URL of the hosted mode; {port} stands for the listener's port (default $"+gonbauth.EnvRedirectURL+")")
+		fs.StringVar(&cfg.RedirectHost, "redirect-host", "", "host name of the loopback redirect URI: 127.0.0.1, localhost or [::1] (default $"+gonbauth.EnvRedirectHost+", else the provider's, else 127.0.0.1)")
+		fs.StringVar(&cfg.DeviceAuthURL, "device-url", "", "device authorization endpoint (default $"+gonbauth.EnvDeviceURL+", else the provider's or the metadata's)")
 		fs.StringVar(&ports, "port", "", "loopback port, or comma-separated ports to try in order; 0 means any free port (default $"+gonbauth.EnvPort+", else 0)")
 		fs.DurationVar(&timeout, "timeout", 0, "how long to wait for the sign-in (default $"+gonbauth.EnvTimeout+", else 5m)")
 	}
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: gonbauth %s [flags]\n\nThe client secret, if your server insists on one, comes only from $%s.\nSign-ins are saved in $%s (default: gonbauth in the user configuration directory).\n\nFlags:\n", cmd, gonbauth.EnvClientSecret, gonbauth.EnvConfigDir)
+		fmt.Fprintf(stderr, "usage: gonbauth %s [flags]\n\nThe client secret, if your server insists on one (Google, GitHub), comes only from $%s or the --client-file.\nSign-ins are saved in $%s (default: gonbauth in the user configuration directory).\n\nFlags:\n", cmd, gonbauth.EnvClientSecret, gonbauth.EnvConfigDir)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

@@ -219,3 +219,35 @@ func TestE2ECLI(t *testing.T) {
 		}
 	})
 }
+
+// TestProviderFlags: each provider setting has its flag, and bad values
+// are refused before anything starts.
+func TestProviderFlags(t *testing.T) {
+	cfg, _, err := parseFlags("login", []string{"--provider", "microsoft", "--tenant", "common", "--client-file", "c.json",
+		"--redirect-host", "localhost", "--client-auth", "auto", "--device-url", "https://d.example/device", "--revocation-url", "https://d.example/revoke"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Provider != "microsoft" || cfg.Tenant != "common" || cfg.ClientFile != "c.json" || cfg.RedirectHost != "localhost" ||
+		cfg.ClientAuth != "auto" || cfg.DeviceAuthURL != "https://d.example/device" || cfg.RevocationURL != "https://d.example/revoke" {
+		t.Fatalf("%+v", cfg)
+	}
+	// Logout needs what finds and revokes the sign-in, not the redirect.
+	if cfg, _, err = parseFlags("logout", []string{"--provider", "github", "--revocation-url", "https://d.example/revoke"}, io.Discard); err != nil || cfg.Provider != "github" {
+		t.Fatalf("%+v %v", cfg, err)
+	}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"login", "--client-id", "c", "--provider", "azure"}, "GONBAUTH_PROVIDER"},
+		{[]string{"login", "--client-id", "c", "--provider", "okta"}, "dev-123456.okta.com"},
+		{[]string{"token", "--client-id", "c", "--issuer", "https://login.example.com", "--redirect-host", "example.com"}, "GONBAUTH_REDIRECT_HOST"},
+		{[]string{"token", "--client-id", "c", "--issuer", "https://login.example.com", "--client-auth", "jwt"}, "GONBAUTH_CLIENT_AUTH"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), tt.args, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), tt.want) {
+			t.Errorf("%q: exit %d, stderr %q", tt.args, code, &stderr)
+		}
+	}
+}

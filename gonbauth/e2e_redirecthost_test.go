@@ -1,0 +1,46 @@
+package gonbauth
+
+import (
+	"context"
+	"net"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/gonbauth/gonbauth/gonbauth/internal/browsertest"
+	"github.com/gonbauth/gonbauth/gonbauth/internal/devserver"
+)
+
+// TestE2ELocalhostRedirect: with RedirectHost "localhost" (what Microsoft
+// Entra ID and Cognito register), the bundled oidc-provider redirects a
+// real Chromium to http://localhost:PORT/callback, and Chromium reaches
+// the listener, which binds only loopback addresses.
+func TestE2ELocalhostRedirect(t *testing.T) {
+	srv := devserver.StartT(t, devserver.Options{})
+	b := launchBrowser(t)
+	cfg := e2eConfig(t, srv)
+	cfg.Mode, cfg.RedirectHost = ModeLoopback, "localhost" // this machine would pick device or paste
+	_, link, done := startLogin(t, context.Background(), cfg)
+	u, err := url.Parse(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ru, err := url.Parse(u.Query().Get("redirect_uri"))
+	if err != nil || ru.Hostname() != "localhost" {
+		t.Fatalf("redirect_uri %q", u.Query().Get("redirect_uri"))
+	}
+	res := signIn(t, b, link, browsertest.SignInOptions{Login: "alice"})
+	if !strings.Contains(res.Text, "Sign-in received") {
+		t.Errorf("the browser's last page: %q", res.Text)
+	}
+	r := wait(t, done)
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if r.sess.Subject != "alice" {
+		t.Fatalf("subject %q", r.sess.Subject)
+	}
+	// Closed on both loopback addresses localhost may resolve to.
+	assertPortFree(t, net.JoinHostPort("127.0.0.1", ru.Port()))
+	assertPortFree(t, net.JoinHostPort("::1", ru.Port()))
+}
