@@ -567,6 +567,26 @@ func TestFaultPlantedTemps(t *testing.T) {
 	}
 }
 
+// TestFaultOpenStoreDirectory: a store directory others can write to (a
+// place to plant files) is made private again even by a command that only
+// reads it.
+func TestFaultOpenStoreDirectory(t *testing.T) {
+	srv := hostileserver.Start(t, leaks)
+	dir := t.TempDir()
+	faultSignIn(t, srv, dir)
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI(t, faultEnv(srv, dir), "status")
+	fi, err := os.Stat(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code != 0 || fi.Mode().Perm() != 0o700 || !strings.Contains(stderr, "0700") {
+		t.Errorf("status: exit %d, the store is %v after it; stderr: %s", code, fi.Mode().Perm(), stderr)
+	}
+}
+
 // waitExitWithin waits for the command, killing it (and failing) after d.
 func waitExitWithin(t *testing.T, cmd *exec.Cmd, d time.Duration) int {
 	t.Helper()

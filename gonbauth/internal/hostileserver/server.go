@@ -52,7 +52,9 @@ func Start(t testing.TB, rec *Recorder) *Server {
 	s := &Server{rec: rec, hang: map[string]bool{}, arrived: map[string]chan struct{}{}, next: map[string][]chan struct{}{},
 		override: map[string]http.HandlerFunc{}, codes: map[string]string{}, calls: map[string]int{},
 		released: make(chan struct{})}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	// Assigned before serving: handlers read s.URL.
+	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	s.Start()
 	t.Cleanup(func() {
 		close(s.released) // hung handlers return, so that Close does not wait for them
 		s.Close()
