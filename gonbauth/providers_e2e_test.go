@@ -193,6 +193,13 @@ func TestProvidersE2E(t *testing.T) {
 			if s.Grants("refresh_token") != 2 || userAPI(t, s, sess.Client()) != http.StatusOK {
 				t.Fatalf("the saved sign-in was not refreshed: %d refresh grants", s.Grants("refresh_token"))
 			}
+			// Both refreshes' ID tokens (where the provider sends one) pass
+			// the same checks as the sign-in's, Entra's tenant issuer included.
+			for _, said := range []string{out.String(), qout} {
+				if strings.Contains(said, "ID token") {
+					t.Errorf("a refreshed ID token was refused:\n%s", said)
+				}
+			}
 
 			// Sign out.
 			last, _ := sess.Token()
