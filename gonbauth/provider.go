@@ -4,12 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-
-	"github.com/coreos/go-oidc/v3/oidc"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
+
+	"github.com/coreos/go-oidc/v3/oidc"
 )
 
 // Provider names, for Config.Provider.
@@ -63,7 +63,7 @@ type profile struct {
 	// secret, even for native apps. secretHelp says where to find it.
 	secretRequired bool
 	secretHelp     string
-	// deviceOnlyPublic: the device grant works without the secret
+	// deviceWithoutSecret: the device grant works without the secret
 	// (GitHub: only the code exchange needs it).
 	deviceWithoutSecret bool
 	// noAutoDevice: the automatic mode never picks the device grant.
