@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/go-rod/rod"
 	"github.com/go-rod/rod/lib/proto"
 )
 
@@ -149,6 +150,9 @@ type Snapshot struct {
 	Boxes []Box
 	// Stripped lists what the untrusted view removed.
 	Stripped []string
+	// DeadControls are the visible elements (their text, or tag) that lost
+	// an event handler in the untrusted view: a button that does nothing.
+	DeadControls []string
 }
 
 // Snapshot shows output, an HTML fragment as a notebook cell displays
@@ -156,19 +160,52 @@ type Snapshot struct {
 // a screenshot cropped to it and measures what a reader sees: the colour
 // and background of every text, characters without a glyph, the size of
 // images. The page is 800 CSS pixels wide, at a device scale of 1.
+// A Camera takes many snapshots faster.
 //
 // If ctx has no deadline, Snapshot gives up after 60 s.
 func (b *Browser) Snapshot(ctx context.Context, output string, theme Theme) (*Snapshot, error) {
 	ctx, cancel := withDefaultTimeout(ctx)
 	defer cancel()
+	c, err := b.Camera(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	return c.Snapshot(ctx, output, theme)
+}
+
+// A Camera takes Snapshots one after another in one page of its own
+// incognito context: opening a page costs more than a snapshot.
+type Camera struct {
+	page *rod.Page
+	done func()
+}
+
+// Camera opens the page a Camera uses; Close closes it. ctx bounds the
+// opening only.
+func (b *Browser) Camera(ctx context.Context) (*Camera, error) {
 	page, done, err := b.newPage(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer done()
 	if err := (proto.EmulationSetDeviceMetricsOverride{Width: 800, Height: 600, DeviceScaleFactor: 1}).Call(page); err != nil {
+		done()
 		return nil, fmt.Errorf("browsertest: setting the viewport: %w", err)
 	}
+	return &Camera{page: page, done: done}, nil
+}
+
+// Close closes the Camera's page and its context.
+func (c *Camera) Close() { c.done() }
+
+// Snapshot is Browser.Snapshot in the Camera's page, which is given a new
+// document each time. Calls must not overlap.
+//
+// If ctx has no deadline, Snapshot gives up after 60 s.
+func (c *Camera) Snapshot(ctx context.Context, output string, theme Theme) (*Snapshot, error) {
+	ctx, cancel := withDefaultTimeout(ctx)
+	defer cancel()
+	page := c.page.Context(ctx)
 	if err := page.SetDocumentContent(themePage(output, theme)); err != nil {
 		return nil, fmt.Errorf("browsertest: loading the %s page: %w", theme.Name, err)
 	}
@@ -201,6 +238,7 @@ func (b *Browser) Snapshot(ctx context.Context, output string, theme Theme) (*Sn
 		Texts []TextContrast `json:"texts"`
 		Tofu  []string       `json:"tofu"`
 		Boxes []Box          `json:"boxes"`
+		Dead  []string       `json:"dead"`
 		Error string         `json:"error"`
 	}
 	if err := json.Unmarshal([]byte(res.Value.String()), &m); err != nil {
@@ -209,7 +247,7 @@ func (b *Browser) Snapshot(ctx context.Context, output string, theme Theme) (*Sn
 	if m.Error != "" {
 		return nil, fmt.Errorf("browsertest: measuring on %s: %s", theme.Name, m.Error)
 	}
-	snap.Text, snap.Texts, snap.Tofu, snap.Boxes = m.Text, m.Texts, m.Tofu, m.Boxes
+	snap.Text, snap.Texts, snap.Tofu, snap.Boxes, snap.DeadControls = m.Text, m.Texts, m.Tofu, m.Boxes, m.Dead
 	return snap, nil
 }
 
@@ -259,6 +297,7 @@ const sanitizeJS = `() => {
 			if (a.name.startsWith('on') || ((a.name === 'href' || a.name === 'src' || a.name === 'action') && v.startsWith('javascript:'))) {
 				removed.push(a.name + ' on <' + el.localName + '>');
 				el.removeAttribute(a.name);
+				el.setAttribute('data-gonbauth-stripped', '');
 			}
 		}
 	}
@@ -292,14 +331,19 @@ const measureJS = `() => {
 		const f = [...cx.getImageData(0, 0, 1, 1).data.slice(0, 3)];
 		return {bg, fg: f, bgImage};
 	};
-	// The box a font draws for a character it lacks, as pixels.
+	// A character as drawn in font, as a hash of its pixels: the box a
+	// font draws for characters it lacks always hashes the same.
+	const g = document.createElement('canvas');
+	g.width = g.height = 48;
+	const gx = g.getContext('2d', {willReadFrequently: true});
 	const glyph = (ch, font) => {
-		const g = document.createElement('canvas');
-		g.width = 64; g.height = 64;
-		const x = g.getContext('2d', {willReadFrequently: true});
-		x.font = font; x.fillStyle = '#000'; x.textBaseline = 'top';
-		x.fillText(ch, 8, 8);
-		return x.getImageData(0, 0, 64, 64).data.join(',');
+		gx.clearRect(0, 0, 48, 48);
+		gx.font = font; gx.fillStyle = '#000'; gx.textBaseline = 'top';
+		gx.fillText(ch, 4, 4);
+		const d = gx.getImageData(0, 0, 48, 48).data;
+		let h = 0;
+		for (let i = 3; i < d.length; i += 4) h = (Math.imul(h, 31) + d[i] + 1) | 0;
+		return h;
 	};
 	const missing = {};
 	const texts = [], tofu = new Set();
@@ -313,14 +357,14 @@ const measureJS = `() => {
 		const p = paint(chain(el), cs.color);
 		texts.push({text: own.slice(0, 120), tag: el.localName, fg: p.fg, bg: p.bg,
 			fontSize: parseFloat(cs.fontSize), weight: parseInt(cs.fontWeight, 10), unmeasured: p.bgImage});
-		const font = cs.fontStyle + ' ' + cs.fontWeight + ' 32px ' + cs.fontFamily;
+		const font = cs.fontStyle + ' ' + cs.fontWeight + ' 24px ' + cs.fontFamily;
 		if (!(font in missing)) missing[font] = glyph('\u0378', font);
 		for (const ch of new Set([...own])) {
 			if (ch.codePointAt(0) < 0x7f || /\s/.test(ch)) continue;
 			if (glyph(ch, font) === missing[font]) tofu.add(ch);
 		}
 	}
-	const blank = glyph(' ', '32px sans-serif');
+	const blank = glyph(' ', '24px sans-serif');
 	if (Object.values(missing).some((m) => m === blank)) {
 		return JSON.stringify({error: 'the missing-glyph box draws nothing in this browser: tofu cannot be detected'});
 	}
@@ -330,5 +374,9 @@ const measureJS = `() => {
 		const r = el.getBoundingClientRect();
 		boxes.push({tag: el.localName, width: r.width, height: r.height});
 	}
-	return JSON.stringify({text: root.innerText, texts, tofu: [...tofu], boxes});
+	const dead = [];
+	for (const el of root.querySelectorAll('[data-gonbauth-stripped]')) {
+		if (el.checkVisibility({checkOpacity: true, checkVisibilityCSS: true})) dead.push(el.innerText.trim() || '<' + el.localName + '>');
+	}
+	return JSON.stringify({text: root.innerText, texts, tofu: [...tofu], boxes, dead});
 }`

@@ -28,9 +28,15 @@ func TestSnapshot(t *testing.T) {
 		`<style>p{font-size:20px}</style><script>document.title='ran'</script>` +
 		`<a href="javascript:alert(1)" onclick="x()">link</a></div>`
 
+	// One camera for every theme: each snapshot must see only its own page.
+	cam, err := b.Camera(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cam.Close()
 	shots := map[string]*Snapshot{}
-	for _, th := range Themes {
-		s, err := b.Snapshot(ctx, fragment, th)
+	for _, th := range append(Themes, JupyterLabLight) {
+		s, err := cam.Snapshot(ctx, fragment, th)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -42,6 +48,14 @@ func TestSnapshot(t *testing.T) {
 		if w, h := img.Bounds().Dx(), img.Bounds().Dy(); w < 100 || w > 800 || h < 50 || h > 600 {
 			t.Errorf("%s: screenshot %dx%d, want it cropped to the fragment", th.Name, w, h)
 		}
+	}
+	// A one-off snapshot in a fresh page measures the same.
+	one, err := b.Snapshot(ctx, fragment, JupyterLabLight)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(one.Texts) != len(shots["lab-light"].Texts) || len(one.Texts) != 8 {
+		t.Errorf("a fresh page measures %d texts, the camera's last %d; want 8", len(one.Texts), len(shots["lab-light"].Texts))
 	}
 	text := func(s *Snapshot, prefix string) TextContrast {
 		t.Helper()
@@ -93,6 +107,12 @@ func TestSnapshot(t *testing.T) {
 		if !slices.Contains(untrusted.Stripped, want) {
 			t.Errorf("untrusted: %q not stripped (stripped %q)", want, untrusted.Stripped)
 		}
+	}
+	if !slices.Equal(untrusted.DeadControls, []string{"link"}) {
+		t.Errorf("untrusted: dead controls %q, want the link that lost its onclick", untrusted.DeadControls)
+	}
+	if len(light.DeadControls) != 0 {
+		t.Errorf("trusted: dead controls %q", light.DeadControls)
 	}
 	if tc := text(untrusted, "grey"); tc.FontSize == 20 {
 		t.Error("untrusted: the fragment's <style> still applies")
