@@ -192,11 +192,18 @@ type settings struct {
 	mode                           Mode
 	redirectURL                    string
 	input                          io.Reader
+	where                          where // where messages are read, for naming settings
 }
 
 // resolve applies environment variables (through getenv) and defaults, and
 // checks every value. Its errors name the setting and its variable.
 func (c *Config) resolve(getenv func(string) string) (*settings, error) {
+	return c.resolveIn(getenv, whereTerminal)
+}
+
+// resolveIn is resolve with errors worded for w: the command's flags, or
+// Config fields and variables.
+func (c *Config) resolveIn(getenv func(string) string, w where) (*settings, error) {
 	if c == nil {
 		c = &Config{}
 	}
@@ -219,6 +226,7 @@ func (c *Config) resolve(getenv func(string) string) (*settings, error) {
 		mode:          c.Mode,
 		redirectURL:   pick(c.RedirectURL, getenv(EnvRedirectURL)),
 		input:         c.Input,
+		where:         w,
 	}
 	var err error
 	if s.scopes, s.scopesSet, err = resolveScopes(c.Scopes, getenv(EnvScopes)); err != nil {
@@ -235,6 +243,9 @@ func (c *Config) resolve(getenv func(string) string) (*settings, error) {
 			return nil, err
 		}
 	} else if _, err := parseMode(string(s.mode)); err != nil {
+		if w == whereCLI {
+			return nil, fmt.Errorf("gonbauth: --mode %q is not a mode: use loopback, paste, device, hosted or auto", s.mode)
+		}
 		return nil, fmt.Errorf("gonbauth: Config.Mode %q is not a mode: use ModeLoopback, ModePaste, ModeDevice, ModeHosted or ModeAuto", s.mode)
 	}
 	if s.timeout == 0 {
@@ -266,16 +277,15 @@ func (c *Config) resolve(getenv func(string) string) (*settings, error) {
 }
 
 func (s *settings) check() error {
-	if s.clientID == "" {
-		return fmt.Errorf("gonbauth: Config.ClientID is not set: set it or %s to the client ID registered with your authorization server", EnvClientID)
-	}
+	w := s.where
 	explicit := s.authURL != "" && s.tokenURL != ""
-	if s.issuer == "" && !explicit {
-		return fmt.Errorf("gonbauth: Config.Issuer is not set: set it or %s to your authorization server's issuer URL (such as https://login.example.com), or set both AuthURL and TokenURL", EnvIssuer)
+	// Every missing setting at once: one run to fix them, not one each.
+	if noIssuer := s.issuer == "" && !explicit; noIssuer || s.clientID == "" {
+		return missingSettings(w, noIssuer, s.clientID == "")
 	}
 	if s.issuer != "" {
 		if err := checkIssuer(s.issuer); err != nil {
-			return err
+			return fmt.Errorf("gonbauth: %s %w", w.setting("Issuer"), err)
 		}
 	}
 	for _, e := range []struct{ field, env, val string }{
@@ -286,31 +296,31 @@ func (s *settings) check() error {
 			continue
 		}
 		if err := checkEndpoint(e.val); err != nil {
-			return fmt.Errorf("gonbauth: Config.%s (%s) %w", e.field, e.env, err)
+			return fmt.Errorf("gonbauth: %s %w", w.setting(e.field), err)
 		}
 	}
 	if s.issuer == "" && s.scopesSet && slices.Contains(s.scopes, "openid") {
-		return fmt.Errorf("gonbauth: the openid scope needs Config.Issuer (%s), to verify the ID token's issuer and keys", EnvIssuer)
+		return fmt.Errorf("gonbauth: the openid scope needs %s, to verify the ID token's issuer and keys", w.setting("Issuer"))
 	}
 	if strings.ContainsAny(s.account, "\x00\n") {
-		return fmt.Errorf("gonbauth: Config.Account (%s) %q holds a control character", EnvAccount, s.account)
+		return fmt.Errorf("gonbauth: %s %q holds a control character", w.setting("Account"), s.account)
 	}
 	if (s.authURL == "") != (s.tokenURL == "") && s.issuer == "" {
-		return fmt.Errorf("gonbauth: set both Config.AuthURL (%s) and Config.TokenURL (%s), or Config.Issuer (%s)", EnvAuthURL, EnvTokenURL, EnvIssuer)
+		return fmt.Errorf("gonbauth: set both %s and %s, or %s", w.setting("AuthURL"), w.setting("TokenURL"), w.setting("Issuer"))
 	}
 	if s.redirectURL != "" {
 		if err := checkEndpoint(strings.ReplaceAll(s.redirectURL, "{port}", "1")); err != nil {
-			return fmt.Errorf("gonbauth: Config.RedirectURL (%s) %w", EnvRedirectURL, err)
+			return fmt.Errorf("gonbauth: %s %w", w.setting("RedirectURL"), err)
 		}
 	}
 	if s.mode == ModeHosted && s.redirectURL == "" {
-		return fmt.Errorf("gonbauth: the hosted mode needs Config.RedirectURL (%s): the public URL that forwards to the kernel's listener", EnvRedirectURL)
+		return fmt.Errorf("gonbauth: the hosted mode needs %s: the public URL that forwards to the listener", w.setting("RedirectURL"))
 	}
 	if !strings.HasPrefix(s.callbackPath, "/") || strings.ContainsAny(s.callbackPath, "?#") {
 		return fmt.Errorf("gonbauth: Config.CallbackPath %q must start with / and hold no ? or #", s.callbackPath)
 	}
 	if s.timeout < 0 {
-		return fmt.Errorf("gonbauth: Config.Timeout %v is negative", s.timeout)
+		return fmt.Errorf("gonbauth: %s %v is negative", w.setting("Timeout"), s.timeout)
 	}
 	if s.timeout == 0 {
 		s.timeout = DefaultTimeout
@@ -331,14 +341,15 @@ func pick(vals ...string) string {
 }
 
 // checkIssuer enforces https for everything but loopback hosts, and the
-// RFC 8414 rule that an issuer has no query or fragment.
+// RFC 8414 rule that an issuer has no query or fragment. Its error
+// completes "<the issuer setting> ...".
 func checkIssuer(issuer string) error {
 	if err := checkEndpoint(issuer); err != nil {
-		return fmt.Errorf("gonbauth: Config.Issuer (%s) %w", EnvIssuer, err)
+		return err
 	}
 	u, _ := url.Parse(issuer)
 	if u.RawQuery != "" || u.Fragment != "" || strings.Contains(issuer, "#") {
-		return fmt.Errorf("gonbauth: Config.Issuer (%s) %q must not have a query or fragment", EnvIssuer, issuer)
+		return fmt.Errorf("%q must not have a query or fragment", issuer)
 	}
 	return nil
 }

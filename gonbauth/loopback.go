@@ -29,6 +29,7 @@ type receiver struct {
 
 	mu       sync.Mutex
 	finished bool
+	back     where        // where the browser's page sends the user back to
 	result   chan verdict // receives the one final verdict
 	refused  chan error   // refused responses, for the status display
 }
@@ -96,8 +97,22 @@ func startReceiver(ports []int, path string, check func(url.Values) verdict) (*r
 	return r, nil
 }
 
+// setBack sets where the browser's page sends the user back to.
+func (r *receiver) setBack(w where) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.back = w
+}
+
 func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	w.Header().Set("Connection", "close")
+	r.mu.Lock()
+	back := r.back
+	r.mu.Unlock()
+	writePage := func(w http.ResponseWriter, status int, p page) {
+		p.Back = back
+		writePage(w, status, p)
+	}
 	if req.URL.Path != r.path {
 		writePage(w, http.StatusNotFound, page{Title: "Not found", Detail: "This address is only used to receive a sign-in."})
 		return
@@ -131,7 +146,7 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	case v.err != nil:
 		writePage(w, http.StatusOK, page{Title: "Sign-in failed", Detail: v.err.Error()})
 	default:
-		writePage(w, http.StatusOK, page{OK: true, Title: "Sign-in received", Detail: "Your notebook is finishing the sign-in."})
+		writePage(w, http.StatusOK, page{OK: true, Title: "Sign-in received", Detail: capitalize(back.finishing())})
 	}
 	// Send the page before the flow closes the listener.
 	if f, ok := w.(http.Flusher); ok {

@@ -11,6 +11,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/gonbauth/gonbauth/gonbauth/internal/surface"
 )
 
 // SignIn describes a saved sign-in. It never holds a token.
@@ -52,7 +54,11 @@ func SignIns(cfg *Config) ([]SignIn, error) {
 // forgotten even when the revocation fails; the error then says so. It
 // returns ErrNotSignedIn when nothing is saved for these settings.
 func Logout(ctx context.Context, cfg *Config) error {
-	s, err := cfg.resolve(os.Getenv)
+	w := whereTerminal
+	if surface.Command(ctx) != "" {
+		w = whereCLI
+	}
+	s, err := cfg.resolveIn(os.Getenv, w)
 	if err != nil {
 		return err
 	}
@@ -75,8 +81,14 @@ func LogoutAll(ctx context.Context, cfg *Config) error {
 	if err != nil {
 		return err
 	}
-	s := &settings{httpClient: &http.Client{Timeout: 30 * time.Second}}
+	s := &settings{httpClient: &http.Client{Timeout: 30 * time.Second}, output: os.Stderr}
+	if surface.Command(ctx) != "" {
+		s.where = whereCLI
+	}
 	if cfg != nil {
+		if cfg.Output != nil {
+			s.output = cfg.Output
+		}
 		s.clientID, s.clientSecret = pick(cfg.ClientID, os.Getenv(EnvClientID)), pick(cfg.ClientSecret, os.Getenv(EnvClientSecret))
 		if cfg.HTTPClient != nil {
 			s.httpClient = cfg.HTTPClient
@@ -109,6 +121,7 @@ func (st *store) logout(ctx context.Context, k entryKey, s *settings) error {
 		return err
 	}
 	if e.RevocationURL == "" {
+		st.signedOut(s, e, false)
 		return nil
 	}
 	secret := ""
@@ -116,9 +129,18 @@ func (st *store) logout(ctx context.Context, k entryKey, s *settings) error {
 		secret = s.clientSecret
 	}
 	if err := revoke(ctx, s.httpClient, e, secret); err != nil {
-		return fmt.Errorf("gonbauth: signed out here, but the server did not revoke the token (it stays valid until it expires): %w", err)
+		return fmt.Errorf("gonbauth: %s, but the server did not revoke the token (it stays valid until it expires): %w", signedOutOf(e), err)
 	}
+	st.signedOut(s, e, true)
 	return nil
+}
+
+// signedOut tells the command's user what was signed out; a program that
+// imports the library is told by the nil error alone.
+func (st *store) signedOut(s *settings, e *entry, revoked bool) {
+	if s.where == whereCLI && s.output != nil {
+		fmt.Fprintln(s.output, "gonbauth: "+signedOutText(e, revoked, time.Now()))
+	}
 }
 
 // revoke asks the server to revoke the refresh token (which, RFC 7009
