@@ -19,6 +19,9 @@ type Theme struct {
 	Background string            // the page (output area) background
 	Color      string            // the page's default text colour
 	Vars       map[string]string // CSS custom properties set on :root
+	// CSS is what the front end's own stylesheet does to an output's
+	// elements, such as the colour of links (rules scoped to the output).
+	CSS string
 	// Untrusted shows the output as Jupyter shows it in an untrusted
 	// notebook: <style>, <script>, <link>, frames, objects and event
 	// handler attributes removed, javascript: links dropped.
@@ -28,12 +31,19 @@ type Theme struct {
 // jupyterFont is the font JupyterLab and Notebook 6 give outputs.
 const jupyterFont = `system-ui, -apple-system, blinkmacsystemfont, "Segoe UI", helvetica, arial, sans-serif`
 
+const labCSS = `.jp-RenderedHTMLCommon a{color:var(--jp-content-link-color);text-decoration:none}` +
+	`.jp-RenderedHTMLCommon code{font-family:var(--jp-code-font-family);color:var(--jp-content-font-color1);background-color:var(--jp-layout-color0)}`
+
+// classicCSS is Notebook 6's rules for links (Bootstrap 3) and code
+// (.rendered_html, also the container's class).
+const classicCSS = `a{color:#337ab7;text-decoration:none}.rendered_html code{color:#000;background-color:#fff}`
+
 // JupyterLab 4's light and dark themes (packages/theme-light-extension and
 // theme-dark-extension, style/variables.css), with the Material colours
 // their var()s resolve to. Only the variables an output might use.
 var (
 	JupyterLabLight = Theme{
-		Name: "lab-light", Background: "#ffffff", Color: "rgba(0, 0, 0, 0.87)",
+		Name: "lab-light", Background: "#ffffff", Color: "rgba(0, 0, 0, 0.87)", CSS: labCSS,
 		Vars: map[string]string{
 			"--jp-layout-color0": "#ffffff", "--jp-layout-color1": "#ffffff", "--jp-layout-color2": "#eeeeee", "--jp-layout-color3": "#bdbdbd",
 			"--jp-ui-font-color0": "rgba(0, 0, 0, 1)", "--jp-ui-font-color1": "rgba(0, 0, 0, 0.87)",
@@ -55,7 +65,7 @@ var (
 		},
 	}
 	JupyterLabDark = Theme{
-		Name: "lab-dark", Background: "#111111", Color: "rgba(255, 255, 255, 1)",
+		Name: "lab-dark", Background: "#111111", Color: "rgba(255, 255, 255, 1)", CSS: labCSS,
 		Vars: map[string]string{
 			"--jp-layout-color0": "#111111", "--jp-layout-color1": "#212121", "--jp-layout-color2": "#424242", "--jp-layout-color3": "#616161",
 			"--jp-ui-font-color0": "rgba(255, 255, 255, 1)", "--jp-ui-font-color1": "rgba(255, 255, 255, 0.87)",
@@ -79,10 +89,10 @@ var (
 	// ClassicNotebook is Jupyter Notebook 6 (and nbconvert's HTML, and
 	// VS Code's light theme as far as --jp-* goes): no --jp-* variables at
 	// all, so an output's fallbacks are what shows.
-	ClassicNotebook = Theme{Name: "classic", Background: "#ffffff", Color: "#000000"}
+	ClassicNotebook = Theme{Name: "classic", Background: "#ffffff", Color: "#000000", CSS: classicCSS}
 	// Untrusted is an untrusted notebook in Notebook 6: styles and scripts
 	// stripped from the output.
-	Untrusted = Theme{Name: "untrusted", Background: "#ffffff", Color: "#000000", Untrusted: true}
+	Untrusted = Theme{Name: "untrusted", Background: "#ffffff", Color: "#000000", CSS: classicCSS, Untrusted: true}
 )
 
 // Themes are the themes a notebook output is checked on.
@@ -267,13 +277,15 @@ func themePage(output string, theme Theme) string {
 		fmt.Fprintf(&b, "%s:%s;", k, theme.Vars[k])
 	}
 	fmt.Fprintf(&b, "}\nhtml,body{margin:0;background:%s;color:%s;font-family:%s;font-size:14px;line-height:1.3}\n", theme.Background, theme.Color, jupyterFont)
-	b.WriteString("#gonbauth-snapshot{display:inline-block;padding:8px;max-width:784px;vertical-align:top}</style></head><body>")
+	b.WriteString("#gonbauth-snapshot{display:inline-block;padding:8px;max-width:784px;vertical-align:top}\n")
+	b.WriteString(theme.CSS)
+	b.WriteString("</style></head><body>")
 	if theme.Untrusted {
-		b.WriteString(`<div id="gonbauth-snapshot"></div><template id="gonbauth-source">`)
+		b.WriteString(`<div id="gonbauth-snapshot" class="jp-RenderedHTMLCommon rendered_html"></div><template id="gonbauth-source">`)
 		b.WriteString(output)
 		b.WriteString(`</template>`)
 	} else {
-		b.WriteString(`<div id="gonbauth-snapshot">`)
+		b.WriteString(`<div id="gonbauth-snapshot" class="jp-RenderedHTMLCommon rendered_html">`)
 		b.WriteString(output)
 		b.WriteString(`</div>`)
 	}
