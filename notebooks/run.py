@@ -179,10 +179,10 @@ CELL_TIMEOUT = 300  # s; a cold first cell compiles the standard library (~16 s)
 HELPER_TIMEOUT = 90  # s for the headless sign-in
 SIGKILL_AFTER = 5.0  # s: GoNB kills a cell program this long after SIGINT
 
-# The first line of a gonbauth sign-in block's text/plain (display.go:
-# status.headline), possibly after a notice line.
+# The first line of a gonbauth sign-in block's text/plain (gonbauth's
+# message table, messages.go), possibly after a notice line.
 STATUS_RE = re.compile(
-    r"(?m)^(?P<kind>Signed in to |Sign in to |Sign-in received from |Sign-in to \S+ failed|Sign-in to \S+ cancelled)"
+    r"(?m)^(?P<kind>Signed in to |Sign in to |To sign in to |Sign-in received from |Sign-in (?:to \S+ )?failed|Sign-in (?:to \S+ )?cancelled)"
 )
 JWT_RE = re.compile(r"eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*")
 HREF_RE = re.compile(r'<a\s[^>]*href="([^"]+)"')
@@ -271,7 +271,7 @@ def status_kind(text):
     k = m.group("kind")
     if k.startswith("Signed in"):
         return "signed-in"
-    if k.startswith("Sign in to"):
+    if k.startswith(("Sign in to", "To sign in to")):
         return "waiting"
     if k.startswith("Sign-in received"):
         return "exchanging"
