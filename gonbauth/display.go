@@ -282,13 +282,21 @@ func renderHTML(st *viewState) string {
 }
 
 // writeButton writes the sign-in link as a button and a Copy link
-// control beside it. The script reads the address from the page, so no
-// value is ever written into script text.
+// control beside it. The control starts hidden and the script shows it:
+// where scripts are stripped (an untrusted notebook) there is no dead
+// button, and the address stays selectable under "Show the link". The
+// script is constant and reads the address from the page, so no value is
+// ever written into script text.
 func writeButton(b *strings.Builder, label []span, link string) {
 	b.WriteString(`<a href="` + html.EscapeString(link) + `" target="_blank" rel="noopener noreferrer" style="` + cssButton + `">`)
 	writeSpans(b, label)
-	b.WriteString(`</a><button type="button" class="gonbauth-copy" style="` + cssCopy + `" onclick="navigator.clipboard.writeText(this.previousElementSibling.href).then(()=&gt;{this.textContent='Copied'})">Copy link</button>`)
+	b.WriteString(`</a><button type="button" class="gonbauth-copy" hidden style="` + cssCopy + `">Copy link</button><script>` + copyScript + `</script>`)
 }
+
+// copyScript wires every hidden Copy link control: it copies the link
+// before it, or, where the clipboard is unavailable (a page served over
+// plain http), opens the block's "Show the link" for the user to copy.
+const copyScript = `document.querySelectorAll("button.gonbauth-copy[hidden]").forEach(function(b){b.hidden=false;b.onclick=function(){var c=navigator.clipboard,d=b.closest(".gonbauth").querySelector("details");if(!c){d.open=true;return}c.writeText(b.previousElementSibling.href).then(function(){b.textContent="Copied"},function(){d.open=true})}})`
 
 func writeSpans(b *strings.Builder, spans []span) {
 	for i, s := range spans {

@@ -39,7 +39,10 @@ func TestStatusEscapesAttributes(t *testing.T) {
 		{where: whereNotebook, host: "h", link: link, userCode: `AB"<CD`, deadline: time.Now().Add(time.Minute), now: time.Now()},
 	} {
 		html := renderHTML(st)
-		for _, bad := range []string{"<script>", `"><b>`, "<b>x</b>", `AB"<CD`, `'z'`} {
+		if strings.Count(html, "<script>") != strings.Count(html, "<script>"+copyScript+"</script>") {
+			t.Errorf("a script other than the Copy link one:\n%s", html)
+		}
+		for _, bad := range []string{"<script>alert", `"><b>`, "<b>x</b>", `AB"<CD`, `'z'`} {
 			if strings.Contains(html, bad) {
 				t.Errorf("unescaped %q in:\n%s", bad, html)
 			}
@@ -70,7 +73,7 @@ func TestStatusOnlyLinksHTTP(t *testing.T) {
 			if got := strings.Contains(html, "<a href="); got != tt.link {
 				t.Errorf("%s (device %v): link rendered = %v, want %v\n%s", tt.url, device, got, tt.link, html)
 			}
-			if strings.Contains(html, "<script>") {
+			if strings.Contains(html, "<script>alert") || strings.Count(html, "<script>") != strings.Count(html, "<script>"+copyScript) {
 				t.Errorf("%s: script in HTML", tt.url)
 			}
 			if !strings.Contains(plain, tt.url) {
@@ -86,7 +89,7 @@ func TestStatusWaitingLink(t *testing.T) {
 		deadline: now.Add(90 * time.Second), now: now}
 	html, plain := renderHTML(st), renderPlain(st)
 	for _, want := range []string{`href="https://login.example.com/a?x=1&amp;y=2"`, `target="_blank"`, `rel="noopener noreferrer"`,
-		"Sign in to login.example.com", "2 min left", "Copy link", "navigator.clipboard", "Show the link"} {
+		"Sign in to login.example.com", "2 min left", "Copy link", "<script>" + copyScript + "</script>", "Show the link"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("HTML lacks %q:\n%s", want, html)
 		}
