@@ -91,8 +91,9 @@ type Config struct {
 	// (and SSL_CERT_FILE). TLS verification is never turned off by gonbauth.
 	HTTPClient *http.Client
 
-	// Output receives the plain-text status outside a notebook, and
-	// one-line warnings (about the store) everywhere.
+	// Output receives the sign-in's lines outside a notebook (nothing
+	// when a saved sign-in is reused), and one-line warnings (about the
+	// store) everywhere.
 	// Default: os.Stderr.
 	Output io.Writer
 
@@ -117,8 +118,8 @@ type Config struct {
 	// Default: $GONBAUTH_MODE, else ModeAuto: hosted when RedirectURL is
 	// set; loopback when the kernel seems to run on the user's machine;
 	// otherwise (a container, JupyterHub, SSH, WSL, Colab, a VS Code
-	// remote) device when the server offers it, else paste. The status
-	// says which mode was chosen and why.
+	// remote) device when the server offers it, else paste. A mode
+	// chosen for a remote machine is explained where the link is shown.
 	Mode Mode
 
 	// RedirectURL is the public redirect URI of ModeHosted, such as

@@ -58,8 +58,17 @@ func listenLoopback(ports []int) (net.Listener, error) {
 		}
 		return nil, fmt.Errorf("gonbauth: cannot listen on the loopback interface for the redirect: %w", errors.Join(err, err6))
 	}
-	return nil, fmt.Errorf("gonbauth: cannot listen for the redirect: %s %s on 127.0.0.1 %s in use: stop what uses %s, or set Config.Ports (%s) to other ports, or to 0 for any free port if your server accepts any loopback port",
-		plural(len(inUse), "port", "ports"), strings.Join(inUse, ", "), plural(len(inUse), "is", "are all"), plural(len(inUse), "it", "them"), EnvPort)
+	return nil, &portsInUseError{ports: inUse}
+}
+
+// portsInUseError is every configured port taken. What to do next names
+// the setting, so it is added where the user is known (withNextStep).
+type portsInUseError struct{ ports []string }
+
+func (e *portsInUseError) Error() string {
+	n := len(e.ports)
+	return fmt.Sprintf("gonbauth: cannot listen for the redirect: %s %s on 127.0.0.1 %s in use",
+		plural(n, "port", "ports"), strings.Join(e.ports, ", "), plural(n, "is", "are all"))
 }
 
 func plural(n int, one, many string) string {

@@ -498,7 +498,11 @@ func missingSettings(w where, issuer, client bool) error {
 		parts = append(parts, p)
 	}
 	if client {
-		parts = append(parts, w.setting("ClientID")+" to the client ID registered with it")
+		with := "it"
+		if !issuer {
+			with = "your authorization server"
+		}
+		parts = append(parts, w.setting("ClientID")+" to the client ID registered with "+with)
 	}
 	what := "the issuer and the client ID are not set"
 	switch {
@@ -538,6 +542,7 @@ func withNextStep(err error, w where) error {
 		te  *TokenError
 		im  *issuerMismatchError
 		nm  *noMetadataError
+		pu  *portsInUseError
 		ue  *url.Error
 		ope *net.OpError
 	)
@@ -563,6 +568,9 @@ func withNextStep(err error, w where) error {
 			}
 		}
 		return &nextStepError{err: err, next: next}
+	case errors.As(err, &pu):
+		return &nextStepError{err: err, next: "stop what uses " + plural(len(pu.ports), "it", "them") + ", or set " + w.setting("Ports") +
+			" to other ports, or to 0 for any free port if your server accepts any loopback port"}
 	case errors.As(err, &nm):
 		return &nextStepError{err: err, next: "check that " + w.setting("Issuer") + " is the issuer's address, or set " + w.setting("AuthURL") + " and " + w.setting("TokenURL") + " for a server without metadata"}
 	case errors.As(err, &ue) && ue.Timeout(), errors.As(err, &ope):

@@ -136,6 +136,9 @@ func TestMessageTableNextSteps(t *testing.T) {
 			whereCLI:      "check --issuer (the address)"}},
 		{"no metadata", &noMetadataError{issuer: "https://i.example", err: errNoMetadata}, map[where]string{
 			whereCLI: "check that --issuer is the issuer's address, or set GONBAUTH_AUTH_URL and GONBAUTH_TOKEN_URL"}},
+		{"ports in use", &portsInUseError{ports: []string{"8085"}}, map[where]string{
+			whereNotebook: "port 8085 on 127.0.0.1 is in use: stop what uses it, or set Config.Ports (GONBAUTH_PORT) to other ports",
+			whereCLI:      "stop what uses it, or set --port to other ports"}},
 		{"timeout", nil, map[where]string{
 			whereNotebook: "run the cell again, and raise Config.Timeout (GONBAUTH_TIMEOUT) if you need longer", whereCLI: "raise --timeout"}},
 		{"missing settings", nil, map[where]string{
