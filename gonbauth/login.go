@@ -310,7 +310,7 @@ func (f *flow) wait(ctx context.Context, rcv *receiver, authURL string, mode Mod
 
 	var lines <-chan string
 	paste := mode == ModePaste
-	prompt := "Paste the whole address the browser ended on (it starts with " + rcv.redirectURI + "), then press Enter:"
+	prompt := pastePrompt(rcv.redirectURI)
 	pasteTo := ""
 	if paste {
 		done := make(chan struct{})

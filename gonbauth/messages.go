@@ -2,6 +2,7 @@ package gonbauth
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"net/url"
 	"strconv"
@@ -284,6 +285,11 @@ func pasteHelp(st *viewState) []span {
 		text(", copy that page's whole address from the address bar and paste it " + into + ".")}
 }
 
+// pastePrompt asks for the address the browser ended on.
+func pastePrompt(redirectURI string) string {
+	return "Paste the whole address the browser ended on (it starts with " + redirectURI + "), then press Enter:"
+}
+
 func pasteRefusedText(reason string) string {
 	return "The pasted address was refused: " + reason + ". Paste it again."
 }
@@ -451,7 +457,7 @@ func interactionNeeded(w where, why string) error {
 	default:
 		next = "run `gonbauth login` (with the same issuer, client, scopes and account), or call Login without NoInteractive"
 	}
-	return errors.Join(ErrInteractionRequired, errors.New(why+": "+next))
+	return fmt.Errorf("%w: %s: %s", ErrInteractionRequired, why, next)
 }
 
 // signedOutOf names a sign-in that was forgotten: "signed out of HOST as

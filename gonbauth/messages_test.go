@@ -173,6 +173,12 @@ func TestMessageTableNextSteps(t *testing.T) {
 	if errors.Is(withNextStep(timeoutError(whereCLI, "x", time.Second), whereCLI), ErrTimeout) != true {
 		t.Error("a timeout is not ErrTimeout")
 	}
+	for w, want := range map[where]string{whereCLI: "drop --no-interactive", whereNotebook: "run a cell that calls Login without NoInteractive", whereTerminal: "call Login without NoInteractive"} {
+		err := interactionNeeded(w, "there is no saved sign-in for these settings")
+		if !errors.Is(err, ErrInteractionRequired) || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%v: %q, want one line with %q", w, err, want)
+		}
+	}
 }
 
 // TestModeNote: a mode is explained only when it was chosen for a remote
