@@ -834,7 +834,7 @@ class Run:
 # that the cell ends at once.
 
 OTHER_ISSUER = "https://issuer.example.test"  # (b): a mix-up: another server's iss
-REFUSED_RE = re.compile(r"(?m)^The pasted address was refused: (?P<why>.*)\. Paste it again\.$")
+REFUSED_RE = re.compile(r"(?m)^The pasted address was refused[^:]*: (?P<why>.*)\. Paste it again\.$")
 PASTE_WAIT = 15  # s for a refusal or an input request to arrive after a paste
 
 
