@@ -217,7 +217,11 @@ func compose(st *viewState) message {
 		return composeSignedIn(st)
 	case phaseFailed:
 		m := message{state: "failed", tone: toneError, head: []span{text(failedHead(st))}}
-		m.paras = append(m.paras, para{spans: []span{text(errorText(st.err, st.where))}})
+		what, next := failureText(st.err, st.where)
+		m.paras = append(m.paras, para{spans: []span{text(what)}})
+		if next != "" {
+			m.paras = append(m.paras, para{spans: []span{text(next)}})
+		}
 		m.paras = append(m.paras, refusedParas(st)...)
 		return m
 	default:
@@ -421,13 +425,23 @@ func failedHead(st *viewState) string {
 	return "Sign-in to " + st.host + " failed"
 }
 
-// errorText is the error as the block shows it: the package prefix is
-// noise there.
-func errorText(err error, w where) string {
+// failureText is the error as the block shows it, in sentences: what
+// happened, and what to do next when it is said apart. The package prefix
+// is noise there.
+func failureText(err error, w where) (what, next string) {
 	if err == nil {
-		return ""
+		return "", ""
 	}
-	return strings.TrimPrefix(withNextStep(err, w).Error(), "gonbauth: ")
+	err = withNextStep(err, w)
+	what = err.Error()
+	if ns, ok := err.(*nextStepError); ok {
+		what = ns.err.Error()
+		if ns.what != "" {
+			what += ": " + ns.what
+		}
+		next = capitalize(ns.next) + "."
+	}
+	return capitalize(strings.TrimPrefix(what, "gonbauth: ")) + ".", next
 }
 
 func cancelledHead(st *viewState) string { return "Sign-in to " + st.hostName() + " cancelled" }
