@@ -14,7 +14,7 @@ import (
 // scanning the QR code of verification_uri_complete) while we poll.
 func (f *flow) device(ctx context.Context, ep *endpoints, scopes []string, st *store, key entryKey) (*Session, error) {
 	if ep.device == "" {
-		return nil, fmt.Errorf("gonbauth: the device mode needs a server that offers the device grant, and %s's metadata lists no device_authorization_endpoint: %s", f.view.st.hostName(), lowerFirst(modeHelpText(f.s.where)))
+		return nil, fmt.Errorf("gonbauth: the device mode needs a server that offers the device grant, and %s's metadata lists no device_authorization_endpoint: %s", f.view.hostName(), lowerFirst(modeHelpText(f.s.where)))
 	}
 	conf := &oauth2.Config{
 		ClientID:     f.s.clientID,

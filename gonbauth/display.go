@@ -67,6 +67,15 @@ func (d *display) show(ev event) {
 	d.out.show(&d.st, ev)
 }
 
+// place is where the user reads the messages.
+func (d *display) place() where { return d.st.where }
+
+// hostName names the server for people.
+func (d *display) hostName() string { return d.st.hostName() }
+
+// knowsServer reports whether the server has been named.
+func (d *display) knowsServer() bool { return d.st.host != "" }
+
 // The events.
 
 // server names the server the sign-in is with, as soon as it is known.

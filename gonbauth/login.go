@@ -48,7 +48,7 @@ func Login(ctx context.Context, cfg *Config) (*Session, error) {
 	}
 	f := &flow{view: newDisplay(out, time.Now, surface.Command(ctx)), now: time.Now, warn: warner(out), host: realHost()}
 	defer f.view.done()
-	s, err := cfg.resolveIn(os.Getenv, f.view.st.where)
+	s, err := cfg.resolveIn(os.Getenv, f.view.place())
 	if err != nil {
 		f.fail(err) // a notebook shows it too, not only the cell's error
 		return nil, err
@@ -184,7 +184,7 @@ func (f *flow) interactive(ctx context.Context, st *store, key entryKey) (*Sessi
 		return nil, err
 	}
 	defer rcv.close()
-	rcv.setBack(f.view.st.where)
+	rcv.setBack(f.s.where)
 
 	redirectURI := rcv.redirectURI
 	if mode == ModeHosted {
@@ -316,7 +316,7 @@ func (f *flow) wait(ctx context.Context, rcv *receiver, authURL string, mode Mod
 		done := make(chan struct{})
 		defer close(done)
 		in := f.s.input
-		if f.view.st.where == whereNotebook {
+		if f.s.where == whereNotebook {
 			in = os.Stdin // where GoNB delivers the reply to an input box
 		}
 		lines = readLines(in, done)
@@ -446,7 +446,7 @@ func (f *flow) newSession(e *entry, src *refreshingSource, tok *oauth2.Token, re
 }
 
 func (f *flow) signedIn(sess *Session, tok *oauth2.Token) {
-	if f.view.st.host == "" {
+	if !f.view.knowsServer() {
 		f.view.server(displayHost(f.s.issuer, f.s.tokenURL))
 	}
 	f.view.signedIn(printable(sess.Who()), tok.Expiry, sess.Scopes, sess.FromStore)
