@@ -409,7 +409,7 @@ func (v *terminalView) show(st *viewState, ev event) {
 	case evRefused:
 		v.println("gonbauth: " + lowerFirst(refusedText(st.refused[len(st.refused)-1])))
 	case evPasteRefused:
-		v.println("gonbauth: " + lowerFirst(pasteRefusedText(st.pasteErr)))
+		v.println("gonbauth: " + lowerFirst(pasteRefusedText(st.pasteErr, st.pasteErrs)))
 	case evPasteClosed:
 		v.println("gonbauth: " + lowerFirst(plainOf(pasteHelp(st))))
 	case evExchanging:

@@ -1,6 +1,7 @@
 package gonbauth
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -135,5 +136,27 @@ func TestSavedSignInIsOneLine(t *testing.T) {
 	html, plain := renderHTML(st), renderPlain(st)
 	if strings.Contains(plain, "\n") || strings.Count(html, "<div") != 2 || strings.Contains(html, "border:") {
 		t.Errorf("a saved sign-in is not one compact line:\n%s\n%s", plain, html)
+	}
+}
+
+// TestRepeatedPasteRefusalIsVisible: the same reason twice must still
+// change the block, or the user sees no reaction to the second paste
+// (and the notebook view, which sends only changes, would send nothing).
+func TestRepeatedPasteRefusalIsVisible(t *testing.T) {
+	now := time.Now()
+	st := viewState{where: whereNotebook, now: now, host: "h", link: "https://h/a", deadline: now.Add(time.Minute), pasteTo: "http://127.0.0.1:1/callback"}
+	var htmls, plains []string
+	for i := 0; i < 2; i++ {
+		st.pasteErr, st.pasteErrs = "its state does not match this sign-in", i+1
+		htmls, plains = append(htmls, renderHTML(&st)), append(plains, renderPlain(&st))
+	}
+	if htmls[0] == htmls[1] || plains[0] == plains[1] {
+		t.Fatalf("a repeated refusal changes nothing:\n%s", plains[1])
+	}
+	re := regexp.MustCompile(`(?m)^The pasted address was refused[^:]*: (.*)\. Paste it again\.$`)
+	for _, p := range plains {
+		if m := re.FindStringSubmatch(p); m == nil || m[1] != "its state does not match this sign-in" {
+			t.Errorf("the refusal line does not keep its shape:\n%s", p)
+		}
 	}
 }

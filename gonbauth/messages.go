@@ -254,7 +254,7 @@ func composeWaiting(st *viewState) message {
 		}
 	}
 	if st.pasteErr != "" {
-		m.paras = append(m.paras, para{tone: toneWarn, spans: []span{text(pasteRefusedText(st.pasteErr))}})
+		m.paras = append(m.paras, para{tone: toneWarn, spans: []span{text(pasteRefusedText(st.pasteErr, st.pasteErrs))}})
 	}
 	m.paras = append(m.paras, para{small: true, spans: []span{text(countdownText(st))}})
 	if note := modeNote(st); note != "" {
@@ -294,8 +294,15 @@ func pastePrompt(redirectURI string) string {
 	return "Paste the whole address the browser ended on (it starts with " + redirectURI + "), then press Enter:"
 }
 
-func pasteRefusedText(reason string) string {
-	return "The pasted address was refused: " + reason + ". Paste it again."
+// pasteRefusedText says why the n-th pasted address was refused. A
+// repeated refusal says so, so that the same reason twice still changes
+// what the user sees.
+func pasteRefusedText(reason string, n int) string {
+	again := ""
+	if n > 1 {
+		again = " again (try " + strconv.Itoa(n) + ")"
+	}
+	return "The pasted address was refused" + again + ": " + reason + ". Paste it again."
 }
 
 func refusedText(reason string) string {

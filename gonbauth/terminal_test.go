@@ -100,6 +100,7 @@ func TestTerminalRefusalsAndPaste(t *testing.T) {
 	d.waitingLink("https://login.example.com/a", now.Add(time.Minute), ModePaste, "", "http://127.0.0.1:1/callback")
 	d.refused("its state does not match")
 	d.pasteRefused("that is not a web address")
+	d.pasteRefused("that is not a web address")
 	d.pasteClosed()
 	d.failed(timeoutError(whereCLI, "no sign-in arrived", time.Minute))
 	s := out.String()
@@ -108,6 +109,7 @@ func TestTerminalRefusalsAndPaste(t *testing.T) {
 		"paste it here, then press Enter.\n",
 		"gonbauth: a redirect was refused: its state does not match.\n",
 		"gonbauth: the pasted address was refused: that is not a web address. Paste it again.\n",
+		"gonbauth: the pasted address was refused again (try 2): that is not a web address. Paste it again.\n",
 		"no input is available",
 	} {
 		if !strings.Contains(s, want) {
