@@ -251,3 +251,20 @@ func TestExpiryIsRelativeWithLocalTime(t *testing.T) {
 		t.Errorf("expiryText of an expired token = %q", got)
 	}
 }
+
+func TestSignedOutText(t *testing.T) {
+	now := time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)
+	e := &entry{entryKey: entryKey{Issuer: "https://login.example.com", Account: "work"}, Email: "alice@example.com",
+		Token: storedToken{Expiry: now.Add(30 * time.Minute)}}
+	for _, tt := range []struct {
+		revoked bool
+		want    string
+	}{
+		{true, `signed out of login.example.com as alice@example.com (account "work"); the server revoked the token.`},
+		{false, `signed out of login.example.com as alice@example.com (account "work"); the server offers no revocation, so the token stays valid until it expires in 30 min (at `},
+	} {
+		if got := signedOutText(e, tt.revoked, now); !strings.HasPrefix(got, tt.want) {
+			t.Errorf("signedOutText(revoked %v) = %q, want %q", tt.revoked, got, tt.want)
+		}
+	}
+}
