@@ -313,6 +313,8 @@ func writeSpans(b *strings.Builder, spans []span) {
 		switch s.kind {
 		case spanCode:
 			b.WriteString(`<code style="` + cssCode + `">` + t + "</code>")
+		case spanNoWrap:
+			b.WriteString(`<span style="white-space:nowrap">` + t + "</span>")
 		case spanStrong:
 			b.WriteString(`<b style="font-family:var(--jp-code-font-family,ui-monospace,monospace);font-size:1.3em;letter-spacing:.08em">` + t + "</b>")
 		case spanLink:

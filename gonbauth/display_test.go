@@ -113,7 +113,7 @@ func TestStatusPhases(t *testing.T) {
 		{viewState{phase: phaseSignedIn, host: "h", who: "Alice <a@x>", expiry: exp, scopes: []string{"openid", "email"}}, []string{"Signed in to h as Alice", "expires in 59 min", exp.In(time.Local).Format("15:04"), "openid email"}},
 		{viewState{phase: phaseSignedIn, host: "h", who: "Alice", expiry: exp, fromStore: true}, []string{"Signed in to h as Alice (saved sign-in) · token expires in 59 min"}},
 		{viewState{phase: phaseFailed, host: "h", err: timeoutError(whereNotebook, "no sign-in arrived", time.Minute)}, []string{"failed", "timed out", "\nRun the cell again, and raise Config.Timeout"}},
-		{viewState{phase: phaseCancelled, host: "h", cause: "interrupt signal received"}, []string{"cancelled", "interrupt signal received", "Run the cell again"}},
+		{viewState{phase: phaseCancelled, host: "h", cause: "interrupt signal received"}, []string{"cancelled", "when the cell was interrupted", "Run the cell again"}},
 		{viewState{phase: phaseExchanging, host: "h"}, []string{"getting the token"}},
 	}
 	for _, tt := range tests {

@@ -172,6 +172,7 @@ const (
 	spanCode            // an address or a value the user may copy
 	spanStrong          // the device code
 	spanLink            // an http(s) address, a link in HTML
+	spanNoWrap          // words kept on one line in HTML
 )
 
 type span struct {
@@ -394,7 +395,7 @@ func composeSignedIn(st *viewState) message {
 	m := message{state: "signed-in", tone: toneOK}
 	if st.fromStore {
 		m.compact = true
-		m.head = []span{text(head + " (saved sign-in)")}
+		m.head = []span{text(head + " "), {spanNoWrap, "(saved sign-in)"}}
 		if !st.expiry.IsZero() {
 			m.head = append(m.head, text(" · token "+expiryText(st.expiry, st.now)))
 		}
@@ -440,21 +441,34 @@ func failureText(err error, w where) (what, next string) {
 		return "", ""
 	}
 	err = withNextStep(err, w)
-	what = err.Error()
+	what = strings.TrimPrefix(err.Error(), "gonbauth: ")
 	if ns, ok := err.(*nextStepError); ok {
-		what = ns.err.Error()
+		what = strings.TrimPrefix(ns.err.Error(), "gonbauth: ")
 		if ns.what != "" {
-			what += ": " + ns.what
+			// The plain words first, the server's or the system's after.
+			var ae *AuthError
+			if errors.As(ns.err, &ae) {
+				what = describe(ae.Code, ae.Description, ae.URI)
+			}
+			what = ns.what + " (" + what + ")"
 		}
 		next = capitalize(ns.next) + "."
 	}
-	return capitalize(strings.TrimPrefix(what, "gonbauth: ")) + ".", next
+	return capitalize(what) + ".", next
 }
 
 func cancelledHead(st *viewState) string { return "Sign-in to " + st.hostName() + " cancelled" }
 
 func cancelledText(st *viewState) string {
-	return "Stopped before the sign-in completed (" + st.cause + "). " + capitalize(st.where.again()) + " to sign in."
+	why := "(" + st.cause + ")"
+	if st.cause == "interrupt signal received" {
+		// SIGINT: how a notebook interrupts a cell, and Ctrl-C in a terminal.
+		why = "by an interrupt"
+		if st.where == whereNotebook {
+			why = "when the cell was interrupted"
+		}
+	}
+	return "Stopped " + why + " before the sign-in completed. " + capitalize(st.where.again()) + " to sign in."
 }
 
 func capitalize(s string) string {

@@ -116,7 +116,7 @@ func TestMessageTable(t *testing.T) {
 // TestMessageTableNextSteps: every failure says what to do next, in the
 // user's words.
 func TestMessageTableNextSteps(t *testing.T) {
-	unreachable := errors.Join(errors.New("gonbauth: fetching the issuer's metadata"), &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connect: connection refused")})
+	unreachable := fmt.Errorf("gonbauth: fetching the issuer's metadata: %w", &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connect: connection refused")})
 	tests := []struct {
 		name string
 		err  error
@@ -132,8 +132,8 @@ func TestMessageTableNextSteps(t *testing.T) {
 			whereCLI:      `set --issuer to exactly "https://i.example", without the trailing slash`}},
 		{"issuer without a trailing slash", &issuerMismatchError{got: "https://i.example/", want: "https://i.example"}, map[where]string{whereCLI: "with the trailing slash"}},
 		{"unreachable", unreachable, map[where]string{
-			whereNotebook: "the server cannot be reached: check Config.Issuer (GONBAUTH_ISSUER) (the address), the network or VPN, and the proxy variables HTTPS_PROXY and NO_PROXY",
-			whereCLI:      "check --issuer (the address)"}},
+			whereNotebook: "check Config.Issuer (GONBAUTH_ISSUER) (the address), the network or VPN, and the proxy variables HTTPS_PROXY and NO_PROXY",
+			whereCLI:      "the server cannot be reached: check --issuer (the address)"}},
 		{"no metadata", &noMetadataError{issuer: "https://i.example", err: errNoMetadata}, map[where]string{
 			whereCLI: "check that --issuer is the issuer's address, or set GONBAUTH_AUTH_URL and GONBAUTH_TOKEN_URL"}},
 		{"ports in use", &portsInUseError{ports: []string{"8085"}}, map[where]string{
