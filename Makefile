@@ -29,7 +29,8 @@ help:
 	@echo '               self-test; the executed copies go to a temporary directory'
 	@echo '  make notebooks-update  the same, writing the outputs back into notebooks/ (to commit)'
 	@echo '  make notebook          the bundled server and Jupyter Notebook with the GoNB kernel on'
-	@echo '               127.0.0.1, to try the notebooks by hand (prints the URL; Ctrl-C stops)'
+	@echo '               127.0.0.1, to try copies of the notebooks by hand in a temporary folder'
+	@echo '               (the checkout stays as it is; prints the URL; Ctrl-C stops)'
 	@echo '  make bench   the benchmarks of ./gonbauth, sizereport, three cells on a real GoNB kernel'
 	@echo '               (notebooks/bench.py), then the WebAssembly module in headless Chromium'
 	@echo '               beside WebCrypto and pkce-challenge (wasm/BENCHMARKS.md)'
@@ -59,9 +60,11 @@ test: deps
 
 # run.py builds the sign-in helper (gonbauth/internal/cmd/signin) itself, and
 # the WebAssembly module into wasm/dist for browser-pkce.ipynb (brotli: tools).
+# --serve-check: `make notebook` lists only the notebooks and leaves the checkout as it was.
 notebooks:
-	bash .ci/install-deps go node chromium gonb tools
+	bash .ci/install-deps go node chromium gonb tools notebook
 	$(PYTHON) notebooks/run.py --self-test
+	$(PYTHON) notebooks/run.py --serve-check
 	$(PYTHON) notebooks/run.py $(NOTEBOOKS_FLAGS)
 
 notebooks-update:
@@ -69,7 +72,8 @@ notebooks-update:
 	$(PYTHON) notebooks/run.py --self-test
 	$(PYTHON) notebooks/run.py --write
 
-# The Notebook server (apt jupyter-notebook) is installed for this target only.
+# On copies of notebooks/*.ipynb in a temporary folder (removed at Ctrl-C):
+# saves and checkpoints never touch the checkout.
 notebook:
 	bash .ci/install-deps go node gonb tools notebook
 	$(PYTHON) notebooks/run.py --serve

@@ -5,7 +5,6 @@ import (
 	"runtime"
 	"sync"
 
-	"github.com/gonbauth/gonbauth/gonbauth/internal/notebook"
 	"github.com/pkg/browser"
 )
 
@@ -19,7 +18,7 @@ var quietBrowser sync.Once
 // Linux or BSD machine without a graphical session, where the fallback
 // launchers are text browsers that would take over the terminal.
 func browserOpener(noBrowser bool, getenv func(string) string) func(string) error {
-	if noBrowser || notebook.IsNotebook() {
+	if noBrowser || notebook.isNotebook() {
 		return nil
 	}
 	if runtime.GOOS != "darwin" && runtime.GOOS != "windows" &&

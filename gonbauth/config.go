@@ -144,8 +144,9 @@ type Config struct {
 	// (and SSL_CERT_FILE). TLS verification is never turned off by gonbauth.
 	HTTPClient *http.Client
 
-	// Output receives the plain-text status outside a notebook, and
-	// one-line warnings (about the store) everywhere.
+	// Output receives the sign-in's lines outside a notebook (nothing
+	// when a saved sign-in is reused), and one-line warnings (about the
+	// store) everywhere.
 	// Default: os.Stderr.
 	Output io.Writer
 
@@ -170,8 +171,8 @@ type Config struct {
 	// Default: $GONBAUTH_MODE, else ModeAuto: hosted when RedirectURL is
 	// set; loopback when the kernel seems to run on the user's machine;
 	// otherwise (a container, JupyterHub, SSH, WSL, Colab, a VS Code
-	// remote) device when the server offers it, else paste. The status
-	// says which mode was chosen and why.
+	// remote) device when the server offers it, else paste. A mode
+	// chosen for a remote machine is explained where the link is shown.
 	Mode Mode
 
 	// RedirectURL is the public redirect URI of ModeHosted, such as
@@ -270,11 +271,18 @@ type settings struct {
 	tenant, clientFile       string
 	redirectHost, clientAuth string
 	deviceURL, revocationURL string
+	where                    where // where messages are read, for naming settings
 }
 
 // resolve applies environment variables (through getenv) and defaults, and
 // checks every value. Its errors name the setting and its variable.
 func (c *Config) resolve(getenv func(string) string) (*settings, error) {
+	return c.resolveIn(getenv, whereTerminal)
+}
+
+// resolveIn is resolve with errors worded for w: the command's flags, or
+// Config fields and variables.
+func (c *Config) resolveIn(getenv func(string) string, w where) (*settings, error) {
 	if c == nil {
 		c = &Config{}
 	}
@@ -303,6 +311,7 @@ func (c *Config) resolve(getenv func(string) string) (*settings, error) {
 		clientAuth:    strings.ToLower(pick(c.ClientAuth, getenv(EnvClientAuth))),
 		deviceURL:     pick(c.DeviceAuthURL, getenv(EnvDeviceURL)),
 		revocationURL: pick(c.RevocationURL, getenv(EnvRevocationURL)),
+		where:         w,
 	}
 	var err error
 	if err := s.applyClientFile(); err != nil {
@@ -325,6 +334,9 @@ func (c *Config) resolve(getenv func(string) string) (*settings, error) {
 			return nil, err
 		}
 	} else if _, err := parseMode(string(s.mode)); err != nil {
+		if w == whereCLI {
+			return nil, fmt.Errorf("gonbauth: --mode %q is not a mode: use loopback, paste, device, hosted or auto", s.mode)
+		}
 		return nil, fmt.Errorf("gonbauth: Config.Mode %q is not a mode: use ModeLoopback, ModePaste, ModeDevice, ModeHosted or ModeAuto", s.mode)
 	}
 	if s.timeout == 0 {
@@ -357,16 +369,15 @@ func (c *Config) resolve(getenv func(string) string) (*settings, error) {
 }
 
 func (s *settings) check() error {
-	if s.clientID == "" {
-		return fmt.Errorf("gonbauth: Config.ClientID is not set: set it or %s to the client ID registered with your authorization server", EnvClientID)
-	}
+	w := s.where
 	explicit := s.authURL != "" && s.tokenURL != ""
-	if s.issuer == "" && !explicit {
-		return fmt.Errorf("gonbauth: Config.Issuer is not set: set it or %s to your authorization server's issuer URL (such as https://login.example.com), or set both AuthURL and TokenURL", EnvIssuer)
+	// Every missing setting at once: one run to fix them, not one each.
+	if noIssuer := s.issuer == "" && !explicit; noIssuer || s.clientID == "" {
+		return missingSettings(w, noIssuer, s.clientID == "")
 	}
 	if s.issuer != "" {
 		if err := checkIssuer(s.issuer); err != nil {
-			return err
+			return fmt.Errorf("gonbauth: %s %w", w.setting("Issuer"), err)
 		}
 	}
 	for _, e := range []struct{ field, env, val string }{
@@ -377,31 +388,31 @@ func (s *settings) check() error {
 			continue
 		}
 		if err := checkEndpoint(e.val); err != nil {
-			return fmt.Errorf("gonbauth: Config.%s (%s) %w", e.field, e.env, err)
+			return fmt.Errorf("gonbauth: %s %w", w.setting(e.field), err)
 		}
 	}
 	if s.issuer == "" && s.scopesSet && slices.Contains(s.scopes, "openid") {
-		return fmt.Errorf("gonbauth: the openid scope needs Config.Issuer (%s), to verify the ID token's issuer and keys", EnvIssuer)
+		return fmt.Errorf("gonbauth: the openid scope needs %s, to verify the ID token's issuer and keys", w.setting("Issuer"))
 	}
 	if !isPrintable(s.account) || len(s.account) > maxPrintable {
-		return fmt.Errorf("gonbauth: Config.Account (%s) %q holds a control or format character, or is longer than %d bytes: use a short name such as work", EnvAccount, printable(s.account), maxPrintable)
+		return fmt.Errorf("gonbauth: %s %s holds a control or format character, or is longer than %d bytes: use a short name such as work", w.setting("Account"), quoted(s.account), maxPrintable)
 	}
 	if (s.authURL == "") != (s.tokenURL == "") && s.issuer == "" {
-		return fmt.Errorf("gonbauth: set both Config.AuthURL (%s) and Config.TokenURL (%s), or Config.Issuer (%s)", EnvAuthURL, EnvTokenURL, EnvIssuer)
+		return fmt.Errorf("gonbauth: set both %s and %s, or %s", w.setting("AuthURL"), w.setting("TokenURL"), w.setting("Issuer"))
 	}
 	if s.redirectURL != "" {
 		if err := checkEndpoint(strings.ReplaceAll(s.redirectURL, "{port}", "1")); err != nil {
-			return fmt.Errorf("gonbauth: Config.RedirectURL (%s) %w", EnvRedirectURL, err)
+			return fmt.Errorf("gonbauth: %s %w", w.setting("RedirectURL"), err)
 		}
 	}
 	if s.mode == ModeHosted && s.redirectURL == "" {
-		return fmt.Errorf("gonbauth: the hosted mode needs Config.RedirectURL (%s): the public URL that forwards to the kernel's listener", EnvRedirectURL)
+		return fmt.Errorf("gonbauth: the hosted mode needs %s: the public URL that forwards to the listener", w.setting("RedirectURL"))
 	}
 	if !strings.HasPrefix(s.callbackPath, "/") || strings.ContainsAny(s.callbackPath, "?#") {
 		return fmt.Errorf("gonbauth: Config.CallbackPath %q must start with / and hold no ? or #", s.callbackPath)
 	}
 	if s.timeout < 0 {
-		return fmt.Errorf("gonbauth: Config.Timeout %v is negative", s.timeout)
+		return fmt.Errorf("gonbauth: %s %v is negative", w.setting("Timeout"), s.timeout)
 	}
 	if s.timeout == 0 {
 		s.timeout = DefaultTimeout
@@ -422,14 +433,15 @@ func pick(vals ...string) string {
 }
 
 // checkIssuer enforces https for everything but loopback hosts, and the
-// RFC 8414 rule that an issuer has no query or fragment.
+// RFC 8414 rule that an issuer has no query or fragment. Its error
+// completes "<the issuer setting> ...".
 func checkIssuer(issuer string) error {
 	if err := checkEndpoint(issuer); err != nil {
-		return fmt.Errorf("gonbauth: Config.Issuer (%s) %w", EnvIssuer, err)
+		return err
 	}
 	u, _ := url.Parse(issuer)
 	if u.RawQuery != "" || u.Fragment != "" || strings.Contains(issuer, "#") {
-		return fmt.Errorf("gonbauth: Config.Issuer (%s) %q must not have a query or fragment", EnvIssuer, issuer)
+		return fmt.Errorf("%q must not have a query or fragment", issuer)
 	}
 	return nil
 }

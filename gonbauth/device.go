@@ -6,12 +6,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/skip2/go-qrcode"
 	"golang.org/x/oauth2"
 )
-
-// qrSize is the QR code's width and height in pixels.
-const qrSize = 256
 
 // maxUserCode bounds a device grant's user code; real ones are 8 or 9
 // characters (RFC 8628 §6.1).
@@ -22,7 +18,7 @@ const maxUserCode = 64
 // scanning the QR code of verification_uri_complete) while we poll.
 func (f *flow) device(ctx context.Context, ep *endpoints, scopes []string, st *store, key entryKey) (*Session, error) {
 	if ep.device == "" {
-		return nil, fmt.Errorf("gonbauth: the device mode needs a server that offers the device grant, and %s's metadata lists no device_authorization_endpoint: %s", f.st.host, modeHelp)
+		return nil, fmt.Errorf("gonbauth: the device mode needs a server that offers the device grant, and %s's metadata lists no device_authorization_endpoint: %s", f.view.hostName(), lowerFirst(modeHelpText(f.s.where)))
 	}
 	conf := &oauth2.Config{
 		ClientID:     f.s.clientID,
@@ -53,28 +49,21 @@ func (f *flow) device(ctx context.Context, ep *endpoints, scopes []string, st *s
 		link = da.VerificationURI
 	}
 	if err := linkProblem(link); err != nil {
-		err := fmt.Errorf("gonbauth: the server's device authorization gave no verification address that may be shown (the address %w): %s", err, modeHelp)
+		err := fmt.Errorf("gonbauth: the server's device authorization gave no verification address that may be shown (the address %w): %s", err, lowerFirst(modeHelpText(f.s.where)))
 		f.fail(err)
 		return nil, err
 	}
 	if !isPrintable(da.UserCode) || len(da.UserCode) > maxUserCode {
 		// Shown to be typed: bounding or replacing it would break it.
-		err := fmt.Errorf("gonbauth: the server's device authorization gave a user code %s that is not a short printable code (%d bytes at most): %s", quoted(da.UserCode), maxUserCode, modeHelp)
+		err := fmt.Errorf("gonbauth: the server's device authorization gave a user code %s that is not a short printable code (%d bytes at most): %s", quoted(da.UserCode), maxUserCode, lowerFirst(modeHelpText(f.s.where)))
 		f.fail(err)
 		return nil, err
 	}
-	png, err := qrcode.Encode(link, qrcode.Medium, qrSize)
-	if err != nil {
-		png = nil // the code and the link are enough
-	}
-
 	deadline := f.now().Add(f.s.timeout)
 	if !da.Expiry.IsZero() && da.Expiry.Before(deadline) {
 		deadline = da.Expiry
 	}
-	f.st.phase, f.st.authURL, f.st.userCode, f.st.qrPNG = phaseWaiting, link, da.UserCode, png
-	f.st.deadline = deadline
-	f.show()
+	f.view.waitingCode(printable(link), printable(da.UserCode), deadline, ModeDevice, autoReason(f.s, f.host, ModeDevice))
 	if f.openBrowser != nil {
 		_ = f.openBrowser(link)
 	}
@@ -97,13 +86,12 @@ func (f *flow) device(ctx context.Context, ep *endpoints, scopes []string, st *s
 	for {
 		select {
 		case <-ticker.C:
-			f.show()
+			f.view.tick()
 		case r := <-done:
 			if r.err != nil {
 				return nil, f.deviceFailure(ctx, pollCtx, r.err)
 			}
-			f.st.phase, f.st.userCode, f.st.qrPNG = phaseExchanging, "", nil
-			f.show()
+			f.view.exchanging()
 			return f.finish(ctx, conf, ep, r.tok, idCheck, st, key)
 		}
 	}
@@ -118,7 +106,7 @@ func (f *flow) deviceFailure(ctx, pollCtx context.Context, err error) error {
 	var re *oauth2.RetrieveError
 	switch {
 	case errors.Is(pollCtx.Err(), context.DeadlineExceeded), errors.As(err, &re) && re.ErrorCode == "expired_token":
-		err = fmt.Errorf("%w: the code was not confirmed in time: run it again, and raise Config.Timeout or %s (--timeout for the command) if you need longer", ErrTimeout, EnvTimeout)
+		err = timeoutError(f.s.where, "the code was not confirmed", f.s.timeout)
 	case errors.As(err, &re) && re.ErrorCode == "access_denied":
 		err = &AuthError{Code: "access_denied", Description: printable(re.ErrorDescription), URI: printable(re.ErrorURI)}
 	default:

@@ -57,15 +57,36 @@ func discoverAccepting(ctx context.Context, client *http.Client, issuer string, 
 			return nil, err
 		}
 		if md.Issuer != issuer && (accepts == nil || !accepts(md.Issuer)) {
-			return nil, issuerMismatch(loc, md.Issuer, issuer)
+			return nil, &issuerMismatchError{loc: loc, got: printable(md.Issuer), want: issuer}
 		}
 		if md.AuthorizationEndpoint == "" || md.TokenEndpoint == "" {
 			return nil, fmt.Errorf("gonbauth: the metadata at %s lacks authorization_endpoint or token_endpoint: set Config.AuthURL and Config.TokenURL", loc)
 		}
 		return md, nil
 	}
-	return nil, fmt.Errorf("gonbauth: no authorization server metadata for %s (%w): check Config.Issuer (%s), or set Config.AuthURL and Config.TokenURL", issuer, errors.Join(errs...), EnvIssuer)
+	return nil, &noMetadataError{issuer: issuer, err: errors.Join(errs...)}
 }
+
+// issuerMismatchError is metadata that names another issuer. Its next
+// step, which names the setting, is added where the user is known
+// (withNextStep).
+type issuerMismatchError struct{ loc, got, want string }
+
+func (e *issuerMismatchError) Error() string {
+	return fmt.Sprintf("gonbauth: the metadata at %s names the issuer %q, not %q", e.loc, e.got, e.want)
+}
+
+// noMetadataError is an issuer with no metadata at either location.
+type noMetadataError struct {
+	issuer string
+	err    error
+}
+
+func (e *noMetadataError) Error() string {
+	return fmt.Sprintf("gonbauth: no authorization server metadata for %s (%v)", e.issuer, e.err)
+}
+
+func (e *noMetadataError) Unwrap() error { return e.err }
 
 // metadataURLs lists the well-known locations for an issuer: OpenID
 // Connect appends to the issuer's path, RFC 8414 inserts before it.

@@ -62,13 +62,14 @@ func TestDiscoverErrors(t *testing.T) {
 	}{
 		{"other issuer", func(b string) map[string]any {
 			return map[string]any{"issuer": "https://evil.example", "authorization_endpoint": b + "/a", "token_endpoint": b + "/t"}
-		}, []string{"names the issuer", "evil.example", EnvIssuer}},
+		}, []string{"names the issuer", "evil.example", `set Config.Issuer (GONBAUTH_ISSUER) to exactly "https://evil.example"`}},
 		{"no endpoints", func(b string) map[string]any { return map[string]any{"issuer": b} }, []string{"lacks authorization_endpoint", "Config.AuthURL"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := metadataServer(t, "/.well-known/openid-configuration", tt.doc)
 			_, err := discover(context.Background(), srv.Client(), srv.URL)
+			err = withNextStep(err, whereTerminal) // as Login returns it
 			for _, w := range tt.want {
 				if err == nil || !strings.Contains(err.Error(), w) {
 					t.Fatalf("err = %v, want it to mention %q", err, w)

@@ -1,295 +1,534 @@
 package gonbauth
 
 import (
-	"bytes"
-	"encoding/base64"
-	"fmt"
-	"html/template"
+	"html"
 	"io"
 	"strings"
+	"sync"
 	"time"
-
-	"github.com/gonbauth/gonbauth/gonbauth/internal/notebook"
 )
 
-// phase is where a sign-in stands, as shown to the user.
-type phase int
-
-const (
-	phaseWaiting phase = iota
-	phaseExchanging
-	phaseSignedIn
-	phaseFailed
-	phaseCancelled
-)
-
-// status is what the user sees of a flow. It holds no secrets: the
-// sign-in URL carries only public values (client_id, state, challenge),
-// and a device flow's user code is meant to be read.
-type status struct {
-	phase     phase
-	host      string // the issuer's (or authorization endpoint's) host
-	authURL   string // the link to open (the verification URI in device mode)
-	deadline  time.Time
-	now       time.Time
-	refused   []string // why responses were refused, oldest first (bounded)
-	refusedN  int      // refused responses counted but not listed
-	who       string
-	expiry    time.Time
-	scopes    []string
-	message   string // the error, for phaseFailed and phaseCancelled
-	notice    string // why an interactive sign-in is needed, if not obvious
-	fromStore bool   // signed in from a saved sign-in
-
-	mode    Mode
-	modeWhy string
-
-	// Paste mode: where the browser lands, and why pastes were refused.
-	pasteTo     string
-	pasteErr    string
-	pasteErrs   int  // how many pastes were refused, to notice a new one
-	pasteClosed bool // no input is available: only the redirect can finish
-
-	// Device mode.
-	userCode string
-	qrPNG    []byte
+// display shows a sign-in as the flow reports it. The flow only reports
+// events; the words come from the message table (messages.go) and the
+// layout from the output: a notebook block updated in place, or lines on
+// a terminal.
+type display struct {
+	st  viewState
+	now func() time.Time
+	out output
 }
 
-// remaining is the time left to sign in, rounded for display.
-func (s *status) remaining() time.Duration {
-	d := s.deadline.Sub(s.now)
-	if d < 0 {
-		return 0
-	}
-	return d.Round(time.Second)
-}
-
-var statusTemplate = template.Must(template.New("status").Funcs(template.FuncMap{
-	"join": strings.Join,
-	"time": func(t time.Time) string { return t.Format("15:04:05 MST") },
-}).Parse(`<div style="font-family:system-ui,sans-serif;border:1px solid #d0d7de;border-radius:8px;padding:12px 16px;max-width:44em">
-{{- if .Waiting -}}
-{{- if .Notice}}<div style="color:#9a6700">{{.Notice}}</div>{{end -}}
-{{- if .UserCode -}}
-<div style="margin-bottom:6px">To sign in to {{.Host}}, open {{if .Link}}<a href="{{.Link}}" target="_blank" rel="noopener noreferrer">{{.URL}}</a>{{else}}<code>{{.URL}}</code>{{end}} on any device and confirm the code <b style="font-family:ui-monospace,monospace;font-size:1.3em;letter-spacing:.08em">{{.UserCode}}</b>, or scan:</div>
-{{- if .QR}}<div><img src="{{.QR}}" width="164" height="164" alt="QR code of the sign-in address"></div>{{end -}}
-{{- else -}}
-{{- if .Link -}}
-<div style="font-size:1.15em;margin-bottom:6px"><a href="{{.Link}}" target="_blank" rel="noopener noreferrer" style="display:inline-block;background:#0969da;color:#fff;padding:6px 14px;border-radius:6px;text-decoration:none;font-weight:600">Sign in to {{.Host}}</a></div>
-{{- else -}}
-<div>Sign in to {{.Host}} at: <code>{{.URL}}</code></div>
-{{- end -}}
-{{- if .PasteTo}}<div>If the browser then shows “this site can't be reached” at <code>{{.PasteTo}}</code>, copy that page's whole address from the address bar and paste it {{if .PasteClosed}}— no input box is available here, so only the redirect can finish this sign-in{{else}}in the box below{{end}}.</div>{{end -}}
-{{- end -}}
-{{- if .PasteErr}}<div style="color:#cf222e">The pasted address was refused: {{.PasteErr}}. Paste it again.</div>{{end -}}
-<div style="color:#57606a">⏳ Waiting for you to sign in ({{.Remaining}} left).</div>
-<div style="color:#57606a;font-size:.85em">Mode: {{.Mode}}, because {{.ModeWhy}}; {{.ModeHelp}}.</div>
-{{- else if .Exchanging -}}
-<div>⏳ Sign-in received from {{.Host}}; getting the token…</div>
-{{- else if .SignedIn -}}
-<div style="color:#1a7f37;font-weight:600">✅ Signed in to {{.Host}}{{if .Who}} as {{.Who}}{{end}}{{if .FromStore}} (saved sign-in){{end}}</div>
-<div style="color:#57606a">{{if not .Expiry.IsZero}}Token expires at {{time .Expiry}}{{else}}The token has no stated expiry{{end}}{{if .Scopes}} · scopes: {{join .Scopes " "}}{{end}}</div>
-{{- else if .Failed -}}
-<div style="color:#cf222e;font-weight:600">❌ Sign-in to {{.Host}} failed</div>
-<div style="font-family:ui-monospace,monospace;white-space:pre-wrap">{{.Message}}</div>
-{{- else -}}
-<div style="color:#9a6700;font-weight:600">⏹ Sign-in to {{.Host}} cancelled</div>
-<div style="color:#57606a">{{.Message}}</div>
-{{- end -}}
-{{- range .Refused}}
-<div style="color:#9a6700;font-size:.9em">⚠ A redirect was refused: {{.}}</div>
-{{- end}}
-{{- if .RefusedN}}
-<div style="color:#9a6700;font-size:.9em">⚠ {{.RefusedN}} more redirects were refused.</div>
-{{- end}}
-</div>`))
-
-// statusData is what the template sees.
-type statusData struct {
-	Phase                                          phase
-	Host, Link, URL, Who, Message, Notice          string
-	Mode                                           Mode
-	ModeWhy, ModeHelp, PasteTo, PasteErr, UserCode string
-	QR                                             template.URL
-	FromStore, PasteClosed                         bool
-	Remaining                                      time.Duration
-	RefusedN                                       int
-	Expiry                                         time.Time
-	Scopes, Refused                                []string
-}
-
-// The phases, by name, for the template.
-func (d statusData) Waiting() bool    { return d.Phase == phaseWaiting }
-func (d statusData) Exchanging() bool { return d.Phase == phaseExchanging }
-func (d statusData) SignedIn() bool   { return d.Phase == phaseSignedIn }
-func (d statusData) Failed() bool     { return d.Phase == phaseFailed }
-
-// render returns the HTML and plain-text forms of s. html/template
-// escapes every value, and only http(s) URLs become links.
-func (s *status) render() (html, plain string) {
-	d := statusData{
-		Phase: s.phase, Host: s.host, URL: s.authURL, Who: s.who, Message: s.message, Notice: s.notice,
-		Mode: s.mode, ModeWhy: s.modeWhy, ModeHelp: modeHelp, PasteTo: s.pasteTo, PasteErr: s.pasteErr,
-		UserCode: s.userCode, FromStore: s.fromStore, PasteClosed: s.pasteClosed,
-		Remaining: s.remaining(), Expiry: s.expiry, Scopes: s.scopes, Refused: s.refused,
-		RefusedN: s.refusedN,
-	}
-	if safeLink(s.authURL) {
-		d.Link = s.authURL
-	}
-	if len(s.qrPNG) > 0 {
-		// Trusted: a PNG this package encoded, not text from anyone.
-		d.QR = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(s.qrPNG))
-	}
-	var b bytes.Buffer
-	if err := statusTemplate.Execute(&b, d); err != nil {
-		b.Reset()
-		template.HTMLEscape(&b, []byte("gonbauth: cannot render the status: "+err.Error()))
-	}
-	return b.String(), s.plain()
-}
-
-// plain is the text/plain form: what VS Code, nbconvert and consoles show.
-func (s *status) plain() string {
-	var b strings.Builder
-	b.WriteString(s.headline())
-	for _, r := range s.refused {
-		fmt.Fprintf(&b, "\nA redirect was refused: %s", r)
-	}
-	if s.refusedN > 0 {
-		fmt.Fprintf(&b, "\n%d more redirects were refused.", s.refusedN)
-	}
-	return b.String()
-}
-
-// headline is the plain-text status without the refusal notes. Links
-// stand alone on their lines.
-func (s *status) headline() string {
-	var b strings.Builder
-	switch s.phase {
-	case phaseWaiting:
-		if s.notice != "" {
-			b.WriteString(s.notice + "\n")
-		}
-		if s.userCode != "" {
-			fmt.Fprintf(&b, "To sign in to %s, open this address on any device:\n%s\nand confirm the code %s.", s.host, s.authURL, s.userCode)
-		} else {
-			fmt.Fprintf(&b, "Sign in to %s by opening this link in your browser:\n%s", s.host, s.authURL)
-		}
-		if s.pasteTo != "" {
-			fmt.Fprintf(&b, "\nIf the browser then cannot reach %s, copy that page's whole address and paste it.", s.pasteTo)
-		}
-		if s.pasteErr != "" {
-			fmt.Fprintf(&b, "\nThe pasted address was refused: %s. Paste it again.", s.pasteErr)
-		}
-		fmt.Fprintf(&b, "\nWaiting for the sign-in (%v left). Mode: %s, because %s; %s.", s.remaining(), s.mode, s.modeWhy, modeHelp)
-	case phaseExchanging:
-		fmt.Fprintf(&b, "Sign-in received from %s; getting the token…", s.host)
-	case phaseSignedIn:
-		fmt.Fprintf(&b, "Signed in to %s", s.host)
-		if s.who != "" {
-			fmt.Fprintf(&b, " as %s", s.who)
-		}
-		if s.fromStore {
-			b.WriteString(" (saved sign-in)")
-		}
-		if !s.expiry.IsZero() {
-			fmt.Fprintf(&b, ". Token expires at %s", s.expiry.Format("15:04:05 MST"))
-		}
-		if len(s.scopes) > 0 {
-			fmt.Fprintf(&b, "; scopes: %s", strings.Join(s.scopes, " "))
-		}
-		b.WriteString(".")
-	case phaseFailed:
-		fmt.Fprintf(&b, "Sign-in to %s failed: %s", s.host, s.message)
-	case phaseCancelled:
-		fmt.Fprintf(&b, "Sign-in to %s cancelled: %s", s.host, s.message)
-	}
-	return b.String()
-}
-
-// view shows a flow's status somewhere.
-type view interface {
-	show(*status)
+// output lays out a sign-in's state for one kind of place.
+type output interface {
+	// show lays out st after ev.
+	show(st *viewState, ev event)
 	// askPaste asks for a pasted address.
 	askPaste(prompt string)
 	// done flushes: under GoNB, output still in the pipe is lost at exit.
 	done()
 }
 
-// newView picks the notebook view under GoNB and the terminal view elsewhere.
-func newView(out io.Writer) view {
-	if notebook.IsNotebook() {
-		return &notebookView{id: "gonbauth-" + notebook.UniqueID()}
+// event is what just happened, for outputs that print changes only.
+type event int
+
+const (
+	evWaiting event = iota
+	evTick
+	evRefused
+	evPasteRefused
+	evPasteClosed
+	evExchanging
+	evSignedIn
+	evFailed
+	evCancelled
+)
+
+// newDisplay picks the notebook under GoNB, else the terminal (the
+// command's words when command is not "").
+func newDisplay(out io.Writer, now func() time.Time, command string) *display {
+	d := &display{now: now}
+	switch {
+	case notebook.isNotebook():
+		d.st.where = whereNotebook
+		d.out = &notebookView{id: "gonbauth-" + notebook.uniqueID()}
+	default:
+		d.st.where = whereTerminal
+		if command != "" {
+			d.st.where = whereCLI
+		}
+		d.out = newTerminalView(out, command)
 	}
-	return &terminalView{out: out}
+	return d
 }
 
-// notebookView keeps one output block and updates it in place.
-type notebookView struct{ id string }
+func (d *display) show(ev event) {
+	d.st.now = d.now()
+	d.out.show(safeState(&d.st), ev)
+}
 
-func (v *notebookView) show(s *status) {
-	html, plain := s.render()
-	notebook.Display(v.id, html, plain)
+// place is where the user reads the messages.
+func (d *display) place() where { return d.st.where }
+
+// hostName names the server for people.
+func (d *display) hostName() string { return d.st.hostName() }
+
+// knowsServer reports whether the server has been named.
+func (d *display) knowsServer() bool { return d.st.host != "" }
+
+// The events.
+
+// server names the server the sign-in is with, as soon as it is known.
+func (d *display) server(host string) { d.st.host = host }
+
+// renewRefused says why the saved sign-in cannot be used; it is shown with
+// the sign-in link that follows.
+func (d *display) renewRefused(reason string) { d.st.renew = reason }
+
+// waitingLink shows the link to sign in with. autoWhy says why mode was
+// chosen for the user, "" when it needs no words; pasteTo is the redirect
+// URI the user may paste from (paste mode).
+func (d *display) waitingLink(link string, deadline time.Time, mode Mode, autoWhy, pasteTo string) {
+	d.st.phase, d.st.link, d.st.deadline = phaseWaiting, link, deadline
+	d.st.mode, d.st.autoWhy, d.st.pasteTo = mode, autoWhy, pasteTo
+	d.show(evWaiting)
+}
+
+// waitingCode shows the device flow's address, its QR code and the code.
+func (d *display) waitingCode(link, userCode string, deadline time.Time, mode Mode, autoWhy string) {
+	d.st.phase, d.st.link, d.st.userCode, d.st.deadline = phaseWaiting, link, userCode, deadline
+	d.st.mode, d.st.autoWhy = mode, autoWhy
+	d.st.qr, _ = newQR(link) // the address and the code are enough without it
+	d.show(evWaiting)
+}
+
+// modeExplained adds a sentence to the note on an automatically chosen
+// mode: why a provider's rule or a refusal changed the choice.
+func (d *display) modeExplained(note string) { d.st.modeExtra = note }
+
+// tick moves the countdown.
+func (d *display) tick() { d.show(evTick) }
+
+// refused reports the redirects refused while waiting, as the receiver
+// keeps them: the first few and every possible mix-up (a list that only
+// grows, and is bounded), and a count of the others.
+func (d *display) refused(listed []string, more int) {
+	d.st.refused, d.st.refusedMore = listed, more
+	d.show(evRefused)
+}
+
+func (d *display) pasteRefused(reason string) {
+	d.st.pasteErr = reason
+	d.st.pasteErrs++
+	d.show(evPasteRefused)
+}
+
+// pasteClosed reports that no input is available: only the redirect can
+// finish now.
+func (d *display) pasteClosed() {
+	d.st.pasteClosed = true
+	d.show(evPasteClosed)
+}
+
+func (d *display) exchanging() {
+	d.st.phase, d.st.userCode, d.st.qr = phaseExchanging, "", nil
+	d.show(evExchanging)
+}
+
+func (d *display) signedIn(who string, expiry time.Time, scopes []string, fromStore bool) {
+	d.st.phase, d.st.link, d.st.userCode, d.st.qr = phaseSignedIn, "", "", nil
+	d.st.who, d.st.expiry, d.st.scopes, d.st.fromStore = who, expiry, scopes, fromStore
+	d.show(evSignedIn)
+}
+
+// failed shows err as the final state; the link is dropped so that a
+// saved notebook does not keep a dead one.
+func (d *display) failed(err error) {
+	d.st.phase, d.st.err, d.st.link, d.st.userCode, d.st.qr = phaseFailed, err, "", "", nil
+	d.show(evFailed)
+}
+
+// cancelled shows a sign-in stopped by the caller or SIGINT.
+func (d *display) cancelled(cause string) {
+	d.st.phase, d.st.cause, d.st.link, d.st.userCode, d.st.qr = phaseCancelled, cause, "", "", nil
+	d.show(evCancelled)
+}
+
+func (d *display) askPaste(prompt string) { d.out.askPaste(prompt) }
+
+func (d *display) done() { d.out.done() }
+
+// The notebook view.
+
+// notebookView keeps one output block and updates it in place, only when
+// what it shows changes (the flow ticks every second).
+type notebookView struct {
+	id   string
+	last string
+}
+
+func (v *notebookView) show(st *viewState, _ event) {
+	h := renderHTML(st)
+	if h == v.last {
+		return
+	}
+	v.last = h
+	notebook.display(v.id, h, renderPlain(st))
 }
 
 // askPaste opens Jupyter's input box; the reply arrives on stdin. It is a
 // password box so that the pasted address, which holds a code, is not
 // echoed into the saved notebook.
-func (v *notebookView) askPaste(prompt string) { notebook.RequestInput(prompt, true) }
+func (v *notebookView) askPaste(prompt string) { notebook.requestInput(prompt, true) }
 
-func (v *notebookView) done() { notebook.Sync() }
+func (v *notebookView) done() { notebook.sync() }
 
-// terminalView prints each change once, as lines on a terminal.
-type terminalView struct {
-	out       io.Writer
-	last      phase
-	started   bool
-	nRefused  int
-	nMore     int
-	pasteErrs int
+// HTML. Every value is escaped with html.EscapeString, which escapes
+// both quotes, so the same escaping is safe in text and in quoted
+// attributes; only http(s) addresses become links. Styles are inline
+// (Jupyter strips <style> from untrusted output) and colours come from
+// Jupyter's theme variables, with fallbacks for front ends without them.
+// Text keeps the theme's own text colour, whose contrast the theme
+// ensures in light and dark; accents colour only borders and icons.
+
+const (
+	cssBlock   = "font-family:var(--jp-ui-font-family,system-ui,sans-serif);color:var(--jp-ui-font-color1,inherit);line-height:1.45;max-width:46em;"
+	cssBox     = "border:1px solid var(--jp-border-color1,rgba(127,127,127,.45));border-left:4px solid %s;border-radius:6px;padding:10px 14px;"
+	cssSmall   = "color:var(--jp-ui-font-color1,inherit);font-size:.9em;margin-top:4px;"
+	cssCode    = "font-family:var(--jp-code-font-family,ui-monospace,monospace);font-size:.95em;overflow-wrap:anywhere;"
+	cssButton  = "display:inline-block;padding:5px 14px;border:2px solid var(--jp-brand-color1,#1a73e8);border-radius:6px;color:var(--jp-ui-font-color1,inherit);font-weight:600;text-decoration:none;"
+	cssCopy    = "margin-left:8px;padding:4px 10px;border:1px solid var(--jp-border-color1,rgba(127,127,127,.6));border-radius:6px;background:transparent;color:var(--jp-ui-font-color1,inherit);font:inherit;cursor:pointer;"
+	cssHead    = "display:flex;gap:8px;align-items:center;font-weight:600;"
+	cssDetails = "margin-top:6px;font-size:.9em;"
+)
+
+// accent is a tone's colour: for icons and borders only.
+func accent(t tone) string {
+	switch t {
+	case toneOK:
+		return "var(--jp-success-color1,#2e7d32)"
+	case toneWarn:
+		return "var(--jp-warn-color1,#b26a00)"
+	case toneError:
+		return "var(--jp-error-color1,#d32f2f)"
+	}
+	return "var(--jp-brand-color1,#1a73e8)"
 }
 
-func (v *terminalView) show(s *status) {
-	for ; v.nRefused < len(s.refused); v.nRefused++ {
-		fmt.Fprintf(v.out, "gonbauth: a redirect was refused: %s\n", s.refused[v.nRefused])
+// icon is a tone's state icon: inline SVG, never an emoji, which renders
+// as an empty box where no emoji font is installed. It is decorative: the
+// words carry the state.
+func icon(t tone) string {
+	var shape string
+	switch t {
+	case toneOK: // a check
+		shape = `<path d="M4 8.5l2.5 2.5L12 5.5" fill="none" stroke="currentColor" stroke-width="2"/>`
+	case toneWarn: // an exclamation mark
+		shape = `<path d="M8 4v5" stroke="currentColor" stroke-width="2"/><circle cx="8" cy="11.5" r="1.1" fill="currentColor"/>`
+	case toneError: // a cross
+		shape = `<path d="M5 5l6 6M11 5l-6 6" stroke="currentColor" stroke-width="2"/>`
+	default: // a clock
+		shape = `<path d="M8 4.5V8l2.5 1.5" fill="none" stroke="currentColor" stroke-width="1.6"/>`
 	}
-	if s.pasteErrs > v.pasteErrs {
-		v.pasteErrs = s.pasteErrs
-		fmt.Fprintf(v.out, "gonbauth: the pasted address was refused: %s\n", s.pasteErr)
-	}
-	if s.phase != phaseWaiting && s.refusedN > v.nMore {
-		v.nMore = s.refusedN
-		fmt.Fprintf(v.out, "gonbauth: %d more redirects were refused\n", s.refusedN)
-	}
-	if v.started && s.phase == v.last {
-		return // a tick: the terminal needs no countdown
-	}
-	v.started, v.last = true, s.phase
-	switch s.phase {
-	case phaseWaiting:
-		v.waiting(s)
-	case phaseSignedIn:
-		fmt.Fprintln(v.out, "gonbauth: "+s.headline())
-	}
-	// Failures and cancellations reach the caller as errors.
+	return `<svg width="16" height="16" viewBox="0 0 16 16" aria-hidden="true" style="flex:none;color:` + accent(t) + `"><circle cx="8" cy="8" r="7" fill="none" stroke="currentColor" stroke-width="1.4"/>` + shape + `</svg>`
 }
 
-// waiting prints the link (or the device code) alone on its line, so
-// that it can be copied or picked out by a script.
-func (v *terminalView) waiting(s *status) {
-	if s.notice != "" {
-		fmt.Fprintln(v.out, "gonbauth: "+s.notice)
+// renderHTML is the notebook block of st.
+func renderHTML(st *viewState) string {
+	m := compose(st)
+	var b strings.Builder
+	b.WriteString(`<div class="gonbauth gonbauth-` + m.state + `" style="` + cssBlock)
+	if m.compact {
+		// A saved sign-in: one quiet line, no box.
+		b.WriteString(`"><div style="display:flex;gap:8px;align-items:center">` + icon(m.tone) + `<span>`)
+		writeSpans(&b, m.head)
+		b.WriteString("</span></div></div>")
+		return b.String()
 	}
-	fmt.Fprintf(v.out, "gonbauth: mode %s, because %s; %s.\n", s.mode, s.modeWhy, modeHelp)
-	if s.userCode != "" {
-		fmt.Fprintf(v.out, "gonbauth: to sign in to %s, open this address on any device:\n\n%s\n\ngonbauth: and confirm the code %s.\n", s.host, s.authURL, s.userCode)
+	b.WriteString(strings.Replace(cssBox, "%s", accent(m.tone), 1) + `">`)
+	b.WriteString(`<div style="` + cssHead + `">` + icon(m.tone) + `<span>`)
+	link := m.button != "" && safeLink(m.button)
+	if link {
+		writeButton(&b, m.head, m.button)
 	} else {
-		fmt.Fprintf(v.out, "gonbauth: sign in to %s by opening this link in your browser:\n\n%s\n\n", s.host, s.authURL)
+		writeSpans(&b, m.head)
+		if m.button != "" {
+			b.WriteString(` at <code style="` + cssCode + `">` + html.EscapeString(m.button) + "</code>")
+		}
 	}
-	fmt.Fprintf(v.out, "gonbauth: waiting for the sign-in (%v left)...\n", s.remaining())
+	b.WriteString("</span></div>")
+	if link {
+		// The address itself, collapsed but selectable, for when scripts
+		// are off (an untrusted notebook) and Copy link does nothing.
+		b.WriteString(`<details style="` + cssDetails + `"><summary style="cursor:pointer">Show the link</summary><code style="` + cssCode + `user-select:all">` + html.EscapeString(m.button) + `</code></details>`)
+	}
+	if m.qr != nil {
+		b.WriteString(`<div style="margin-top:8px"><img src="data:image/svg+xml;base64,` + base64SVG(m.qr) + `" width="164" height="164" alt="QR code of the sign-in address"></div>`)
+	}
+	for _, p := range m.paras {
+		style := "margin-top:6px;"
+		if p.small {
+			style = cssSmall
+		}
+		if p.tone != toneWait {
+			style += "border-left:3px solid " + accent(p.tone) + ";padding-left:8px;"
+		}
+		b.WriteString(`<div style="` + style + `">`)
+		writeSpans(&b, p.spans)
+		b.WriteString("</div>")
+	}
+	if m.detail != nil {
+		b.WriteString(`<details style="` + cssDetails + `"><summary style="cursor:pointer">` + html.EscapeString(m.detail.summary) + "</summary><div>")
+		writeSpans(&b, m.detail.body)
+		b.WriteString("</div></details>")
+	}
+	b.WriteString("</div></div>")
+	return b.String()
 }
 
-func (v *terminalView) askPaste(prompt string) { fmt.Fprintln(v.out, "gonbauth: "+prompt) }
+// writeButton writes the sign-in link as a button and a Copy link
+// control beside it. The control starts hidden and the script shows it:
+// where scripts are stripped (an untrusted notebook) there is no dead
+// button, and the address stays selectable under "Show the link". The
+// script is constant and reads the address from the page, so no value is
+// ever written into script text.
+func writeButton(b *strings.Builder, label []span, link string) {
+	b.WriteString(`<a href="` + html.EscapeString(link) + `" target="_blank" rel="noopener noreferrer" style="` + cssButton + `">`)
+	writeSpans(b, label)
+	b.WriteString(`</a><button type="button" class="gonbauth-copy" hidden style="` + cssCopy + `">Copy link</button><script>` + copyScript + `</script>`)
+}
 
-func (v *terminalView) done() {}
+// copyScript wires every hidden Copy link control: it copies the link
+// before it, or, where the clipboard is unavailable (a page served over
+// plain http), opens the block's "Show the link" for the user to copy.
+const copyScript = `document.querySelectorAll("button.gonbauth-copy[hidden]").forEach(function(b){b.hidden=false;b.onclick=function(){var c=navigator.clipboard,d=b.closest(".gonbauth").querySelector("details");if(!c){d.open=true;return}c.writeText(b.previousElementSibling.href).then(function(){b.textContent="Copied"},function(){d.open=true})}})`
+
+func writeSpans(b *strings.Builder, spans []span) {
+	for i, s := range spans {
+		t := html.EscapeString(s.text)
+		switch s.kind {
+		case spanCode:
+			b.WriteString(`<code style="` + cssCode + `">` + t + "</code>")
+		case spanNoWrap:
+			b.WriteString(`<span style="white-space:nowrap">` + t + "</span>")
+		case spanStrong:
+			b.WriteString(`<b style="font-family:var(--jp-code-font-family,ui-monospace,monospace);font-size:1.3em;letter-spacing:.08em">` + t + "</b>")
+		case spanLink:
+			if i > 0 {
+				b.WriteString(" ")
+			}
+			if safeLink(s.text) {
+				b.WriteString(`<a href="` + t + `" target="_blank" rel="noopener noreferrer" style="color:inherit;text-decoration:underline">` + t + "</a>")
+			} else {
+				b.WriteString(`<code style="` + cssCode + `">` + t + "</code>")
+			}
+			b.WriteString(" ")
+		default:
+			b.WriteString(t)
+		}
+	}
+}
+
+// renderPlain is the text/plain form: what VS Code, nbconvert and
+// consoles show. Links stand alone on their lines.
+func renderPlain(st *viewState) string {
+	m := compose(st)
+	var b strings.Builder
+	writePlainSpans(&b, m.head)
+	switch {
+	case m.button != "":
+		b.WriteString(" by opening this link in your browser:\n" + m.button)
+	case m.compact:
+	default:
+		endSentence(&b)
+	}
+	for _, p := range m.paras {
+		b.WriteString("\n")
+		writePlainSpans(&b, p.spans)
+	}
+	if m.detail != nil {
+		b.WriteString("\n")
+		writePlainSpans(&b, m.detail.body)
+	}
+	return b.String()
+}
+
+// endSentence ends a headline with a full stop unless it has one.
+func endSentence(b *strings.Builder) {
+	if s := b.String(); s != "" && !strings.HasSuffix(s, ".") && !strings.HasSuffix(s, "…") {
+		b.WriteString(".")
+	}
+}
+
+func writePlainSpans(b *strings.Builder, spans []span) {
+	for _, s := range spans {
+		if s.kind == spanLink {
+			b.WriteString(":\n" + s.text + "\n")
+			continue
+		}
+		b.WriteString(s.text)
+	}
+}
+
+// The terminal view.
+
+// terminalView prints each change once, as lines. On a terminal the
+// countdown is one line rewritten in place and the device flow shows its
+// QR code; elsewhere (a pipe, a file) it prints plain lines only.
+type terminalView struct {
+	out     io.Writer
+	tty     bool
+	command string // the gonbauth command, "" for a program that imports the library
+
+	mu       sync.Mutex
+	counting bool // the countdown line is open (tty only)
+	lastTick string
+	nRefused int // refused redirects printed
+}
+
+// refusedMore says, once the wait is over, how many more redirects were
+// refused than were listed: a flood of them must not flood the terminal.
+func (v *terminalView) refusedMore(st *viewState) {
+	if st.refusedMore > 0 {
+		v.println("gonbauth: " + lowerFirst(refusedMoreText(st.refusedMore)))
+	}
+}
+
+func newTerminalView(out io.Writer, command string) *terminalView {
+	return &terminalView{out: out, tty: isTerminal(out), command: command}
+}
+
+func (v *terminalView) println(s string) {
+	if v.counting {
+		io.WriteString(v.out, "\r\x1b[K")
+		v.counting = false
+	}
+	io.WriteString(v.out, s+"\n")
+}
+
+func (v *terminalView) show(st *viewState, ev event) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	switch ev {
+	case evWaiting:
+		v.waiting(st)
+	case evTick:
+	case evRefused:
+		for ; v.nRefused < len(st.refused); v.nRefused++ {
+			v.println("gonbauth: " + lowerFirst(refusedText(st.refused[v.nRefused])))
+		}
+	case evPasteRefused:
+		v.println("gonbauth: " + lowerFirst(pasteRefusedText(st.pasteErr, st.pasteErrs)))
+	case evPasteClosed:
+		v.println("gonbauth: " + lowerFirst(plainOf(pasteHelp(st))))
+	case evExchanging:
+		v.println("gonbauth: " + lowerFirst(plainOf(compose(st).head)))
+	case evSignedIn:
+		v.refusedMore(st)
+		v.signedIn(st)
+	case evFailed, evCancelled:
+		// They reach the caller as errors, which it prints.
+		if v.counting {
+			v.println("")
+		}
+		v.refusedMore(st)
+		return
+	}
+	if st.phase == phaseWaiting && v.tty {
+		v.countdown(st)
+	}
+}
+
+// waiting prints the link (or the device address) alone on its line, so
+// that it can be copied or picked out by a script.
+func (v *terminalView) waiting(st *viewState) {
+	m := compose(st)
+	for _, p := range m.paras {
+		if p.tone == toneWarn && strings.HasPrefix(plainOf(p.spans), "The saved sign-in") {
+			v.println("gonbauth: " + lowerFirst(plainOf(p.spans)))
+		}
+	}
+	if note := modeNote(st); note != "" {
+		v.println("gonbauth: " + lowerFirst(note) + " " + modeHelpText(st.where))
+	}
+	if st.userCode != "" {
+		v.println("gonbauth: " + lowerFirst(deviceHead(st)[0].text) + ":\n\n" + st.link + "\n")
+		if st.qr != nil && v.tty {
+			v.println(strings.Join(st.qr.text(true), "\n") + "\n")
+		}
+		v.println("gonbauth: and confirm the code " + st.userCode + ".")
+	} else {
+		v.println("gonbauth: " + lowerFirst(plainOf(m.head)) + " by opening this link in your browser:\n\n" + st.link + "\n")
+		if st.pasteTo != "" {
+			v.println("gonbauth: " + lowerFirst(plainOf(pasteHelp(st))))
+		}
+	}
+	if !v.tty {
+		v.println("gonbauth: " + lowerFirst(countdownText(st)))
+	}
+}
+
+// countdown rewrites the countdown line in place.
+func (v *terminalView) countdown(st *viewState) {
+	line := "gonbauth: waiting for you to sign in: " + clock(st.deadline.Sub(st.now)) + " left"
+	if v.counting && line == v.lastTick {
+		return
+	}
+	io.WriteString(v.out, "\r\x1b[K"+line)
+	v.counting, v.lastTick = true, line
+}
+
+// signedIn says who signed in, unless nothing needs attention: a saved
+// sign-in reused by a program or by `gonbauth token` is silent.
+func (v *terminalView) signedIn(st *viewState) {
+	if st.fromStore && v.command != "login" {
+		return
+	}
+	if v.command == "token" {
+		v.println("gonbauth: " + lowerFirst(plainOf(compose(st).head)))
+		return
+	}
+	v.println("gonbauth: " + lowerFirst(strings.ReplaceAll(renderPlain(st), "\n", " ")))
+}
+
+func (v *terminalView) askPaste(prompt string) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.println("gonbauth: " + lowerFirst(prompt))
+}
+
+func (v *terminalView) done() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.counting {
+		v.println("")
+	}
+}
+
+func plainOf(spans []span) string {
+	var b strings.Builder
+	for _, s := range spans {
+		if s.kind == spanLink {
+			b.WriteString(s.text + " ")
+			continue
+		}
+		b.WriteString(s.text)
+	}
+	return b.String()
+}
+
+// upperFirst capitalises a sentence's first letter.
+func upperFirst(s string) string {
+	if s != "" && s[0] >= 'a' && s[0] <= 'z' {
+		return string(s[0]-'a'+'A') + s[1:]
+	}
+	return s
+}
+
+// lowerFirst lowers a sentence's first letter for a "gonbauth: " line,
+// leaving names such as "GONBAUTH_MODE" alone.
+func lowerFirst(s string) string {
+	if len(s) > 1 && s[0] >= 'A' && s[0] <= 'Z' && (s[1] < 'A' || s[1] > 'Z') {
+		return string(s[0]+'a'-'A') + s[1:]
+	}
+	return s
+}

@@ -35,7 +35,17 @@
 // ended on; the listener still runs, and whichever arrives first wins),
 // device (RFC 8628: a code and a QR code to confirm on any device) and
 // hosted (a public redirect URL that forwards to the loopback listener).
-// The status says which mode was chosen and why.
+// The sign-in block explains a mode only when it was chosen automatically
+// for a remote machine.
+//
+// What the user sees is worded once, in a table (messages.go), for where
+// they are: a notebook block updated in place (HTML with a plain-text
+// alternative, in the theme's colours, readable in an untrusted notebook),
+// lines on a terminal (a countdown in place and a text QR code when stderr
+// is a terminal), and the gonbauth command, whose messages name its flags.
+// Nothing is printed when nothing needs attention: a program that reuses
+// a saved sign-in in a terminal is silent, and every error says what to
+// do next.
 //
 // Config.Provider (google, microsoft, github, gitlab, okta, auth0,
 // keycloak, cognito, or generic) supplies what a provider's metadata does

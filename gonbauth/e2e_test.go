@@ -88,7 +88,7 @@ func TestE2ESignInAndRefresh(t *testing.T) {
 	if r.sess.Subject != "alice" || !strings.Contains(r.sess.Who(), "alice@example.test") {
 		t.Errorf("who: %q (sub %q)", r.sess.Who(), r.sess.Subject)
 	}
-	if !strings.Contains(out.String(), "Signed in to "+strings.TrimPrefix(srv.Issuer, "http://")+" as Dev User alice") {
+	if !strings.Contains(out.String(), "signed in to "+strings.TrimPrefix(srv.Issuer, "http://")+" as Dev User alice") {
 		t.Errorf("status does not say who signed in:\n%s", out)
 	}
 	tok, err := r.sess.Token()

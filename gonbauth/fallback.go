@@ -16,15 +16,16 @@ import (
 
 // pickMode is chooseMode with the provider's limits: a provider whose
 // device grant does not serve this kind of client (Google's Desktop
-// apps) is never put in the device mode automatically.
+// apps) is never put in the device mode automatically. The note says so
+// ("" when the choice needs no more words than the display's own).
 func (f *flow) pickMode(ep *endpoints) (Mode, string) {
 	noAuto := ep.device != "" && f.s.prov.noAutoDevice
-	m, why := chooseMode(f.s, f.host, ep.device != "" && !noAuto)
+	m, _ := chooseMode(f.s, f.host, ep.device != "" && !noAuto)
 	if noAuto && m == ModePaste && f.s.mode == ModeAuto {
-		why = remoteReason(f.host) + ", which your browser may not reach; " + f.s.prov.title +
-			"'s device sign-in does not accept Desktop app clients (set " + EnvMode + "=device for a client of type TVs and Limited Input devices)"
+		return m, f.s.prov.title + "'s device sign-in does not accept Desktop app clients, so it is not used (for a client of type TVs and Limited Input devices, set " +
+			f.s.where.setting("Mode") + " to device)."
 	}
-	return m, why
+	return m, ""
 }
 
 // needsSecret explains a missing client secret that the provider's token
@@ -34,7 +35,7 @@ func (s *settings) needsSecret(m Mode) error {
 	if s.clientSecret != "" || !p.secretRequired || m == ModeDevice && p.deviceWithoutSecret {
 		return nil
 	}
-	return fmt.Errorf("gonbauth: Config.ClientSecret (%s) is not set: %s", EnvClientSecret, p.secretHelp)
+	return fmt.Errorf("gonbauth: %s is not set: %s", s.where.setting("ClientSecret"), p.secretHelp)
 }
 
 // errDeviceRefused is wrapped by a device authorization request refused
@@ -64,20 +65,18 @@ func deviceRefusal(err error) error {
 var errNoDeviceCode = fmt.Errorf("%w (its answer has no device code; on GitHub, enable the device flow in the app's settings)", errDeviceRefused)
 
 // deviceFallback continues in paste mode after a refused device grant
-// that the automatic mode chose, saying why; it returns nil then. With
-// the device mode chosen in the settings, the refusal is the error.
-func (f *flow) deviceFallback(err error) error {
+// that the automatic mode chose, with a note saying why. With the device
+// mode chosen in the settings, the refusal is the error.
+func (f *flow) deviceFallback(err error) (Mode, string, error) {
 	if !errors.Is(err, errDeviceRefused) {
-		return err
+		return ModeDevice, "", err
 	}
 	if f.s.mode == ModeDevice {
-		err = fmt.Errorf("%w: use the paste mode (%s=paste, or Config.Mode, or --mode)", err, EnvMode)
+		err = fmt.Errorf("%w: use the paste mode: set %s to paste", err, f.s.where.setting("Mode"))
 		f.fail(err)
-		return err
+		return ModeDevice, "", err
 	}
-	f.st.mode = ModePaste
-	f.st.modeWhy = strings.TrimPrefix(err.Error(), "gonbauth: ") + ", so paste the address the browser ends on instead"
-	return nil
+	return ModePaste, upperFirst(strings.TrimPrefix(err.Error(), "gonbauth: ")) + ", so you sign in with the browser instead.", nil
 }
 
 // deviceParams are the extra parameters a device authorization request
@@ -95,16 +94,16 @@ func (f *flow) deviceParams() []oauth2.AuthCodeOption {
 
 // portHint adds to a timeout, when the system chose the port, that the
 // server may refuse a redirect URI whose port it has not registered.
-func (f *flow) portHint(err error, rcv *receiver) error {
-	if !slices.Equal(f.s.ports, []int{0}) || f.st.mode == ModeHosted {
+func (f *flow) portHint(err error, rcv *receiver, mode Mode) error {
+	if !slices.Equal(f.s.ports, []int{0}) || mode == ModeHosted {
 		return err
 	}
 	who := "the server"
 	if f.s.prov.exactPorts {
 		who = f.s.prov.title + ", which matches redirect URIs exactly, port included,"
 	}
-	return fmt.Errorf("%w. If the browser showed an error about the redirect URI, %s may require a registered port: this one (%s) was chosen by the system, so register a redirect URI with a fixed port (such as http://%s:8085%s) and set Config.Ports or %s (--port for the command) to it",
-		err, who, rcv.port(), f.s.redirectHost, f.s.callbackPath, EnvPort)
+	return fmt.Errorf("%w. If the browser showed an error about the redirect URI, %s may require a registered port: this one (%s) was chosen by the system, so register a redirect URI with a fixed port (such as http://%s:8085%s) and set %s to it",
+		err, who, rcv.port(), f.s.redirectHost, f.s.callbackPath, f.s.where.setting("Ports"))
 }
 
 // scopeHint explains invalid_scope after the default scopes: which were
@@ -114,7 +113,7 @@ func (f *flow) scopeHint(err error) error {
 	if f.s.scopesSet || !errors.As(err, &ae) || ae.Code != "invalid_scope" {
 		return err
 	}
-	return fmt.Errorf("%w: gonbauth sent its default scopes %q: set Config.Scopes (%s, --scopes for the command) to scopes your server accepts", err, strings.Join(f.sent, " "), EnvScopes)
+	return fmt.Errorf("%w: gonbauth sent its default scopes %q: set %s to scopes your server accepts", err, strings.Join(f.sent, " "), f.s.where.setting("Scopes"))
 }
 
 // githubUser is the part of GitHub's GET /user answer that says who

@@ -297,3 +297,31 @@ func TestNotebookShowsSettingsError(t *testing.T) {
 		t.Fatal("no Sync after the error")
 	}
 }
+
+// TestNotebookSavedSignInIsOneLine: a later cell that reuses the saved
+// sign-in shows one compact line, not a box, and still a text/plain.
+func TestNotebookSavedSignInIsOneLine(t *testing.T) {
+	srv := newFakeServer(t)
+	k := newFakeKernel(t)
+	cmd, out, link := startCell(t, srv, k)
+	browse(t, link)
+	if err := waitCell(t, cmd); err != nil {
+		t.Fatalf("cell failed: %v\n%s", err, out)
+	}
+	<-k.done
+
+	k2 := newFakeKernel(t)
+	cmd, out, first := runCell(t, k2, EnvIssuer+"="+srv.URL, EnvClientID+"=test-client")
+	if err := waitCell(t, cmd); err != nil {
+		t.Fatalf("second cell failed: %v\n%s", err, out)
+	}
+	<-k2.done
+	h, _ := first.Data[protocol.MIMETextHTML].(string)
+	p, _ := first.Data[protocol.MIMETextPlain].(string)
+	if !strings.Contains(p, "(saved sign-in)") || strings.Contains(p, "\n") || strings.Contains(h, "border:") || !strings.Contains(h, "gonbauth-signed-in") {
+		t.Fatalf("the saved sign-in is not one compact line:\n%s\n%s", p, h)
+	}
+	if msgs := k2.messages(); len(msgs) != 2 {
+		t.Fatalf("%d messages, want the line and a sync", len(msgs))
+	}
+}

@@ -15,13 +15,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gonbauth/gonbauth/gonbauth/internal/notebook"
+	"github.com/gonbauth/gonbauth/gonbauth/internal/surface"
 	"github.com/gonbauth/gonbauth/gonbauth/pkce"
 	"golang.org/x/oauth2"
 )
 
-// tickEvery is how often a notebook's countdown is refreshed.
-const tickEvery = 10 * time.Second
+// tickEvery is how often the countdown is moved: a terminal rewrites it
+// every second, a notebook only when its words change.
+const tickEvery = time.Second
 
 // Login signs the user in and returns the session. cfg may be nil: every
 // setting then comes from GONBAUTH_* environment variables.
@@ -42,16 +43,16 @@ func Login(ctx context.Context, cfg *Config) (*Session, error) {
 	if cfg != nil && cfg.Output != nil {
 		out = cfg.Output
 	}
-	f := &flow{view: newView(out), now: time.Now, warn: warner(out), host: realHost()}
+	f := &flow{view: newDisplay(out, time.Now, surface.Command(ctx)), now: time.Now, warn: warner(out), host: realHost()}
 	defer f.view.done()
-	s, err := cfg.resolve(os.Getenv)
+	s, err := cfg.resolveIn(os.Getenv, f.view.place())
 	if err != nil {
 		f.fail(err) // a notebook shows it too, not only the cell's error
 		return nil, err
 	}
 	f.s, f.openBrowser = s, browserOpener(s.noBrowser, os.Getenv)
 	// Known before any request, so that every status names the server.
-	f.st.host = displayHost(s.issuer, s.authURL)
+	f.view.server(displayHost(s.issuer, s.authURL))
 
 	// GoNB interrupts a cell with SIGINT and kills it 5 s later: catching
 	// it for the whole sign-in lets requests stop, the listener close and
@@ -66,20 +67,20 @@ func Login(ctx context.Context, cfg *Config) (*Session, error) {
 	default:
 		f.fail(err) // such as a discovery error, before any link was shown
 	}
-	return sess, err
+	return sess, withNextStep(err, s.where)
 }
 
 // flow is one call to Login.
 type flow struct {
 	s    *settings
-	view view
+	view *display
 	now  func() time.Time
 	warn func(string)
 	host host // where the program runs, for choosing the mode
 	// openBrowser opens the link outside notebooks; nil means do not.
 	openBrowser func(string) error
-	st          status
-	ended       bool // a final status (failed, cancelled) has been shown
+	notice      string // why the saved sign-in could not be used
+	ended       bool   // a final status (failed, cancelled) has been shown
 	// style is the client authentication settled for ClientAuth "auto"
 	// (clientauth.go); sent are the scopes of the authorization request.
 	style oauth2.AuthStyle
@@ -97,10 +98,10 @@ func (f *flow) login(ctx context.Context) (*Session, error) {
 	}
 	if f.s.noInteractive {
 		why := "there is no saved sign-in for these settings"
-		if f.st.notice != "" {
-			why = f.st.notice
+		if f.notice != "" {
+			why = renewText(f.notice)
 		}
-		return nil, fmt.Errorf("%w: %s: run `gonbauth login` (with the same issuer, client, scopes and account), or call Login without NoInteractive", ErrInteractionRequired, why)
+		return nil, interactionNeeded(f.s.where, why)
 	}
 	return f.interactive(ctx, st, key)
 }
@@ -118,7 +119,7 @@ func (f *flow) openStore() *store {
 
 // resume returns a session from the saved sign-in, refreshing it first if
 // it has expired. It returns (nil, nil) when an interactive sign-in is
-// needed, with the reason in f.st.notice, and an error only when the
+// needed, with the reason in f.notice, and an error only when the
 // server could not be asked (the saved sign-in is then kept).
 func (f *flow) resume(ctx context.Context, st *store, key entryKey) (*Session, error) {
 	e := st.load(key)
@@ -138,7 +139,8 @@ func (f *flow) resume(ctx context.Context, st *store, key entryKey) (*Session, e
 		if rmErr := st.remove(key); rmErr != nil {
 			f.warn(rmErr.Error())
 		}
-		f.st.notice = "The saved sign-in could not be renewed (" + refusal(err) + "), so you need to sign in again."
+		f.notice = refusal(err)
+		f.view.renewRefused(f.notice)
 		return nil, nil
 	case err != nil:
 		return nil, fmt.Errorf("%w; the saved sign-in is kept: try again when the server can be reached", err)
@@ -164,20 +166,21 @@ func (f *flow) interactive(ctx context.Context, st *store, key entryKey) (*Sessi
 	if err != nil {
 		return nil, err
 	}
-	f.st.host = displayHost(f.s.issuer, ep.auth)
+	f.view.server(displayHost(f.s.issuer, ep.auth))
 	scopes := f.scopes(ep)
 	f.sent = scopes
 	f.settleAuthStyle(ep)
-	f.st.mode, f.st.modeWhy = f.pickMode(ep)
-	if f.st.mode == ModeDevice && f.s.needsSecret(ModeDevice) == nil {
+	mode, note := f.pickMode(ep)
+	if mode == ModeDevice && f.s.needsSecret(ModeDevice) == nil {
 		sess, err := f.device(ctx, ep, scopes, st, key)
-		if err = f.deviceFallback(err); sess != nil || err != nil {
+		if mode, note, err = f.deviceFallback(err); sess != nil || err != nil {
 			return sess, err
 		}
 	}
-	if err := f.s.needsSecret(f.st.mode); err != nil {
+	if err := f.s.needsSecret(mode); err != nil {
 		return nil, err
 	}
+	f.view.modeExplained(note)
 
 	verifier, err := pkce.NewVerifier()
 	if err != nil {
@@ -191,9 +194,10 @@ func (f *flow) interactive(ctx context.Context, st *store, key entryKey) (*Sessi
 		return nil, err
 	}
 	defer rcv.close()
+	rcv.setBack(f.s.where)
 
 	redirectURI := rcv.redirectURI
-	if f.st.mode == ModeHosted {
+	if mode == ModeHosted {
 		// The public URL forwards to the listener, still on loopback.
 		redirectURI = strings.ReplaceAll(f.s.redirectURL, "{port}", rcv.port())
 	}
@@ -203,7 +207,7 @@ func (f *flow) interactive(ctx context.Context, st *store, key entryKey) (*Sessi
 		return nil, err
 	}
 	idCheck.prefetch(ctx) // the key set arrives while the user signs in
-	code, err := f.wait(ctx, rcv, authURL, f.st.mode == ModePaste)
+	code, err := f.wait(ctx, rcv, authURL, mode)
 	rcv.stop() // the port is free before the token request (Login waits for the rest on return)
 	if err != nil {
 		return nil, err
@@ -312,32 +316,32 @@ func (f *flow) authURL(conf *oauth2.Config, state, verifier string, idCheck *idT
 // wait shows the link and waits for the redirect (or, in paste mode, a
 // pasted address), the deadline, ctx or SIGINT, keeping the status up to
 // date.
-func (f *flow) wait(ctx context.Context, rcv *receiver, authURL string, paste bool) (string, error) {
+func (f *flow) wait(ctx context.Context, rcv *receiver, authURL string, mode Mode) (string, error) {
 	timer := time.NewTimer(f.s.timeout)
 	defer timer.Stop()
 	ticker := time.NewTicker(tickEvery)
 	defer ticker.Stop()
 
 	var lines <-chan string
-	prompt := "Paste the whole address the browser ended on (it starts with " + rcv.redirectURI + "), then press Enter:"
+	paste := mode == ModePaste
+	prompt := pastePrompt(rcv.redirectURI)
+	pasteTo := ""
 	if paste {
 		done := make(chan struct{})
 		defer close(done)
 		in := f.s.input
-		if notebook.IsNotebook() {
+		if f.s.where == whereNotebook {
 			in = os.Stdin // where GoNB delivers the reply to an input box
 		}
 		lines = readLines(in, done)
-		f.st.pasteTo = rcv.redirectURI
+		pasteTo = rcv.redirectURI
 	}
 	if err := linkProblem(authURL); err != nil {
-		err = fmt.Errorf("gonbauth: the sign-in link %w: check Config.AuthURL (%s) and Config.AuthParams (%s)", err, EnvAuthURL, EnvAuthParams)
+		err = fmt.Errorf("gonbauth: the sign-in link %w: check %s and %s", err, f.s.where.setting("AuthURL"), f.s.where.setting("AuthParams"))
 		f.fail(err)
 		return "", err
 	}
-	f.st.phase, f.st.authURL = phaseWaiting, authURL
-	f.st.deadline = f.now().Add(f.s.timeout)
-	f.show()
+	f.view.waitingLink(authURL, f.now().Add(f.s.timeout), mode, autoReason(f.s, f.host, mode), pasteTo)
 	if f.openBrowser != nil {
 		_ = f.openBrowser(authURL) // best effort: the link is printed anyway
 	}
@@ -348,13 +352,14 @@ func (f *flow) wait(ctx context.Context, rcv *receiver, authURL string, paste bo
 		select {
 		case v := <-rcv.result:
 			// Refusals noted just before (a mix-up warning) still show.
-			f.st.refused, f.st.refusedN = rcv.refusals()
+			if listed, more := rcv.refusals(); len(listed)+more > 0 {
+				f.view.refused(listed, more)
+			}
 			return f.verdict(v)
 		case line, ok := <-lines:
 			if !ok {
 				lines = nil // no input: only the redirect can finish now
-				f.st.pasteClosed = true
-				f.show()
+				f.view.pasteClosed()
 				continue
 			}
 			q, err := pasteAddress(line, rcv.redirectURI)
@@ -368,19 +373,15 @@ func (f *flow) wait(ctx context.Context, rcv *receiver, authURL string, paste bo
 				}
 				err = v.err
 			}
-			f.st.pasteErr = printable(strings.TrimPrefix(err.Error(), errRefused.Error()+": "))
-			f.st.pasteErrs++
-			f.show()
+			f.view.pasteRefused(printable(strings.TrimPrefix(err.Error(), errRefused.Error()+": ")))
 			f.view.askPaste(prompt)
 		case <-rcv.noted:
 			// Bounded by the receiver: the first few, every mix-up, a count.
-			f.st.refused, f.st.refusedN = rcv.refusals()
-			f.show()
+			f.view.refused(rcv.refusals())
 		case <-ticker.C:
-			f.show()
+			f.view.tick()
 		case <-timer.C:
-			err := fmt.Errorf("%w: no sign-in arrived within %v: run it again, and raise Config.Timeout or %s (--timeout for the command) if you need longer", ErrTimeout, f.s.timeout, EnvTimeout)
-			err = f.portHint(err, rcv)
+			err := f.portHint(timeoutError(f.s.where, "no sign-in arrived", f.s.timeout), rcv, mode)
 			f.fail(err)
 			return "", err
 		case <-ctx.Done():
@@ -396,8 +397,7 @@ func (f *flow) verdict(v verdict) (string, error) {
 		f.fail(v.err)
 		return "", v.err
 	}
-	f.st.phase = phaseExchanging
-	f.show()
+	f.view.exchanging()
 	return v.code, nil
 }
 
@@ -496,12 +496,10 @@ func (f *flow) newSession(e *entry, src *refreshingSource, tok *oauth2.Token, re
 }
 
 func (f *flow) signedIn(sess *Session, tok *oauth2.Token) {
-	f.st.phase, f.st.authURL, f.st.fromStore = phaseSignedIn, "", sess.FromStore
-	if f.st.host == "" {
-		f.st.host = displayHost(f.s.issuer, f.s.tokenURL)
+	if !f.view.knowsServer() {
+		f.view.server(displayHost(f.s.issuer, f.s.tokenURL))
 	}
-	f.st.who, f.st.expiry, f.st.scopes = printable(sess.Who()), tok.Expiry, sess.Scopes
-	f.show()
+	f.view.signedIn(printable(sess.Who()), tok.Expiry, sess.Scopes, sess.FromStore)
 }
 
 // cancel reports a sign-in stopped because ctx ended: its cause is the
@@ -509,27 +507,16 @@ func (f *flow) signedIn(sess *Session, tok *oauth2.Token) {
 func (f *flow) cancel(ctx context.Context) error {
 	cause := context.Cause(ctx)
 	err := fmt.Errorf("%w: %w", ErrCancelled, cause)
-	f.st.phase, f.st.authURL = phaseCancelled, ""
-	f.st.message = "Stopped before the sign-in completed (" + cause.Error() + "). Run the cell again to sign in."
 	f.ended = true
-	f.show()
+	f.view.cancelled(printable(cause.Error()))
 	return err
 }
 
 // fail shows err as the final status; the link is dropped so that a saved
 // notebook does not keep a dead one.
 func (f *flow) fail(err error) {
-	f.st.phase, f.st.message, f.st.authURL = phaseFailed, err.Error(), ""
 	f.ended = true
-	f.show()
-}
-
-func (f *flow) show() {
-	if f.st.host == "" {
-		f.st.host = "the authorization server"
-	}
-	f.st.now = f.now()
-	f.view.show(safeStatus(&f.st))
+	f.view.failed(err)
 }
 
 // randomString returns 32 bytes from crypto/rand, base64url-encoded: for

@@ -31,6 +31,7 @@ type receiver struct {
 
 	mu       sync.Mutex
 	finished bool
+	back     where         // where the browser's page sends the user back to
 	result   chan verdict  // receives the one final verdict
 	noted    chan struct{} // a response was refused: see refusals
 	listed   []string      // refusals to show (see refuse)
@@ -79,8 +80,17 @@ func listenLoopbackFirst(ports []int, net1, addr1, net2, addr2 string) (net.List
 		}
 		return nil, fmt.Errorf("gonbauth: cannot listen on the loopback interface for the redirect: %w", errors.Join(err, err6))
 	}
-	return nil, fmt.Errorf("gonbauth: cannot listen for the redirect: %s %s on 127.0.0.1 %s in use: stop what uses %s, or set Config.Ports (%s) to other ports, or to 0 for any free port if your server accepts any loopback port",
-		plural(len(inUse), "port", "ports"), strings.Join(inUse, ", "), plural(len(inUse), "is", "are all"), plural(len(inUse), "it", "them"), EnvPort)
+	return nil, &portsInUseError{ports: inUse}
+}
+
+// portsInUseError is every configured port taken. What to do next names
+// the setting, so it is added where the user is known (withNextStep).
+type portsInUseError struct{ ports []string }
+
+func (e *portsInUseError) Error() string {
+	n := len(e.ports)
+	return fmt.Sprintf("gonbauth: cannot listen for the redirect: %s %s on 127.0.0.1 %s in use",
+		plural(n, "port", "ports"), strings.Join(e.ports, ", "), plural(n, "is", "are all"))
 }
 
 func plural(n int, one, many string) string {
@@ -174,8 +184,22 @@ func startReceiverFor(host string, ports []int, path string, check func(url.Valu
 	return r, nil
 }
 
+// setBack sets where the browser's page sends the user back to.
+func (r *receiver) setBack(w where) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.back = w
+}
+
 func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	w.Header().Set("Connection", "close")
+	r.mu.Lock()
+	back := r.back
+	r.mu.Unlock()
+	writePage := func(w http.ResponseWriter, status int, p page) {
+		p.Back = back
+		writePage(w, status, p)
+	}
 	if req.URL.Path != r.path {
 		writePage(w, http.StatusNotFound, page{Title: "Not found", Detail: "This address is only used to receive a sign-in."})
 		return
@@ -209,7 +233,7 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	case v.err != nil:
 		writePage(w, http.StatusOK, page{Title: "Sign-in failed", Detail: v.err.Error()})
 	default:
-		writePage(w, http.StatusOK, page{OK: true, Title: "Sign-in received", Detail: "Your notebook is finishing the sign-in."})
+		writePage(w, http.StatusOK, page{OK: true, Title: "Sign-in received", Detail: capitalize(back.finishing())})
 	}
 	// Send the page before the flow closes the listener.
 	if f, ok := w.(http.Flusher); ok {

@@ -1,9 +1,12 @@
 package gonbauth
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -75,8 +78,8 @@ func TestReceiverMatrix(t *testing.T) {
 		if status != tt.status {
 			t.Errorf("%s: status %d, want %d", tt.name, status, tt.status)
 		}
-		if tt.method != "HEAD" && !strings.Contains(body, "return to your notebook") {
-			t.Errorf("%s: the page does not send the user back to the notebook", tt.name)
+		if tt.method != "HEAD" && !strings.Contains(body, "return to the terminal") {
+			t.Errorf("%s: the page does not send the user back to the terminal", tt.name)
 		}
 		for k, v := range map[string]string{"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"} {
 			if h.Get(k) != v {
@@ -120,15 +123,65 @@ func TestReceiverEscapesWhatItEchoes(t *testing.T) {
 	r := newTestReceiver(t, []int{0})
 	hostile := url.QueryEscape(`<script>alert(1)</script>`)
 	_, _, body := get(t, "GET", r.redirectURI+"?state=s1&error=x&error_description="+hostile)
-	if strings.Contains(body, "<script>") {
+	if strings.Contains(body, "<script>alert") || strings.Count(body, "<script>") != 1 {
 		t.Fatalf("unescaped script in page: %s", body)
 	}
 	if !strings.Contains(body, "&lt;script&gt;") {
 		t.Fatalf("description not shown escaped: %s", body)
 	}
 	_, _, body = get(t, "GET", r.redirectURI+"?state=s1&code=c&iss="+hostile)
-	if strings.Contains(body, "<script>") {
+	if strings.Contains(body, "<script>alert") || strings.Count(body, "<script>") != 1 {
 		t.Fatalf("unescaped iss in page: %s", body)
+	}
+}
+
+// TestPageScriptHash: the CSP allows the page's one script by its hash,
+// so the constant must be the script's; and no other script may run.
+func TestPageScriptHash(t *testing.T) {
+	sum := sha256.Sum256([]byte(pageScript))
+	if want := "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"; pageScriptHash != want {
+		t.Fatalf("pageScriptHash = %s, want %s", pageScriptHash, want)
+	}
+	rec := httptest.NewRecorder()
+	writePage(rec, 200, page{OK: true, Title: "Sign-in received", Back: whereNotebook})
+	csp := rec.Header().Get("Content-Security-Policy")
+	for _, want := range []string{"default-src 'none'", "script-src " + pageScriptHash + ";", "frame-ancestors 'none'", "base-uri 'none'", "form-action 'none'"} {
+		if !strings.Contains(csp, want) {
+			t.Errorf("CSP %q lacks %q", csp, want)
+		}
+	}
+	if strings.Contains(csp, "script-src 'unsafe") || strings.Contains(csp, "'unsafe-hashes'") || strings.Count(csp, "sha256-") != 1 {
+		t.Errorf("CSP allows inline scripts: %q", csp)
+	}
+	body := rec.Body.String()
+	for _, want := range []string{"return to your notebook", "<script>" + pageScript + "</script>", `id="close"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("page lacks %q:\n%s", want, body)
+		}
+	}
+	for k, v := range map[string]string{"Referrer-Policy": "no-referrer", "Cache-Control": "no-store", "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Pragma": "no-cache"} {
+		if rec.Header().Get(k) != v {
+			t.Errorf("%s = %q, want %q", k, rec.Header().Get(k), v)
+		}
+	}
+}
+
+// TestReceiverSaysWhereToGoBack: the page names the notebook only when
+// the sign-in runs in one.
+func TestReceiverSaysWhereToGoBack(t *testing.T) {
+	for _, tt := range []struct {
+		w    where
+		want string
+	}{{whereNotebook, "your notebook is finishing"}, {whereCLI, "your terminal is finishing"}, {whereTerminal, "return to the terminal"}} {
+		r := newTestReceiver(t, []int{0})
+		r.setBack(tt.w)
+		_, _, body := get(t, "GET", r.redirectURI+"?code=c&state=s1")
+		if !strings.Contains(strings.ToLower(body), tt.want) {
+			t.Errorf("%v: page lacks %q:\n%s", tt.w, tt.want, body)
+		}
+		if tt.w != whereNotebook && strings.Contains(body, "notebook") {
+			t.Errorf("%v: the page speaks of a notebook:\n%s", tt.w, body)
+		}
 	}
 }
 
@@ -166,10 +219,11 @@ func TestReceiverPortList(t *testing.T) {
 	r.close()
 
 	_, err := startReceiver([]int{p1, p2}, "/callback", nil)
+	err = withNextStep(err, whereTerminal) // as Login returns it
 	if err == nil {
 		t.Fatal("no error with every port taken")
 	}
-	for _, want := range []string{strconv.Itoa(p1), strconv.Itoa(p2), EnvPort, "in use"} {
+	for _, want := range []string{strconv.Itoa(p1), strconv.Itoa(p2), "stop what uses them, or set Config.Ports (GONBAUTH_PORT) to other ports", "in use"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %q", err, want)
 		}

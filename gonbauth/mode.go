@@ -28,9 +28,6 @@ const (
 	ModeHosted Mode = "hosted"
 )
 
-// modeHelp tells the user how to choose another mode.
-const modeHelp = "set " + EnvMode + " (or Config.Mode, or --mode) to loopback, paste, device or hosted to choose"
-
 func parseMode(s string) (Mode, error) {
 	switch m := Mode(strings.ToLower(strings.TrimSpace(s))); m {
 	case ModeAuto, "auto":
@@ -58,37 +55,38 @@ func realHost() host {
 }
 
 // remoteReason says why the user's browser may not reach this machine's
-// loopback interface, or "" when nothing suggests so. Each signal is a
+// loopback interface, as a predicate ("runs in a container") that the
+// message table gives a subject, or "" when nothing suggests so. Each signal is a
 // common setup where notebook sign-ins dead-end on "this site can't be
 // reached".
 func remoteReason(h host) string {
 	switch {
 	case h.getenv("COLAB_RELEASE_TAG") != "":
-		return "the kernel runs in Google Colab"
+		return "runs in Google Colab"
 	case h.getenv("JUPYTERHUB_API_URL") != "" || h.getenv("JUPYTERHUB_SERVICE_PREFIX") != "" || h.getenv("JUPYTERHUB_USER") != "":
-		return "the kernel runs under JupyterHub"
+		return "runs under JupyterHub"
 	case h.getenv("CODESPACES") == "true":
-		return "the kernel runs in a GitHub Codespace"
+		return "runs in a GitHub Codespace"
 	case h.getenv("REMOTE_CONTAINERS") == "true" || h.getenv("VSCODE_REMOTE_CONTAINERS_SESSION") != "":
-		return "the kernel runs in a VS Code remote container"
+		return "runs in a VS Code remote container"
 	case h.getenv("SSH_CONNECTION") != "" || h.getenv("SSH_CLIENT") != "":
-		return "the kernel was started over SSH"
+		return "was started over SSH"
 	case h.getenv("WSL_DISTRO_NAME") != "" || h.getenv("WSL_INTEROP") != "":
-		return "the kernel runs under WSL"
+		return "runs under WSL"
 	case h.exists("/.dockerenv") || h.exists("/run/.containerenv"):
-		return "the kernel runs in a container"
+		return "runs in a container"
 	case h.getenv("KUBERNETES_SERVICE_HOST") != "":
-		return "the kernel runs in a Kubernetes pod"
+		return "runs in a Kubernetes pod"
 	}
 	if b, err := h.readFile("/proc/1/cgroup"); err == nil {
 		for _, sig := range []string{"docker", "kubepods", "containerd", "lxc"} {
 			if strings.Contains(string(b), sig) {
-				return "the kernel runs in a container"
+				return "runs in a container"
 			}
 		}
 	}
 	if b, err := h.readFile("/proc/sys/kernel/osrelease"); err == nil && strings.Contains(strings.ToLower(string(b)), "microsoft") {
-		return "the kernel runs under WSL"
+		return "runs under WSL"
 	}
 	return ""
 }
@@ -107,8 +105,17 @@ func chooseMode(s *settings, h host, hasDevice bool) (Mode, string) {
 	case why == "":
 		return ModeLoopback, "the kernel runs on this machine"
 	case hasDevice:
-		return ModeDevice, why + ", which your browser may not reach"
+		return ModeDevice, "the kernel " + why + ", which your browser may not reach"
 	default:
-		return ModePaste, why + ", which your browser may not reach, and the server offers no device sign-in"
+		return ModePaste, "the kernel " + why + ", which your browser may not reach, and the server offers no device sign-in"
 	}
+}
+
+// autoReason is why mode was chosen automatically for a remote machine,
+// for the user to read; "" when the settings chose it or nothing is remote.
+func autoReason(s *settings, h host, mode Mode) string {
+	if s.mode != ModeAuto || s.redirectURL != "" || (mode != ModeDevice && mode != ModePaste) {
+		return ""
+	}
+	return remoteReason(h)
 }

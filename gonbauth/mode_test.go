@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 func fakeHost(env map[string]string, files map[string]string) host {
@@ -137,10 +138,15 @@ func TestPasteAndRedirectShareOneGate(t *testing.T) {
 }
 
 func TestStatusDeviceAndPaste(t *testing.T) {
-	s := &status{phase: phaseWaiting, host: "h", authURL: "https://h/device?user_code=AB<CD", userCode: "AB<CD",
-		qrPNG: []byte{0x89, 'P', 'N', 'G'}, mode: ModeDevice, modeWhy: "the kernel runs in a container"}
-	html, plain := s.render()
-	for _, w := range []string{"AB&lt;CD", `src="data:image/png;base64,`, "Mode: device, because the kernel runs in a container", EnvMode} {
+	qr, err := newQR("https://h/device?user_code=AB<CD")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	st := &viewState{where: whereNotebook, now: now, deadline: now.Add(time.Minute), host: "h", link: "https://h/device?user_code=AB<CD", userCode: "AB<CD",
+		qr: qr, mode: ModeDevice, autoWhy: "runs in a container"}
+	html, plain := renderHTML(st), renderPlain(st)
+	for _, w := range []string{"AB&lt;CD", `src="data:image/svg+xml;base64,`, "This looks like a remote machine (the kernel runs in a container), so you will confirm a code on another device.", "<details", EnvMode} {
 		if !strings.Contains(html, w) {
 			t.Errorf("HTML lacks %q:\n%s", w, html)
 		}
@@ -148,8 +154,8 @@ func TestStatusDeviceAndPaste(t *testing.T) {
 	if !strings.Contains(plain, "\nhttps://h/device?user_code=AB<CD\n") || !strings.Contains(plain, "confirm the code AB<CD") {
 		t.Errorf("plain:\n%s", plain)
 	}
-	p := &status{phase: phaseWaiting, host: "h", authURL: "https://h/a", pasteTo: "http://127.0.0.1:1/callback", pasteErr: "its state <b>does not</b> match", mode: ModePaste}
-	html, plain = p.render()
+	p := &viewState{where: whereNotebook, now: now, deadline: now.Add(time.Minute), host: "h", link: "https://h/a", pasteTo: "http://127.0.0.1:1/callback", pasteErr: "its state <b>does not</b> match", mode: ModePaste}
+	html, plain = renderHTML(p), renderPlain(p)
 	if !strings.Contains(html, "paste it in the box below") || !strings.Contains(html, "&lt;b&gt;does not&lt;/b&gt;") {
 		t.Errorf("paste HTML:\n%s", html)
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 )
@@ -450,6 +451,18 @@ func checkTenant(template string, idt *oidc.IDToken) error {
 	return nil
 }
 
+// providerOf is the profile of the settings, else of the saved sign-in's
+// issuer: a sign-out may be asked with no provider set.
+func providerOf(s *settings, e *entry) *profile {
+	if s.prov != nil && s.prov != profiles[ProviderGeneric] {
+		return s.prov
+	}
+	if name := inferProvider(e.Issuer, e.TokenURL); name != "" {
+		return profiles[name]
+	}
+	return profiles[ProviderGeneric]
+}
+
 // ErrNotRevoked is wrapped by Logout's error when the sign-in was
 // forgotten here but its token could not be revoked at the server: it
 // stays valid until it expires.
@@ -458,14 +471,7 @@ var ErrNotRevoked = errors.New("gonbauth: signed out here, but the token was not
 // notRevoked says why a token could not be revoked (no endpoint when
 // cause is nil) and until when it stays valid.
 func notRevoked(s *settings, e *entry, cause error) error {
-	p := s.prov
-	if p == nil || p == profiles[ProviderGeneric] {
-		if name := inferProvider(e.Issuer, e.TokenURL); name != "" {
-			p = profiles[name]
-		} else {
-			p = profiles[ProviderGeneric]
-		}
-	}
+	p := providerOf(s, e)
 	var why string
 	var te *TokenError
 	switch {
@@ -475,15 +481,14 @@ func notRevoked(s *settings, e *entry, cause error) error {
 			why = p.revocationHelp
 		}
 	case errors.As(cause, &te) && (te.Code == "invalid_client" || te.Code == "unauthorized_client" || te.StatusCode == 401) && s.clientSecret == "":
-		why = fmt.Sprintf("%s lets only clients with a secret revoke tokens: set Config.ClientSecret (%s) to revoke", p.title, EnvClientSecret)
+		why = fmt.Sprintf("%s lets only clients with a secret revoke tokens: set %s to revoke", p.title, s.where.setting("ClientSecret"))
 	default:
 		why = "the revocation request failed"
 	}
-	until := "until it expires"
+	valid := "the access token stays valid until it expires"
 	if !e.Token.Expiry.IsZero() {
-		until = "until " + e.Token.Expiry.UTC().Format("2006-01-02 15:04 UTC")
+		valid = "the access token stays valid until it " + expiryText(e.Token.Expiry, time.Now())
 	}
-	valid := "the access token stays valid " + until
 	if e.Token.RefreshToken != "" {
 		valid += ", and the refresh token until the server expires it"
 	}

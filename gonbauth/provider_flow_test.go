@@ -262,7 +262,7 @@ func TestDeviceRefusedFallsBackToPaste(t *testing.T) {
 			if r := wait(t, done); r.err != nil {
 				t.Fatalf("%v\n%s", r.err, out)
 			}
-			if s := out.String(); !strings.Contains(s, "mode paste") || !strings.Contains(s, tt.want) {
+			if s := out.String(); !strings.Contains(s, "paste the address") || !strings.Contains(s, tt.want) {
 				t.Fatalf("the fallback is not explained:\n%s", s)
 			}
 			dev.mu.Lock()
@@ -277,7 +277,7 @@ func TestDeviceRefusedFallsBackToPaste(t *testing.T) {
 		cfg := testConfig(srv)
 		cfg.DeviceAuthURL, cfg.Mode, cfg.Output = newDeviceAuthServer(t, 401, `{"error":"invalid_client"}`).URL, ModeDevice, newURLWriter()
 		_, err := Login(context.Background(), cfg)
-		if !errors.Is(err, errDeviceRefused) || !strings.Contains(err.Error(), "GONBAUTH_MODE=paste") || !strings.Contains(err.Error(), "invalid_client") {
+		if !errors.Is(err, errDeviceRefused) || !strings.Contains(err.Error(), "GONBAUTH_MODE) to paste") || !strings.Contains(err.Error(), "invalid_client") {
 			t.Fatalf("err = %v", err)
 		}
 	})
@@ -297,7 +297,7 @@ func TestGoogleRemoteKernelPaste(t *testing.T) {
 	if r := wait(t, done); r.err != nil {
 		t.Fatal(r.err)
 	}
-	if s := out.String(); !strings.Contains(s, "mode paste") || !strings.Contains(s, "Desktop app") {
+	if s := out.String(); !strings.Contains(s, "paste the address") || !strings.Contains(s, "Desktop app") {
 		t.Fatalf("output:\n%s", s)
 	}
 	if dev.form != nil {
@@ -363,7 +363,7 @@ func TestTimeoutPortHint(t *testing.T) {
 func TestIssuerTrailingSlashNamesValue(t *testing.T) {
 	srv := newFakeServer(t)
 	_, err := Login(context.Background(), &Config{Issuer: srv.URL + "/", ClientID: "c", Output: newURLWriter()})
-	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("to %q, trailing slash as shown", srv.URL)) {
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("to exactly %q, without the trailing slash", srv.URL)) {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -420,7 +420,7 @@ func TestLogoutCannotRevoke(t *testing.T) {
 		if err := Logout(context.Background(), cfg); err != nil {
 			t.Fatal(err)
 		}
-		for _, w := range []string{"not revoked", "Microsoft Entra ID offers no token revocation endpoint", "stays valid until " + time.Now().UTC().Format("2006-01-02")} {
+		for _, w := range []string{"not revoked", "Microsoft Entra ID offers no token revocation endpoint", "stays valid until it expires in"} {
 			if !strings.Contains(out.String(), w) {
 				t.Errorf("%s\n(missing %q)", out, w)
 			}

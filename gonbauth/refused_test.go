@@ -63,9 +63,8 @@ func TestReceiverRefusalsBounded(t *testing.T) {
 	if !strings.Contains(listed[len(listed)-1], "mix-up") || strings.HasPrefix(listed[0], "gonbauth") {
 		t.Fatalf("listed %q", listed)
 	}
-	s := safeStatus(&status{phase: phaseWaiting, refused: listed, refusedN: more})
-	html, plain := s.render()
-	for _, out := range []string{html, plain} {
+	s := safeState(&viewState{phase: phaseWaiting, refused: listed, refusedMore: more})
+	for _, out := range []string{renderHTML(s), renderPlain(s)} {
 		if !strings.Contains(out, fmt.Sprint(more, " more redirects were refused")) {
 			t.Errorf("the count is not shown: %s", out)
 		}

@@ -4,12 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"strings"
 	"time"
+
+	"github.com/gonbauth/gonbauth/gonbauth/internal/surface"
 )
 
 // SignIn describes a saved sign-in. It never holds a token, and its text
@@ -52,7 +55,11 @@ func SignIns(cfg *Config) ([]SignIn, error) {
 // forgotten even when the revocation fails; the error then says so. It
 // returns ErrNotSignedIn when nothing is saved for these settings.
 func Logout(ctx context.Context, cfg *Config) error {
-	s, err := cfg.resolve(os.Getenv)
+	w := whereTerminal
+	if surface.Command(ctx) != "" {
+		w = whereCLI
+	}
+	s, err := cfg.resolveIn(os.Getenv, w)
 	if err != nil {
 		return err
 	}
@@ -76,8 +83,14 @@ func LogoutAll(ctx context.Context, cfg *Config) error {
 	if err != nil {
 		return err
 	}
-	s := &settings{httpClient: &http.Client{Timeout: 30 * time.Second}}
+	s := &settings{httpClient: &http.Client{Timeout: 30 * time.Second}, output: os.Stderr}
+	if surface.Command(ctx) != "" {
+		s.where = whereCLI
+	}
 	if cfg != nil {
+		if cfg.Output != nil {
+			s.output = cfg.Output
+		}
 		s.clientID, s.clientSecret = pick(cfg.ClientID, os.Getenv(EnvClientID)), pick(cfg.ClientSecret, os.Getenv(EnvClientSecret))
 		s.issuer, s.tokenURL = pick(cfg.Issuer, os.Getenv(EnvIssuer)), pick(cfg.TokenURL, os.Getenv(EnvTokenURL))
 		if cfg.HTTPClient != nil {
@@ -119,7 +132,7 @@ func (st *store) logout(ctx context.Context, k entryKey, s *settings) error {
 	if e.RevocationURL == "" {
 		// Forgotten here, as asked; that the server cannot revoke it is
 		// said, not returned: there is nothing to retry.
-		warner(pickWriter(s.output))(strings.TrimPrefix(notRevoked(s, e, nil).Error(), "gonbauth: "))
+		st.signedOut(s, e, false)
 		return nil
 	}
 	// The secret belongs to one issuer and client: sent to no other.
@@ -130,7 +143,24 @@ func (st *store) logout(ctx context.Context, k entryKey, s *settings) error {
 	if err := revoke(ctx, s.httpClient, e, secret); err != nil {
 		return notRevoked(s, e, err)
 	}
+	st.signedOut(s, e, true)
 	return nil
+}
+
+// signedOut tells the user what was signed out: the command in one line;
+// a program that imports the library only when something needs its
+// attention, a token that stays valid.
+func (st *store) signedOut(s *settings, e *entry, revoked bool) {
+	switch {
+	case s.where == whereCLI && s.output != nil:
+		line := signedOutText(e, revoked, time.Now())
+		if help := providerOf(s, e).revocationHelp; !revoked && help != "" {
+			line += " " + help + "."
+		}
+		fmt.Fprintln(s.output, "gonbauth: "+line)
+	case !revoked:
+		warner(pickWriter(s.output))(strings.TrimPrefix(notRevoked(s, e, nil).Error(), "gonbauth: "))
+	}
 }
 
 // revoke asks the server to revoke the refresh token (which, RFC 7009

@@ -164,23 +164,25 @@ func linkProblem(raw string) error {
 // safeLink reports whether raw may be shown as a link.
 func safeLink(raw string) bool { return linkProblem(raw) == nil }
 
-// safeStatus is a copy of st with every outside text made printable and
+// safeState is a copy of st with every outside text made printable and
 // bounded and the link dropped unless safe: what a view receives, whatever
-// it does with it.
-func safeStatus(st *status) *status {
+// it does with it. (A failure's text is bounded where it is composed,
+// failureText.)
+func safeState(st *viewState) *viewState {
 	s := *st
 	s.host = printable(s.host)
-	if !safeLink(s.authURL) {
-		s.authURL = ""
+	if !safeLink(s.link) {
+		s.link = ""
 	}
 	s.who = printable(s.who)
-	s.message = printableN(s.message, maxMessage)
-	s.notice = printableN(s.notice, maxMessage)
-	s.modeWhy = printable(s.modeWhy)
+	s.renew = printableN(s.renew, maxMessage)
+	s.autoWhy = printable(s.autoWhy)
+	s.modeExtra = printableN(s.modeExtra, maxMessage)
 	s.pasteTo = printable(s.pasteTo)
 	s.pasteErr = printableN(s.pasteErr, maxMessage)
 	s.userCode = printableN(s.userCode, maxUserCode)
 	s.scopes = printableScopes(s.scopes)
+	s.cause = printableN(s.cause, maxMessage)
 	s.refused = make([]string, len(st.refused))
 	for i, r := range st.refused {
 		s.refused[i] = printableN(r, maxMessage)

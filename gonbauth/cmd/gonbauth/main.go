@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/gonbauth/gonbauth/gonbauth"
+	"github.com/gonbauth/gonbauth/gonbauth/internal/surface"
 )
 
 const usage = `usage: gonbauth <command> [flags]
@@ -73,6 +74,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	cfg.Output = stderr
+	// Tell the library it speaks for this command: its messages then name
+	// flags, and `token` stays silent when it has nothing to say.
+	ctx = surface.WithCommand(ctx, cmd)
 	if cmd == "logout" {
 		return logout(ctx, cfg, all, stderr)
 	}
@@ -82,7 +86,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if cmd == "login" {
-		// Login's status already said who signed in; nothing on stdout.
+		// Login already said who signed in, on stderr; nothing on stdout.
 		return 0
 	}
 	tok, err := sess.Token()
@@ -168,6 +172,10 @@ func parseFlagSet(cmd string, args []string, stderr io.Writer) (*gonbauth.Config
 func logout(ctx context.Context, cfg *gonbauth.Config, all bool, stderr io.Writer) int {
 	var err error
 	if all {
+		if list, lerr := gonbauth.SignIns(cfg); lerr == nil && len(list) == 0 {
+			fmt.Fprintln(stderr, "gonbauth: no saved sign-ins; nothing to do")
+			return 0
+		}
 		err = gonbauth.LogoutAll(ctx, cfg)
 	} else {
 		err = gonbauth.Logout(ctx, cfg)
@@ -180,7 +188,7 @@ func logout(ctx context.Context, cfg *gonbauth.Config, all bool, stderr io.Write
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	fmt.Fprintln(stderr, "gonbauth: signed out")
+	// Logout has said what it signed out, and whether the server revoked it.
 	return 0
 }
 

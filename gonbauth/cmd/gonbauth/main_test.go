@@ -52,7 +52,10 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"login", "--bogus"}, 2, "flag provided but not defined"},
 		// Settings are checked before anything is started.
 		{[]string{"login", "--issuer", "http://login.example.com", "--client-id", "c"}, 1, "plain http"},
-		{[]string{"token", "--issuer", "https://login.example.com"}, 1, "GONBAUTH_CLIENT_ID"},
+		{[]string{"token", "--issuer", "https://login.example.com"}, 1, "set --client-id"},
+		// Every missing setting at once, by its flag.
+		{[]string{"token"}, 1, "set --issuer to your authorization server's issuer URL (such as https://login.example.com), and --client-id"},
+		{[]string{"token", "--no-interactive", "--issuer", "https://login.example.com", "--client-id", "c", "--timeout", "1s"}, 1, "drop --no-interactive"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -64,6 +67,10 @@ func TestUsageErrors(t *testing.T) {
 			}
 			if !strings.Contains(stderr.String(), tt.err) {
 				t.Fatalf("stderr %q lacks %q", &stderr, tt.err)
+			}
+			// The command speaks in flags, not in the library's words.
+			if e := stderr.String(); tt.code == 1 && (strings.Contains(e, "Config.") || strings.Contains(e, "GONBAUTH_") || strings.Contains(e, "Login")) {
+				t.Fatalf("stderr speaks the library's words: %q", &stderr)
 			}
 			if stdout.Len() != 0 {
 				t.Fatalf("stdout should be empty on error, got %q", &stdout)
@@ -191,7 +198,7 @@ func TestE2ECLI(t *testing.T) {
 		if code := waitExit(t, cmd); code != 0 {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
-		if !strings.Contains(stderr.String(), "Signed in to") || !strings.Contains(stderr.String(), "as Dev User dave") {
+		if !strings.Contains(stderr.String(), "signed in to") || !strings.Contains(stderr.String(), "as Dev User dave") {
 			t.Fatalf("stderr does not say who signed in: %s", stderr)
 		}
 		if stdout.Len() != 0 {

@@ -56,7 +56,7 @@ func TestE2EPasteOnStdin(t *testing.T) {
 		}
 	}
 	link := next("http")
-	next("gonbauth: Paste the whole address")
+	next("gonbauth: paste the whole address")
 	res, err := b.SignIn(ctx, link, browsertest.SignInOptions{Login: "pat", Unreachable: true})
 	if err != nil {
 		t.Fatal(err)

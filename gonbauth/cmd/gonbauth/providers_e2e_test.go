@@ -130,7 +130,7 @@ func TestProvidersCLI(t *testing.T) {
 			if code := waitExit(t, cmd); code != 0 {
 				t.Fatalf("login: exit %d\n%s", code, stderr)
 			}
-			if out := stderr.String(); !strings.Contains(out, "Signed in") || (!strings.Contains(out, s.User.Name) && !strings.Contains(out, s.User.Login)) {
+			if out := stderr.String(); !strings.Contains(out, "gonbauth: signed in to") || (!strings.Contains(out, s.User.Name) && !strings.Contains(out, s.User.Login)) {
 				t.Fatalf("login does not say who signed in:\n%s", out)
 			}
 
@@ -197,8 +197,8 @@ func TestProvidersCLIExactPort(t *testing.T) {
 	if p, err := pt.Browse(link); err == nil && strings.Contains(p.URL, "code=") {
 		t.Fatalf("Okta accepted an unregistered port: %s", p.URL)
 	}
-	if code := waitExit(t, cmd); code != 1 || !strings.Contains(stderr.String(), "GONBAUTH_PORT") {
-		t.Fatalf("exit %d; the timeout does not name GONBAUTH_PORT:\n%s", code, stderr)
+	if code := waitExit(t, cmd); code != 1 || !strings.Contains(stderr.String(), "set --port to it") {
+		t.Fatalf("exit %d; the timeout does not name --port:\n%s", code, stderr)
 	}
 }
 

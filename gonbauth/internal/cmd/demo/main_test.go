@@ -26,7 +26,7 @@ func TestDemoAuto(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^http://127\.0\.0\.1:\d+/auth\?\S+$`).MatchString(errText) {
 		t.Errorf("the sign-in link is not alone on a line of stderr:\n%s", errText)
 	}
-	for _, want := range []string{"Signed in to", "development server stopped"} {
+	for _, want := range []string{"gonbauth: signed in to", "development server stopped"} {
 		if !strings.Contains(errText, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errText)
 		}
