@@ -92,18 +92,22 @@ func (f *flow) deviceParams() []oauth2.AuthCodeOption {
 	return opts
 }
 
-// portHint adds to a timeout, when the system chose the port, that the
-// server may refuse a redirect URI whose port it has not registered.
+// portHint adds to a timeout's next step, when the system chose the
+// port, that the server may refuse a redirect URI whose port it has not
+// registered.
 func (f *flow) portHint(err error, rcv *receiver, mode Mode) error {
-	if !slices.Equal(f.s.ports, []int{0}) || mode == ModeHosted {
+	var ns *nextStepError
+	if !slices.Equal(f.s.ports, []int{0}) || mode == ModeHosted || !errors.As(err, &ns) {
 		return err
 	}
 	who := "the server"
 	if f.s.prov.exactPorts {
 		who = f.s.prov.title + ", which matches redirect URIs exactly, port included,"
 	}
-	return fmt.Errorf("%w. If the browser showed an error about the redirect URI, %s may require a registered port: this one (%s) was chosen by the system, so register a redirect URI with a fixed port (such as http://%s:8085%s) and set %s to it",
-		err, who, rcv.port(), f.s.redirectHost, f.s.callbackPath, f.s.where.setting("Ports"))
+	hinted := *ns
+	hinted.next += fmt.Sprintf(". If the browser showed an error about the redirect URI, %s may require a registered port: this one (%s) was chosen by the system, so register a redirect URI with a fixed port (such as http://%s:8085%s) and set %s to it",
+		who, rcv.port(), f.s.redirectHost, f.s.callbackPath, f.s.where.setting("Ports"))
+	return &hinted
 }
 
 // scopeHint explains invalid_scope after the default scopes: which were
