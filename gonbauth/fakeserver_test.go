@@ -80,7 +80,19 @@ func (f *fakeServer) idToken(nonce string) string {
 		f.idClaims(claims)
 	}
 	payload, _ := json.Marshal(claims)
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: signingKey(), KeyID: "k1"}}, (&jose.SignerOptions{}).WithType("JWT"))
+	raw := signJWT(payload, signingKey())
+	if f.tamper {
+		parts := strings.Split(raw, ".")
+		parts[1] = base64.RawURLEncoding.EncodeToString([]byte(strings.Replace(string(payload), "alice", "mallory", 1)))
+		raw = strings.Join(parts, ".")
+	}
+	return raw
+}
+
+// signJWT signs payload with key under the key ID "k1", as the fake
+// server's ID tokens are.
+func signJWT(payload []byte, key *rsa.PrivateKey) string {
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: key, KeyID: "k1"}}, (&jose.SignerOptions{}).WithType("JWT"))
 	if err != nil {
 		panic(err)
 	}
@@ -89,11 +101,6 @@ func (f *fakeServer) idToken(nonce string) string {
 		panic(err)
 	}
 	raw, _ := obj.CompactSerialize()
-	if f.tamper {
-		parts := strings.Split(raw, ".")
-		parts[1] = base64.RawURLEncoding.EncodeToString([]byte(strings.Replace(string(payload), "alice", "mallory", 1)))
-		raw = strings.Join(parts, ".")
-	}
 	return raw
 }
 

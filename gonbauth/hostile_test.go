@@ -25,8 +25,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-jose/go-jose/v4"
-
 	"github.com/gonbauth/gonbauth/gonbauth/internal/hostileserver"
 )
 
@@ -296,16 +294,7 @@ var foreignKey = sync.OnceValue(func() *rsa.PrivateKey {
 // issuer's key ID.
 func foreignIDToken(claims map[string]any) string {
 	payload, _ := json.Marshal(claims)
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: foreignKey(), KeyID: "k1"}}, (&jose.SignerOptions{}).WithType("JWT"))
-	if err != nil {
-		panic(err)
-	}
-	obj, err := signer.Sign(payload)
-	if err != nil {
-		panic(err)
-	}
-	raw, _ := obj.CompactSerialize()
-	return raw
+	return signJWT(payload, foreignKey())
 }
 
 // Expectations.

@@ -498,17 +498,6 @@ func notRevoked(s *settings, e *entry, cause error) error {
 	return fmt.Errorf("%w: %s; %s", ErrNotRevoked, why, valid)
 }
 
-// issuerMismatch refuses metadata that names another issuer. When the two
-// differ only by a trailing "/" (Auth0's issuer ends with one, and users
-// leave it out), it gives the exact value to set: the ID token's iss must
-// match it to the character (OpenID Connect Core §3.1.3.7).
-func issuerMismatch(loc, got, want string) error {
-	if strings.TrimSuffix(got, "/") == strings.TrimSuffix(want, "/") {
-		return fmt.Errorf("gonbauth: the metadata at %s names the issuer %q, not %q: set Config.Issuer (%s) to %q, trailing slash as shown", loc, got, want, EnvIssuer, got)
-	}
-	return fmt.Errorf("gonbauth: the metadata at %s names the issuer %s, not %q: set Config.Issuer (%s) to exactly the server's issuer", loc, quoted(got), want, EnvIssuer)
-}
-
 // pickWriter is out, or os.Stderr when there is none.
 func pickWriter(out io.Writer) io.Writer {
 	if out == nil {

@@ -8,15 +8,12 @@ package gonbauth
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -350,16 +347,7 @@ func loginMaybeBrowsing(t *testing.T, cfg *Config) error {
 // console gives the client ID and secret.
 func TestProviderGoogleClientFile(t *testing.T) {
 	s := startStandIn(t, pt.Google, pt.Options{})
-	file := filepath.Join(t.TempDir(), "client_secret_123.apps.googleusercontent.com.json")
-	data, _ := json.Marshal(map[string]any{"installed": map[string]any{
-		"client_id": s.ClientID, "project_id": "notebook-demo-4711",
-		"auth_uri": "https://accounts.google.com/o/oauth2/auth", "token_uri": "https://oauth2.googleapis.com/token",
-		"auth_provider_x509_cert_url": "https://www.googleapis.com/oauth2/v1/certs",
-		"client_secret":               s.ClientSecret, "redirect_uris": []string{"http://localhost"},
-	}})
-	if err := os.WriteFile(file, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	file := s.ClientFile(t)
 	// Only the file and the stand-in's address (in place of Google's).
 	cfg := &Config{ClientFile: file, Issuer: s.Issuer, Mode: ModeLoopback, Timeout: 30 * time.Second, ConfigDir: t.TempDir()}
 	t.Setenv(EnvClientSecret, "")

@@ -8,14 +8,12 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -225,16 +223,7 @@ func TestProvidersCLIGoogleNoSecret(t *testing.T) {
 // Google Cloud console downloads it gives the client ID and secret.
 func TestProvidersCLIGoogleClientFile(t *testing.T) {
 	s := standIn(t, pt.Google, pt.Options{})
-	file := filepath.Join(t.TempDir(), "client_secret.json")
-	data, _ := json.Marshal(map[string]any{"installed": map[string]any{
-		"client_id": s.ClientID, "project_id": "notebook-demo-4711",
-		"auth_uri": "https://accounts.google.com/o/oauth2/auth", "token_uri": "https://oauth2.googleapis.com/token",
-		"auth_provider_x509_cert_url": "https://www.googleapis.com/oauth2/v1/certs",
-		"client_secret":               s.ClientSecret, "redirect_uris": []string{"http://localhost"},
-	}})
-	if err := os.WriteFile(file, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	file := s.ClientFile(t)
 	env := []string{"GONBAUTH_CONFIG_DIR=" + t.TempDir(), "GONBAUTH_CLIENT_SECRET=", "GONBAUTH_CLIENT_ID="}
 	cmd, _, stderr, lines := interactive(t, env, "login", "--mode", "loopback", "--timeout", "30s", "--client-file", file, "--issuer", s.Issuer)
 	if _, err := pt.Browse(nextLine(t, lines, stderr, linkLine)[1]); err != nil {

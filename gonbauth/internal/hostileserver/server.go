@@ -27,7 +27,6 @@ type Server struct {
 	hang     map[string]bool
 	arrived  map[string]chan struct{}
 	next     map[string][]chan struct{}
-	override map[string]http.HandlerFunc
 	codes    map[string]string // code -> PKCE challenge
 	refresh  string
 	n        int
@@ -50,7 +49,7 @@ const ClientID = "hostile-client"
 // Start starts a Server, stopped when t ends; rec may be nil.
 func Start(t testing.TB, rec *Recorder) *Server {
 	s := &Server{rec: rec, hang: map[string]bool{}, arrived: map[string]chan struct{}{}, next: map[string][]chan struct{}{},
-		override: map[string]http.HandlerFunc{}, codes: map[string]string{}, calls: map[string]int{},
+		codes: map[string]string{}, calls: map[string]int{},
 		released: make(chan struct{})}
 	// Assigned before serving: handlers read s.URL.
 	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
@@ -103,13 +102,6 @@ func (s *Server) Next(path string) <-chan struct{} {
 	return ch
 }
 
-// Handle replaces the handler of path.
-func (s *Server) Handle(path string, h http.HandlerFunc) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.override[path] = h
-}
-
 // Calls returns how many requests path has had.
 func (s *Server) Calls(path string) int {
 	s.mu.Lock()
@@ -130,7 +122,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		close(n)
 	}
 	delete(s.next, r.URL.Path)
-	hang, h := s.hang[r.URL.Path], s.override[r.URL.Path]
+	hang := s.hang[r.URL.Path]
 	s.mu.Unlock()
 	if hang {
 		// The server notices a client that went away only once the body is read.
@@ -139,10 +131,6 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 		case <-s.released:
 		}
-		return
-	}
-	if h != nil {
-		h(w, r)
 		return
 	}
 	switch r.URL.Path {

@@ -1,10 +1,14 @@
 package providertest
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
+	"testing"
 )
 
 // Google: an OAuth client of type "Desktop app" by default.
@@ -174,4 +178,22 @@ func googleProfile(o Options) *profile {
 // are the device authorization request's, which has no redirect_uri).
 func isDeviceGrant(g *grant) bool {
 	return g.redirectURI == "" && !strings.HasPrefix(g.params.Get("response_type"), "code")
+}
+
+// ClientFile writes the client JSON the Google Cloud console downloads for
+// a "Desktop app" client of s into a temporary folder, and returns its path
+// (https://developers.google.com/identity/protocols/oauth2/native-app#creatingcred).
+func (s *Server) ClientFile(t testing.TB) string {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "client_secret_"+s.ClientID+".json")
+	data, _ := json.Marshal(map[string]any{"installed": map[string]any{
+		"client_id": s.ClientID, "project_id": "notebook-demo-4711",
+		"auth_uri": "https://accounts.google.com/o/oauth2/auth", "token_uri": "https://oauth2.googleapis.com/token",
+		"auth_provider_x509_cert_url": "https://www.googleapis.com/oauth2/v1/certs",
+		"client_secret":               s.ClientSecret, "redirect_uris": []string{"http://localhost"},
+	}})
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return file
 }
