@@ -131,6 +131,12 @@ func (f *flow) resume(ctx context.Context, st *store, key entryKey) (*Session, e
 		ClientSecret: f.s.clientSecret,
 		Endpoint:     oauth2.Endpoint{TokenURL: e.TokenURL, AuthStyle: f.savedAuthStyle(e)},
 	}, e.Token.oauth2(), st, e)
+	if err := f.s.needsSecret(ModeDevice); err != nil && src.expired(e.Token.oauth2()) {
+		// Without the secret the provider refuses the refresh, which
+		// would cost the saved sign-in, and no new sign-in could work
+		// either: say so, and keep it for a program that has the secret.
+		return nil, fmt.Errorf("%w; the saved sign-in is kept", err)
+	}
 	tok, err := src.token(ctx)
 	var te *TokenError
 	switch {

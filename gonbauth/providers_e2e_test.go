@@ -697,3 +697,34 @@ func TestProviderLogoutWithoutRevocation(t *testing.T) {
 		})
 	}
 }
+
+// TestProviderGoogleRefreshWithoutSecret: a saved Google sign-in whose
+// token has expired, in a program that lacks the secret, is kept and the
+// missing secret is explained: the refresh would be refused, the saved
+// sign-in lost with it, and no new sign-in could succeed either.
+func TestProviderGoogleRefreshWithoutSecret(t *testing.T) {
+	s := startStandIn(t, pt.Google, pt.Options{})
+	cfg := providerConfig(t, s)
+	out, link, done := startLogin(t, context.Background(), cfg)
+	browseTo(t, link)
+	if r := wait(t, done); r.err != nil {
+		t.Fatalf("%v\n%s", r.err, out)
+	}
+	expireSaved(t, cfg)
+	t.Setenv(EnvClientSecret, "")
+	noSecret := *cfg
+	noSecret.ClientSecret = ""
+	if _, text, err := loginQuiet(t, &noSecret); err == nil || !strings.Contains(err.Error(), EnvClientSecret) {
+		t.Fatalf("err = %v\n%s", err, text)
+	}
+	if n := s.Grants("refresh_token"); n != 0 {
+		t.Errorf("%d refreshes sent without the secret", n)
+	}
+	if list, _ := SignIns(cfg); len(list) != 1 {
+		t.Fatal("the saved sign-in was lost")
+	}
+	// With the secret back, the saved sign-in is refreshed.
+	if _, text, err := loginQuiet(t, cfg); err != nil || s.Grants("refresh_token") != 1 {
+		t.Fatalf("%v, %d refreshes\n%s", err, s.Grants("refresh_token"), text)
+	}
+}
