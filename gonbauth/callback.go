@@ -80,15 +80,34 @@ func (c *callbackCheck) check(q url.Values) verdict {
 }
 
 func refuse(format string, args ...any) verdict {
-	return verdict{err: fmt.Errorf("%w: %s", errRefused, fmt.Sprintf(format, args...))}
+	return verdict{err: &refusalError{reason: fmt.Sprintf(format, args...)}}
 }
 
 // refuseMixUp refuses a response that may be a mix-up attack.
 func refuseMixUp(format string, args ...any) verdict {
-	return verdict{err: mixUpError{refuse(format, args...).err}}
+	return verdict{err: &refusalError{reason: fmt.Sprintf(format, args...), mixUp: true}}
 }
 
-type mixUpError struct{ error }
+// refusalError is why a response was refused, in words for the user, and
+// whether it may be a mix-up attack (those are always shown). It is
+// errRefused, and errMixUp too when mixUp is set.
+type refusalError struct {
+	reason string
+	mixUp  bool
+}
 
-func (e mixUpError) Unwrap() error      { return e.error }
-func (mixUpError) Is(target error) bool { return target == errMixUp }
+func (e *refusalError) Error() string { return errRefused.Error() + ": " + e.reason }
+
+func (e *refusalError) Is(target error) bool {
+	return target == errRefused || e.mixUp && target == errMixUp
+}
+
+// refusalReason is the reason a refusal gives; other errors (a pasted
+// address that is not this sign-in's) speak for themselves.
+func refusalReason(err error) string {
+	var re *refusalError
+	if errors.As(err, &re) {
+		return re.reason
+	}
+	return err.Error()
+}

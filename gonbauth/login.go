@@ -379,7 +379,7 @@ func (f *flow) wait(ctx context.Context, rcv *receiver, authURL string, mode Mod
 				}
 				err = v.err
 			}
-			f.view.pasteRefused(printable(strings.TrimPrefix(err.Error(), errRefused.Error()+": ")))
+			f.view.pasteRefused(printable(refusalReason(err)))
 			f.view.askPaste(prompt)
 		case <-rcv.noted:
 			// Bounded by the receiver: the first few, every mix-up, a count.

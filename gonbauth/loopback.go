@@ -210,13 +210,13 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	if len(req.URL.RawQuery) > maxQueryBytes {
-		r.refuse(fmt.Errorf("%w: its query is longer than %d bytes", errRefused, maxQueryBytes))
+		r.refuse(&refusalError{reason: fmt.Sprintf("its query is longer than %d bytes", maxQueryBytes)})
 		writePage(w, http.StatusRequestURITooLong, page{Title: "Sign-in response refused", Detail: "The response is too long."})
 		return
 	}
 	q, err := url.ParseQuery(req.URL.RawQuery)
 	if err != nil {
-		r.refuse(fmt.Errorf("%w: its query is malformed", errRefused))
+		r.refuse(&refusalError{reason: "its query is malformed"})
 		writePage(w, http.StatusBadRequest, page{Title: "Sign-in response refused", Detail: "The response is malformed."})
 		return
 	}
@@ -228,7 +228,7 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	case !v.final:
 		r.refuse(v.err)
-		writePage(w, http.StatusBadRequest, page{Title: "Sign-in response refused", Detail: strings.TrimPrefix(v.err.Error(), errRefused.Error()+": ")})
+		writePage(w, http.StatusBadRequest, page{Title: "Sign-in response refused", Detail: refusalReason(v.err)})
 		return
 	case v.err != nil:
 		writePage(w, http.StatusOK, page{Title: "Sign-in failed", Detail: v.err.Error()})
@@ -265,7 +265,7 @@ func (r *receiver) claim(q url.Values) (v verdict, over bool) {
 // refuse notes a refused response for the status: listed while there is
 // room (a possible mix-up always has its own), counted otherwise.
 func (r *receiver) refuse(err error) {
-	why := printableN(strings.TrimPrefix(err.Error(), errRefused.Error()+": "), maxMessage)
+	why := printableN(refusalReason(err), maxMessage)
 	r.mu.Lock()
 	switch mix := errors.Is(err, errMixUp); {
 	case mix && r.mixUps < maxMixUpsListed:

@@ -51,10 +51,10 @@ func TestRefusedRedirectsBoundedMixUpAlwaysShown(t *testing.T) {
 func TestReceiverRefusalsBounded(t *testing.T) {
 	r := &receiver{noted: make(chan struct{}, 1)}
 	for i := range 1000 {
-		r.refuse(fmt.Errorf("%w: forged %d", errRefused, i))
+		r.refuse(&refusalError{reason: fmt.Sprintf("forged %d", i)})
 	}
 	for i := range 20 {
-		r.refuse(mixUpError{fmt.Errorf("%w: mix-up %d", errRefused, i)})
+		r.refuse(&refusalError{reason: fmt.Sprintf("mix-up %d", i), mixUp: true})
 	}
 	listed, more := r.refusals()
 	if len(listed) != maxRefusedListed+maxMixUpsListed || more != 1000+20-len(listed) {
