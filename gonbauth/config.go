@@ -225,9 +225,10 @@ const (
 	DefaultExpiryDelta  = 10 * time.Second
 )
 
-// DefaultScopes are requested when no scopes are configured, minus those a
-// server says it does not support.
-var DefaultScopes = []string{"openid", "profile", "email", "offline_access"}
+// DefaultScopes returns the scopes requested when none are configured
+// (minus those a server's metadata says it does not support, and unless
+// the provider has its own): a new slice each time.
+func DefaultScopes() []string { return []string{"openid", "profile", "email", "offline_access"} }
 
 // reservedParams are set by the flow and cannot come from AuthParams.
 var reservedParams = []string{
@@ -474,7 +475,7 @@ func resolveScopes(cfg []string, env string) ([]string, bool, error) {
 		return slices.Clone(cfg), true, nil
 	}
 	if env = strings.TrimSpace(env); env == "" {
-		return slices.Clone(DefaultScopes), false, nil
+		return DefaultScopes(), false, nil
 	}
 	scopes := splitScopes(env)
 	for _, s := range scopes {

@@ -50,7 +50,7 @@ func TestConfigDefaults(t *testing.T) {
 	if s.timeout != DefaultTimeout || s.callbackPath != "/callback" || s.expiryDelta != DefaultExpiryDelta {
 		t.Fatalf("defaults: %v %q %v", s.timeout, s.callbackPath, s.expiryDelta)
 	}
-	if !slices.Equal(s.ports, []int{0}) || !slices.Equal(s.scopes, DefaultScopes) || s.scopesSet {
+	if !slices.Equal(s.ports, []int{0}) || !slices.Equal(s.scopes, DefaultScopes()) || s.scopesSet {
 		t.Fatalf("ports %v scopes %v", s.ports, s.scopes)
 	}
 	if s.httpClient == nil || s.httpClient.Timeout == 0 || s.output == nil {

@@ -50,7 +50,7 @@ type profile struct {
 	// noDiscovery: no metadata; the endpoints hang off the issuer, a base
 	// URL (GitHub).
 	noDiscovery bool
-	// scopes replace DefaultScopes when set (nil: DefaultScopes).
+	// scopes replace DefaultScopes() when set (nil: DefaultScopes()).
 	scopes []string
 	// offlineParams are authorization parameters that obtain a refresh
 	// token, added unless set in AuthParams.

@@ -48,7 +48,7 @@ func TestProviderProfiles(t *testing.T) {
 		authURL      string
 	}{
 		{name: "generic", cfg: Config{Issuer: "https://login.example.com"}, issuer: "https://login.example.com",
-			scopes: DefaultScopes, params: url.Values{}, redirectHost: "127.0.0.1"},
+			scopes: DefaultScopes(), params: url.Values{}, redirectHost: "127.0.0.1"},
 		{name: "google", cfg: Config{Provider: "google"}, issuer: "https://accounts.google.com",
 			scopes: []string{"openid", "email", "profile"}, params: url.Values{"access_type": {"offline"}, "prompt": {"consent"}},
 			redirectHost: "127.0.0.1", clientAuth: "post"},
@@ -56,9 +56,9 @@ func TestProviderProfiles(t *testing.T) {
 			scopes: []string{"openid", "email", "profile"}, params: url.Values{"access_type": {"offline"}, "prompt": {"consent"}},
 			redirectHost: "127.0.0.1", clientAuth: "post"},
 		{name: "microsoft default tenant", cfg: Config{Provider: "Microsoft"}, issuer: "https://login.microsoftonline.com/organizations/v2.0",
-			scopes: DefaultScopes, params: url.Values{}, redirectHost: "localhost"},
+			scopes: DefaultScopes(), params: url.Values{}, redirectHost: "localhost"},
 		{name: "microsoft tenant", cfg: Config{Provider: "microsoft", Tenant: "common"}, issuer: "https://login.microsoftonline.com/common/v2.0",
-			scopes: DefaultScopes, params: url.Values{}, redirectHost: "localhost"},
+			scopes: DefaultScopes(), params: url.Values{}, redirectHost: "localhost"},
 		{name: "github", cfg: Config{Provider: "github"}, issuer: "https://github.com", scopes: []string{},
 			params: url.Values{}, redirectHost: "127.0.0.1", clientAuth: "post", authURL: "https://github.com/login/oauth/authorize"},
 		{name: "github enterprise", cfg: Config{Provider: "github", Issuer: "https://ghe.example.com/"}, issuer: "https://ghe.example.com/", scopes: []string{},
