@@ -1,7 +1,7 @@
 package gonbauth
 
 // emojiIn finds the characters that fonts without an emoji font draw as
-// empty boxes; the screenshot tests (screenshot_test.go) use it on the
+// empty boxes; the screenshot tests (screenshot_e2e_test.go) use it on the
 // rendered sign-in block.
 
 import (
