@@ -1,3 +1,5 @@
+//go:build e2e
+
 package gonbauth
 
 // End-to-end tests of the modes for kernels the browser cannot reach,

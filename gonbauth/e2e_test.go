@@ -1,3 +1,5 @@
+//go:build e2e
+
 package gonbauth
 
 // End-to-end tests: the real bundled authorization server (npm

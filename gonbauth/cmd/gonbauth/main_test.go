@@ -4,17 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/gonbauth/gonbauth/gonbauth/internal/browsertest"
-	"github.com/gonbauth/gonbauth/gonbauth/internal/devserver"
 )
 
 // TestMain lets the test binary run as the gonbauth command, so the
@@ -140,93 +135,6 @@ func waitExit(t *testing.T, cmd *exec.Cmd) int {
 	return -1
 }
 
-// launchBrowser starts headless Chromium for one test, and a context
-// that bounds the test's browser work.
-func launchBrowser(t *testing.T, limit time.Duration) (context.Context, *browsertest.Browser) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), limit)
-	t.Cleanup(cancel)
-	b, err := browsertest.Launch(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	return ctx, b
-}
-
-func TestE2ECLI(t *testing.T) {
-	srv := devserver.StartT(t, devserver.Options{})
-	ctx, b := launchBrowser(t, 2*time.Minute)
-
-	t.Run("token", func(t *testing.T) {
-		// Flags from the environment, except the scopes given as a flag.
-		cmd, stdout, stderr, link := cli(t, []string{"GONBAUTH_ISSUER=" + srv.Issuer, "GONBAUTH_CLIENT_ID=" + srv.ClientID},
-			"token", "--no-browser", "--scopes", "openid,profile email", "--timeout", "1m")
-		if _, err := b.SignIn(ctx, link, browsertest.SignInOptions{Login: "carol"}); err != nil {
-			t.Fatal(err)
-		}
-		if code := waitExit(t, cmd); code != 0 {
-			t.Fatalf("exit %d: %s", code, stderr)
-		}
-		tok := strings.TrimSuffix(stdout.String(), "\n")
-		if tok == "" || strings.ContainsAny(tok, " \n") {
-			t.Fatalf("stdout is not one token line: %q", stdout)
-		}
-		if strings.Contains(stderr.String(), tok) {
-			t.Fatal("the token appears on stderr")
-		}
-		// What `curl -H "Authorization: Bearer $(gonbauth token)"` does.
-		req, _ := http.NewRequest("GET", srv.Issuer+"/me", nil)
-		req.Header.Set("Authorization", "Bearer "+tok)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var u struct{ Sub string }
-		json.NewDecoder(resp.Body).Decode(&u)
-		if resp.StatusCode != 200 || u.Sub != "carol" {
-			t.Fatalf("userinfo with the printed token: HTTP %d, sub %q", resp.StatusCode, u.Sub)
-		}
-	})
-
-	t.Run("login", func(t *testing.T) {
-		cmd, stdout, stderr, link := cli(t, nil, "login", "--issuer", srv.Issuer, "--client-id", srv.ClientID, "--no-browser")
-		if _, err := b.SignIn(ctx, link, browsertest.SignInOptions{Login: "dave"}); err != nil {
-			t.Fatal(err)
-		}
-		if code := waitExit(t, cmd); code != 0 {
-			t.Fatalf("exit %d: %s", code, stderr)
-		}
-		if !strings.Contains(stderr.String(), "signed in to") || !strings.Contains(stderr.String(), "as Dev User dave") {
-			t.Fatalf("stderr does not say who signed in: %s", stderr)
-		}
-		if stdout.Len() != 0 {
-			t.Fatalf("login printed on stdout: %q", stdout)
-		}
-	})
-
-	t.Run("denied", func(t *testing.T) {
-		cmd, _, stderr, link := cli(t, nil, "login", "--issuer", srv.Issuer, "--client-id", srv.ClientID, "--no-browser", "--force")
-		if _, err := b.SignIn(ctx, link, browsertest.SignInOptions{Deny: true}); err != nil {
-			t.Fatal(err)
-		}
-		if code := waitExit(t, cmd); code != 1 {
-			t.Fatalf("exit %d, want 1: %s", code, stderr)
-		}
-		if !strings.Contains(stderr.String(), "access_denied") {
-			t.Fatalf("stderr: %s", stderr)
-		}
-	})
-
-	t.Run("timeout", func(t *testing.T) {
-		cmd, _, stderr, _ := cli(t, nil, "login", "--issuer", srv.Issuer, "--client-id", srv.ClientID, "--no-browser", "--timeout", "1s", "--force")
-		if code := waitExit(t, cmd); code != 1 || !strings.Contains(stderr.String(), "timed out") {
-			t.Fatalf("exit %d: %s", code, stderr)
-		}
-	})
-}
-
 // TestProviderFlags: each provider setting has its flag, and bad values
 // are refused before anything starts.
 func TestProviderFlags(t *testing.T) {
@@ -257,4 +165,31 @@ func TestProviderFlags(t *testing.T) {
 			t.Errorf("%q: exit %d, stderr %q", tt.args, code, &stderr)
 		}
 	}
+}
+
+// runCLI runs the command to completion with no one at the browser.
+func runCLI(t *testing.T, env []string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(append(os.Environ(), "GONBAUTH_TEST_AS_CLI=1"), env...)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-done:
+		case <-time.After(60 * time.Second):
+			cmd.Process.Kill()
+		}
+	}()
+	err := cmd.Run()
+	close(done)
+	if err != nil && cmd.ProcessState == nil {
+		t.Fatal(err)
+	}
+	leaks.Output(t.Name()+": stderr", e.String())
+	if len(args) > 0 && args[0] != "token" { // token's stdout is the token
+		leaks.Output(t.Name()+": stdout", o.String())
+	}
+	return cmd.ProcessState.ExitCode(), o.String(), e.String()
 }

@@ -1,3 +1,5 @@
+//go:build e2e
+
 package main
 
 // Sign-ins shared by processes, end to end: the real bundled server, the
@@ -5,13 +7,10 @@ package main
 // browser sign-ins.
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -21,33 +20,6 @@ import (
 	"github.com/gonbauth/gonbauth/gonbauth/internal/browsertest"
 	"github.com/gonbauth/gonbauth/gonbauth/internal/devserver"
 )
-
-// runCLI runs the command to completion with no one at the browser.
-func runCLI(t *testing.T, env []string, args ...string) (code int, stdout, stderr string) {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(append(os.Environ(), "GONBAUTH_TEST_AS_CLI=1"), env...)
-	var o, e bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &o, &e
-	done := make(chan struct{})
-	go func() {
-		select {
-		case <-done:
-		case <-time.After(60 * time.Second):
-			cmd.Process.Kill()
-		}
-	}()
-	err := cmd.Run()
-	close(done)
-	if err != nil && cmd.ProcessState == nil {
-		t.Fatal(err)
-	}
-	leaks.Output(t.Name()+": stderr", e.String())
-	if len(args) > 0 && args[0] != "token" { // token's stdout is the token
-		leaks.Output(t.Name()+": stdout", o.String())
-	}
-	return cmd.ProcessState.ExitCode(), o.String(), e.String()
-}
 
 // storeEnv points a process at srv and a store of its own.
 func storeEnv(srv *devserver.Server, dir string) []string {
@@ -69,40 +41,10 @@ func browserLogin(t *testing.T, b *browsertest.Browser, env []string, user strin
 	return stderr.String()
 }
 
-// savedFile returns the one saved sign-in in dir, decoded loosely.
-func savedFile(t *testing.T, dir string) (string, map[string]any) {
-	t.Helper()
-	names, _ := filepath.Glob(filepath.Join(dir, "*.json"))
-	if len(names) != 1 {
-		t.Fatalf("%d saved sign-ins in %s, want 1", len(names), dir)
-	}
-	data, err := os.ReadFile(names[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(data, &m); err != nil {
-		t.Fatal(err)
-	}
-	return names[0], m
-}
-
 func savedToken(t *testing.T, dir, field string) string {
 	_, m := savedFile(t, dir)
 	s, _ := m["token"].(map[string]any)[field].(string)
 	return s
-}
-
-// expireSaved sets the saved access token's expiry in the past, as the
-// passing of time would, keeping the file private.
-func expireSaved(t *testing.T, dir string) {
-	t.Helper()
-	name, m := savedFile(t, dir)
-	m["token"].(map[string]any)["expiry"] = time.Now().Add(-time.Minute).UTC().Format(time.RFC3339Nano)
-	data, _ := json.Marshal(m)
-	if err := os.WriteFile(name, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
 }
 
 func stats(t *testing.T, srv *devserver.Server) devserver.Stats {
