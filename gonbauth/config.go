@@ -287,33 +287,7 @@ func (c *Config) resolveIn(getenv func(string) string, w where) (*settings, erro
 	if c == nil {
 		c = &Config{}
 	}
-	s := &settings{
-		issuer:        pick(c.Issuer, getenv(EnvIssuer)),
-		clientID:      pick(c.ClientID, getenv(EnvClientID)),
-		clientSecret:  pick(c.ClientSecret, getenv(EnvClientSecret)),
-		authURL:       pick(c.AuthURL, getenv(EnvAuthURL)),
-		tokenURL:      pick(c.TokenURL, getenv(EnvTokenURL)),
-		callbackPath:  pick(c.CallbackPath, DefaultCallbackPath),
-		timeout:       c.Timeout,
-		expiryDelta:   c.ExpiryDelta,
-		noBrowser:     c.NoBrowser,
-		httpClient:    c.HTTPClient,
-		output:        c.Output,
-		configDir:     pick(c.ConfigDir, getenv(EnvConfigDir)),
-		account:       pick(c.Account, getenv(EnvAccount)),
-		force:         c.Force,
-		noInteractive: c.NoInteractive,
-		mode:          c.Mode,
-		redirectURL:   pick(c.RedirectURL, getenv(EnvRedirectURL)),
-		input:         c.Input,
-		tenant:        pick(c.Tenant, getenv(EnvTenant)),
-		clientFile:    pick(c.ClientFile, getenv(EnvClientFile)),
-		redirectHost:  pick(c.RedirectHost, getenv(EnvRedirectHost)),
-		clientAuth:    strings.ToLower(pick(c.ClientAuth, getenv(EnvClientAuth))),
-		deviceURL:     pick(c.DeviceAuthURL, getenv(EnvDeviceURL)),
-		revocationURL: pick(c.RevocationURL, getenv(EnvRevocationURL)),
-		where:         w,
-	}
+	s := c.read(getenv, w)
 	var err error
 	if err := s.applyClientFile(); err != nil {
 		return nil, err
@@ -353,6 +327,57 @@ func (c *Config) resolveIn(getenv func(string) string, w where) (*settings, erro
 	if err := s.check(); err != nil {
 		return nil, err
 	}
+	s.applyDefaults()
+	return s, nil
+}
+
+// resolveStore is resolve for what needs the store and, at most, a
+// client: SignIns and LogoutAll. Sign-in settings are read, not required.
+func (c *Config) resolveStore(getenv func(string) string, w where) (*settings, error) {
+	if c == nil {
+		c = &Config{}
+	}
+	s := c.read(getenv, w)
+	if err := s.applyClientFile(); err != nil {
+		return nil, err
+	}
+	s.applyDefaults()
+	return s, nil
+}
+
+// read takes each setting from c, else from its variable.
+func (c *Config) read(getenv func(string) string, w where) *settings {
+	return &settings{
+		issuer:        pick(c.Issuer, getenv(EnvIssuer)),
+		clientID:      pick(c.ClientID, getenv(EnvClientID)),
+		clientSecret:  pick(c.ClientSecret, getenv(EnvClientSecret)),
+		authURL:       pick(c.AuthURL, getenv(EnvAuthURL)),
+		tokenURL:      pick(c.TokenURL, getenv(EnvTokenURL)),
+		callbackPath:  pick(c.CallbackPath, DefaultCallbackPath),
+		timeout:       c.Timeout,
+		expiryDelta:   c.ExpiryDelta,
+		noBrowser:     c.NoBrowser,
+		httpClient:    c.HTTPClient,
+		output:        c.Output,
+		configDir:     pick(c.ConfigDir, getenv(EnvConfigDir)),
+		account:       pick(c.Account, getenv(EnvAccount)),
+		force:         c.Force,
+		noInteractive: c.NoInteractive,
+		mode:          c.Mode,
+		redirectURL:   pick(c.RedirectURL, getenv(EnvRedirectURL)),
+		input:         c.Input,
+		tenant:        pick(c.Tenant, getenv(EnvTenant)),
+		clientFile:    pick(c.ClientFile, getenv(EnvClientFile)),
+		redirectHost:  pick(c.RedirectHost, getenv(EnvRedirectHost)),
+		clientAuth:    strings.ToLower(pick(c.ClientAuth, getenv(EnvClientAuth))),
+		deviceURL:     pick(c.DeviceAuthURL, getenv(EnvDeviceURL)),
+		revocationURL: pick(c.RevocationURL, getenv(EnvRevocationURL)),
+		where:         w,
+	}
+}
+
+// applyDefaults gives the settings that are still zero their defaults.
+func (s *settings) applyDefaults() {
 	if s.expiryDelta == 0 {
 		s.expiryDelta = DefaultExpiryDelta
 	}
@@ -366,7 +391,6 @@ func (c *Config) resolveIn(getenv func(string) string, w where) (*settings, erro
 	if s.input == nil {
 		s.input = os.Stdin
 	}
-	return s, nil
 }
 
 func (s *settings) check() error {

@@ -30,7 +30,11 @@ type SignIn struct {
 // GONBAUTH_CONFIG_DIR or the default). Only the store settings of cfg are
 // used; it may be nil.
 func SignIns(cfg *Config) ([]SignIn, error) {
-	st, err := openStoreOnly(cfg)
+	s, err := cfg.resolveStore(os.Getenv, whereTerminal)
+	if err != nil {
+		return nil, err
+	}
+	st, err := storeFor(s)
 	if err != nil {
 		return nil, err
 	}
@@ -55,11 +59,7 @@ func SignIns(cfg *Config) ([]SignIn, error) {
 // forgotten even when the revocation fails; the error then says so. It
 // returns ErrNotSignedIn when nothing is saved for these settings.
 func Logout(ctx context.Context, cfg *Config) error {
-	w := whereTerminal
-	if surface.Command(ctx) != "" {
-		w = whereCLI
-	}
-	s, err := cfg.resolveIn(os.Getenv, w)
+	s, err := cfg.resolveIn(os.Getenv, whereFor(ctx))
 	if err != nil {
 		return err
 	}
@@ -75,7 +75,11 @@ func Logout(ctx context.Context, cfg *Config) error {
 // sign-ins of its own issuer and ClientID, the ones it was configured for,
 // never to the other servers in the store.
 func LogoutAll(ctx context.Context, cfg *Config) error {
-	st, err := openStoreOnly(cfg)
+	s, err := cfg.resolveStore(os.Getenv, whereFor(ctx))
+	if err != nil {
+		return err
+	}
+	st, err := storeFor(s)
 	if err != nil {
 		return err
 	}
@@ -83,21 +87,6 @@ func LogoutAll(ctx context.Context, cfg *Config) error {
 	if err != nil {
 		return err
 	}
-	s := &settings{httpClient: &http.Client{Timeout: 30 * time.Second}, output: os.Stderr}
-	if surface.Command(ctx) != "" {
-		s.where = whereCLI
-	}
-	if cfg != nil {
-		if cfg.Output != nil {
-			s.output = cfg.Output
-		}
-		s.clientID, s.clientSecret = pick(cfg.ClientID, os.Getenv(EnvClientID)), pick(cfg.ClientSecret, os.Getenv(EnvClientSecret))
-		s.issuer, s.tokenURL = pick(cfg.Issuer, os.Getenv(EnvIssuer)), pick(cfg.TokenURL, os.Getenv(EnvTokenURL))
-		if cfg.HTTPClient != nil {
-			s.httpClient = cfg.HTTPClient
-		}
-	}
-	s.httpClient = boundedClient(s.httpClient)
 	var errs []error
 	for _, e := range entries {
 		if err := st.logout(ctx, e.entryKey, s); err != nil && !errors.Is(err, ErrNotSignedIn) {
@@ -126,7 +115,13 @@ func (st *store) logout(ctx context.Context, k entryKey, s *settings) error {
 	if err := st.remove(k); err != nil {
 		return err
 	}
-	if s.revocationURL != "" {
+	// The settings' secret and revocation endpoint belong to one issuer
+	// and client: used for no other sign-in (LogoutAll signs out all).
+	own := false
+	if k := newEntryKey(s); k.ClientID == e.ClientID && k.Issuer == e.Issuer && k.Issuer != "" {
+		own = true
+	}
+	if own && s.revocationURL != "" {
 		e.RevocationURL = s.revocationURL
 	}
 	if e.RevocationURL == "" {
@@ -135,9 +130,8 @@ func (st *store) logout(ctx context.Context, k entryKey, s *settings) error {
 		st.signedOut(s, e, false)
 		return nil
 	}
-	// The secret belongs to one issuer and client: sent to no other.
 	secret := ""
-	if k := newEntryKey(s); k.ClientID == e.ClientID && k.Issuer == e.Issuer && k.Issuer != "" {
+	if own {
 		secret = s.clientSecret
 	}
 	if err := revoke(ctx, s.httpClient, e, secret); err != nil {
@@ -204,6 +198,15 @@ func revoke(ctx context.Context, client *http.Client, e *entry, secret string) e
 	return te
 }
 
+// whereFor is where a sign-out's messages are read: the command's user
+// reads flags.
+func whereFor(ctx context.Context) where {
+	if surface.Command(ctx) != "" {
+		return whereCLI
+	}
+	return whereTerminal
+}
+
 // storeFor opens the store of resolved settings.
 func storeFor(s *settings) (*store, error) {
 	dir := s.configDir
@@ -214,17 +217,4 @@ func storeFor(s *settings) (*store, error) {
 		}
 	}
 	return &store{dir: dir, warn: warner(s.output)}, nil
-}
-
-// openStoreOnly opens the store of cfg without requiring sign-in settings.
-func openStoreOnly(cfg *Config) (*store, error) {
-	s := &settings{output: os.Stderr}
-	if cfg != nil {
-		s.configDir = cfg.ConfigDir
-		if cfg.Output != nil {
-			s.output = cfg.Output
-		}
-	}
-	s.configDir = pick(s.configDir, os.Getenv(EnvConfigDir))
-	return storeFor(s)
 }

@@ -52,6 +52,27 @@ func TestLogoutAllSendsTheSecretOnlyToItsIssuer(t *testing.T) {
 	}
 }
 
+// A configured revocation endpoint belongs to its issuer too: LogoutAll
+// sends only that issuer's token there, and every other sign-in's to its
+// own endpoint (a token sent to another server's endpoint leaks it).
+func TestLogoutAllUsesTheRevocationURLOnlyForItsIssuer(t *testing.T) {
+	mine, other, configured := newRevocationServer(t), newRevocationServer(t), newRevocationServer(t)
+	st, _ := newStoreForTest(t)
+	for _, srv := range []*revocationServer{mine, other} {
+		e := storeTestEntry(storeTestKey(srv.URL, "shared-client", ""))
+		e.TokenURL, e.RevocationURL = srv.URL+"/token", srv.URL+"/revoke"
+		must(t, st.save(e))
+	}
+	cfg := &Config{ConfigDir: st.dir, Issuer: mine.URL, ClientID: "shared-client", RevocationURL: configured.URL + "/revoke", Output: &strings.Builder{}}
+	if err := LogoutAll(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	if len(configured.auth) != 1 || len(mine.auth) != 0 || len(other.auth) != 1 {
+		t.Errorf("revocations: configured endpoint %d, the issuer's own %d, another issuer's %d; want 1, 0, 1",
+			len(configured.auth), len(mine.auth), len(other.auth))
+	}
+}
+
 // SignIns' text is safe to print (gonbauth status prints it): a saved
 // file's account, client ID, issuer or scopes cannot drive the terminal.
 func TestSignInsPrintable(t *testing.T) {
