@@ -203,13 +203,7 @@ func TestFaultInterruptAtEveryWait(t *testing.T) {
 		interruptQuiet(t, cmd, stderr)
 	})
 	t.Run("refresh hung", func(t *testing.T) {
-		srv := hostileserver.Start(t, leaks)
-		dir := t.TempDir()
-		faultSignIn(t, srv, dir)
-		expireSaved(t, dir)
-		before := readDir(t, dir)
-		srv.Hang(hostileserver.PathToken)
-		refresh := srv.Next(hostileserver.PathToken)
+		srv, dir, before, refresh := hungRefresh(t)
 		cmd, stderr := startCLI(t, faultEnv(srv, dir), "token")
 		interrupt(t, cmd, stderr, refresh)
 		if after := readDir(t, dir); !sameFiles(before, after) {
@@ -291,15 +285,23 @@ func entryOK(t *testing.T, dir string) {
 	}
 }
 
+// hungRefresh sets up a saved sign-in whose access token has expired, at
+// a server that will not answer the refresh: the store's files as they
+// are, and what is closed when the refresh arrives.
+func hungRefresh(t *testing.T) (srv *hostileserver.Server, dir string, before map[string][]byte, refresh <-chan struct{}) {
+	t.Helper()
+	srv = hostileserver.Start(t, leaks)
+	dir = t.TempDir()
+	faultSignIn(t, srv, dir)
+	expireSaved(t, dir)
+	before = readDir(t, dir)
+	srv.Hang(hostileserver.PathToken)
+	return srv, dir, before, srv.Next(hostileserver.PathToken)
+}
+
 func TestFaultKill(t *testing.T) {
 	t.Run("during a refresh", func(t *testing.T) {
-		srv := hostileserver.Start(t, leaks)
-		dir := t.TempDir()
-		faultSignIn(t, srv, dir)
-		expireSaved(t, dir)
-		before := readDir(t, dir)
-		srv.Hang(hostileserver.PathToken)
-		refresh := srv.Next(hostileserver.PathToken)
+		srv, dir, before, refresh := hungRefresh(t)
 		cmd, _ := startCLI(t, faultEnv(srv, dir), "token")
 		await(t, refresh)
 		cmd.Process.Kill()

@@ -526,16 +526,27 @@ func (s *Server) checkClient(c client, endpoint string) *oauthError {
 	return nil
 }
 
-func (s *Server) tokenEndpoint(w http.ResponseWriter, r *http.Request) {
+// clientPost starts the endpoints a client POSTs to: the form parsed, the
+// request recorded, the client authenticated as the provider does. It
+// answers a refusal itself and reports false then.
+func (s *Server) clientPost(w http.ResponseWriter, r *http.Request, endpoint string) (client, bool) {
 	if r.Method != http.MethodPost {
 		http.Error(w, "POST only", http.StatusMethodNotAllowed)
-		return
+		return client{}, false
 	}
 	r.ParseForm()
 	c := clientOf(r)
-	s.record("token", r, c)
-	if e := s.checkClient(c, "token"); e != nil {
+	s.record(endpoint, r, c)
+	if e := s.checkClient(c, endpoint); e != nil {
 		s.writeError(w, r, e)
+		return client{}, false
+	}
+	return c, true
+}
+
+func (s *Server) tokenEndpoint(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.clientPost(w, r, "token")
+	if !ok {
 		return
 	}
 	var g *grant
@@ -658,15 +669,7 @@ func (s *Server) signIDToken(g *grant) string {
 // deviceAuthorization is RFC 8628 section 3.1-3.2, in the provider's
 // shape.
 func (s *Server) deviceAuthorization(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		http.Error(w, "POST only", http.StatusMethodNotAllowed)
-		return
-	}
-	r.ParseForm()
-	c := clientOf(r)
-	s.record("device", r, c)
-	if e := s.checkClient(c, "device"); e != nil {
-		s.writeError(w, r, e)
+	if _, ok := s.clientPost(w, r, "device"); !ok {
 		return
 	}
 	if s.p.deviceRefused != nil {
@@ -790,15 +793,7 @@ func oidcUser(s *Server, _ *grant) any {
 // revokeEndpoint is RFC 7009: the token, and for a refresh token the
 // access tokens of its grant, stop working. Unknown tokens get 200.
 func (s *Server) revokeEndpoint(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		http.Error(w, "POST only", http.StatusMethodNotAllowed)
-		return
-	}
-	r.ParseForm()
-	c := clientOf(r)
-	s.record("revoke", r, c)
-	if e := s.checkClient(c, "revoke"); e != nil {
-		s.writeError(w, r, e)
+	if _, ok := s.clientPost(w, r, "revoke"); !ok {
 		return
 	}
 	s.revokeToken(r.Form.Get("token"))
