@@ -5,7 +5,7 @@ import (
 	"runtime"
 	"sync"
 
-	"github.com/pkg/browser"
+	"github.com/cli/browser"
 )
 
 // quietBrowser keeps the browser launcher's own output off our stdout,

@@ -2,6 +2,6 @@
 
 package gonbauth
 
-import "golang.org/x/sys/unix"
+import "syscall"
 
-const ioctlReadTermios = unix.TIOCGETA
+const ioctlReadTermios = syscall.TIOCGETA

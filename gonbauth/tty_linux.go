@@ -1,5 +1,5 @@
 package gonbauth
 
-import "golang.org/x/sys/unix"
+import "syscall"
 
-const ioctlReadTermios = unix.TCGETS
+const ioctlReadTermios = syscall.TCGETS
