@@ -54,9 +54,13 @@ func Login(ctx context.Context, cfg *Config) (*Session, error) {
 	// Known before any request, so that every status names the server.
 	f.view.server(displayHost(s.issuer, s.authURL))
 
+	if sess := f.savedNow(); sess != nil {
+		return sess, nil
+	}
 	// GoNB interrupts a cell with SIGINT and kills it 5 s later: catching
 	// it for the whole sign-in lets requests stop, the listener close and
-	// the display say "cancelled".
+	// the display say "cancelled". Only a sign-in that may wait needs it:
+	// installing the handler is a fresh cell's largest cost in Login.
 	sigCtx, stopSignals := signal.NotifyContext(ctx, os.Interrupt)
 	defer stopSignals()
 	sess, err := f.login(sigCtx)
@@ -80,6 +84,10 @@ type flow struct {
 	// openBrowser opens the link outside notebooks; nil means do not.
 	openBrowser func(string) error
 	notice      string // why the saved sign-in could not be used
+	// st is the sign-in store (nil: none), and saved the sign-in loaded
+	// from it for these settings (nil: none, or Config.Force).
+	st    *store
+	saved *entry
 	ended       bool   // a final status (failed, cancelled) has been shown
 	// style is the client authentication settled for ClientAuth "auto"
 	// (clientauth.go); sent are the scopes of the authorization request.
@@ -87,12 +95,29 @@ type flow struct {
 	sent  []string
 }
 
+// savedNow opens the store and loads the saved sign-in, and returns it as
+// the session when its access token serves without a request; otherwise
+// nil, and login carries on from what it loaded.
+func (f *flow) savedNow() *Session {
+	f.st = f.openStore()
+	if f.st == nil || f.s.force {
+		return nil
+	}
+	if f.saved = f.st.load(newEntryKey(f.s)); f.saved == nil {
+		return nil
+	}
+	src, tok := f.savedSource(f.saved), f.saved.Token.oauth2()
+	if src.expired(tok) {
+		return nil
+	}
+	return f.resumed(f.saved, src, tok)
+}
+
 // login reuses the saved sign-in when it can, else signs in interactively.
 func (f *flow) login(ctx context.Context) (*Session, error) {
-	st := f.openStore()
-	key := newEntryKey(f.s)
-	if st != nil && !f.s.force {
-		if sess, err := f.resume(ctx, st, key); sess != nil || err != nil {
+	st, key := f.st, newEntryKey(f.s)
+	if f.saved != nil {
+		if sess, err := f.resume(ctx, f.saved); sess != nil || err != nil {
 			return sess, err
 		}
 	}
@@ -121,16 +146,8 @@ func (f *flow) openStore() *store {
 // it has expired. It returns (nil, nil) when an interactive sign-in is
 // needed, with the reason in f.notice, and an error only when the
 // server could not be asked (the saved sign-in is then kept).
-func (f *flow) resume(ctx context.Context, st *store, key entryKey) (*Session, error) {
-	e := st.load(key)
-	if e == nil {
-		return nil, nil
-	}
-	src := f.newSource(&oauth2.Config{
-		ClientID:     f.s.clientID,
-		ClientSecret: f.s.clientSecret,
-		Endpoint:     oauth2.Endpoint{TokenURL: e.TokenURL, AuthStyle: f.savedAuthStyle(e)},
-	}, e.Token.oauth2(), st, e)
+func (f *flow) resume(ctx context.Context, e *entry) (*Session, error) {
+	src := f.savedSource(e)
 	if err := f.s.needsSecret(ModeDevice); err != nil && src.expired(e.Token.oauth2()) {
 		// Without the secret the provider refuses the refresh, which
 		// would cost the saved sign-in, and no new sign-in could work
@@ -142,7 +159,7 @@ func (f *flow) resume(ctx context.Context, st *store, key entryKey) (*Session, e
 	switch {
 	case errors.As(err, &te) && te.Code != "", errors.Is(err, ErrNoRefreshToken):
 		// Revoked, expired or never renewable: forget it and sign in.
-		if rmErr := st.remove(key); rmErr != nil {
+		if rmErr := f.st.remove(e.entryKey); rmErr != nil {
 			f.warn(rmErr.Error())
 		}
 		f.notice = refusal(err)
@@ -151,10 +168,24 @@ func (f *flow) resume(ctx context.Context, st *store, key entryKey) (*Session, e
 	case err != nil:
 		return nil, fmt.Errorf("%w; the saved sign-in is kept: try again when the server can be reached", err)
 	}
+	return f.resumed(e, src, tok), nil
+}
+
+// savedSource is the token source of the saved sign-in e.
+func (f *flow) savedSource(e *entry) *refreshingSource {
+	return f.newSource(&oauth2.Config{
+		ClientID:     f.s.clientID,
+		ClientSecret: f.s.clientSecret,
+		Endpoint:     oauth2.Endpoint{TokenURL: e.TokenURL, AuthStyle: f.savedAuthStyle(e)},
+	}, e.Token.oauth2(), f.st, e)
+}
+
+// resumed is the session of the saved sign-in e, with its token tok.
+func (f *flow) resumed(e *entry, src *refreshingSource, tok *oauth2.Token) *Session {
 	sess := f.newSession(e, src, tok, splitScopes(e.Token.Scope))
 	sess.FromStore = true
 	f.signedIn(sess, tok)
-	return sess, nil
+	return sess
 }
 
 // refusal says briefly why a refresh was refused.
