@@ -84,11 +84,11 @@ type flow struct {
 	// openBrowser opens the link outside notebooks; nil means do not.
 	openBrowser func(string) error
 	notice      string // why the saved sign-in could not be used
+	ended       bool   // a final status (failed, cancelled) has been shown
 	// st is the sign-in store (nil: none), and saved the sign-in loaded
 	// from it for these settings (nil: none, or Config.Force).
 	st    *store
 	saved *entry
-	ended       bool   // a final status (failed, cancelled) has been shown
 	// style is the client authentication settled for ClientAuth "auto"
 	// (clientauth.go); sent are the scopes of the authorization request.
 	style oauth2.AuthStyle
