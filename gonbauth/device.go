@@ -39,7 +39,7 @@ func (f *flow) device(ctx context.Context, ep *endpoints, scopes []string, st *s
 		return nil, f.tokenFailure(ctx, "device", err)
 	}
 	if da.DeviceCode == "" {
-		return nil, errNoDeviceCode
+		return nil, errNoDeviceCode()
 	}
 	clampDevice(da, f.now())
 	// The complete address (with the code) when it may be shown as it is,

@@ -58,11 +58,14 @@ func deviceRefusal(err error) error {
 	return nil
 }
 
-// errNoDeviceCode is a device authorization answer without a device
+// errNoDeviceCode is made when needed, not at package initialisation,
+// which every cell pays for. It is a device authorization answer without a device
 // code: GitHub answers so, with HTTP 200 and an error x/oauth2 does not
 // read, when the app has not enabled the device flow
 // (https://docs.github.com/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps#error-codes-for-the-device-flow).
-var errNoDeviceCode = fmt.Errorf("%w (its answer has no device code; on GitHub, enable the device flow in the app's settings)", errDeviceRefused)
+func errNoDeviceCode() error {
+	return fmt.Errorf("%w (its answer has no device code; on GitHub, enable the device flow in the app's settings)", errDeviceRefused)
+}
 
 // deviceFallback continues in paste mode after a refused device grant
 // that the automatic mode chose, with a note saying why. With the device

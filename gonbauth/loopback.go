@@ -175,7 +175,7 @@ func startReceiverFor(host string, ports []int, path string, check func(url.Valu
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      10 * time.Second,
 		MaxHeaderBytes:    32 << 10,
-		ErrorLog:          discardLog,
+		ErrorLog:          log.New(io.Discard, "", 0), // not the server's log: it could print request details
 	}
 	go r.srv.Serve(ln)
 	if r.guard != nil {
@@ -319,7 +319,3 @@ func (r *receiver) close() {
 	r.stop()
 	<-r.stopped
 }
-
-// discardLog silences net/http's server log: it could print request
-// details, and a notebook is no place for them.
-var discardLog = log.New(io.Discard, "", 0)

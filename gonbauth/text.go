@@ -35,7 +35,7 @@ const maxLink = 4096
 
 // maxResponseBytes bounds every response body read from an authorization
 // server (metadata, token, key set, userinfo, device, revocation).
-const maxResponseBytes = 1 << 20
+const maxResponseBytes = 1 << 20 // errResponseTooLarge names it
 
 // printable makes a string from outside safe to print on a terminal and
 // bounded: see printableN.
@@ -218,8 +218,9 @@ func (t boundedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
-// errResponseTooLarge ends the reading of a body larger than the limit.
-var errResponseTooLarge = fmt.Errorf("gonbauth: the server's response is larger than %d bytes", maxResponseBytes)
+// errResponseTooLarge ends the reading of a body larger than the limit
+// (errors.New, not fmt.Errorf: package variables are made in every cell).
+var errResponseTooLarge = errors.New("gonbauth: the server's response is larger than 1 MiB")
 
 type boundedBody struct {
 	rc   io.ReadCloser
