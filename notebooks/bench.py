@@ -30,6 +30,15 @@ How it measures:
     and the kernel's return to idle, as a front end sees it.
   - Reported: median [min-max] of the cell times, and the proxy requests
     per cell execution (median [min-max]), with the modules they named.
+  - The cells declare their imports, as users and this repository's
+    notebooks do (GoNB keeps a cell's imports for the cells after it);
+    --implicit-imports leaves them to goimports instead, which then
+    searches the module cache for `oauth2` and `gonbauth` in every cell.
+  - Then, unless --no-steps, where each cell's time goes: in each kernel's
+    own cell module (GoNB's temporary directory, with the main.go GoNB
+    generated for the cell), the steps GoNB runs for every execution, timed
+    one by one and interleaved in the same way: `goimports -w main.go`,
+    `go get`, `go build`, and running the program.
   - Nothing is asserted about times. The run fails if a cell fails, or if
     the gonbauth cell did not find the saved sign-in.
 """
@@ -62,12 +71,12 @@ CELLS = {
     "empty": ("", '%%\n_ = 0\n'),
     "x/oauth2": (
         None,  # set from go.mod in main()
-        '%%\nconf := &oauth2.Config{ClientID: "c", Endpoint: oauth2.Endpoint{AuthURL: "https://example.test/a", TokenURL: "https://example.test/t"}}\n'
+        'import "golang.org/x/oauth2"\n\n%%\nconf := &oauth2.Config{ClientID: "c", Endpoint: oauth2.Endpoint{AuthURL: "https://example.test/a", TokenURL: "https://example.test/t"}}\n'
         'fmt.Println(len(conf.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier()))) > 0)\n',
     ),
     "gonbauth": (
         f"!*go mod edit -require={MODULE}@v0.0.0 -replace={MODULE}={REPO}",
-        '%%\nsess, err := gonbauth.Login(context.Background(), nil)\nif err != nil {\n\tpanic(err)\n}\n'
+        'import "github.com/gonbauth/gonbauth/gonbauth"\n\n%%\nsess, err := gonbauth.Login(context.Background(), nil)\nif err != nil {\n\tpanic(err)\n}\n'
         'fmt.Println("from store:", sess.FromStore)\n',
     ),
 }
@@ -197,6 +206,44 @@ def sign_in(server, config_dir, work):
         raise SystemExit(f"bench.py: the first sign-in failed: {out}")
 
 
+def time_steps(dirs, env, rounds, warmup):
+    """Times GoNB's per-execution steps in each cell module (see the doc)."""
+    gobin = Path(subprocess.run(["go", "env", "GOPATH"], capture_output=True, text=True, check=True).stdout.strip()) / "bin"
+    goimports = shutil.which("goimports", path=os.pathsep.join([env.get("PATH", ""), str(gobin)]))
+    steps = [("goimports", [goimports, "-w", "main.go"]), ("go get", ["go", "get"]),
+             ("go build", ["go", "build", "-o", "bench_cell"]), ("run", ["./bench_cell"])]
+    for d in dirs.values():
+        shutil.copy(d / "main.go", d / "main.go.cell")
+    names = list(dirs)
+    times = {n: {s: [] for s, _ in steps} for n in names}
+    for r in range(warmup + rounds):
+        for name in names[r % 3:] + names[:r % 3]:
+            d = dirs[name]
+            shutil.copy(d / "main.go.cell", d / "main.go")
+            for step, cmd in steps:
+                start = time.monotonic()
+                p = subprocess.run(cmd, cwd=d, env=env, capture_output=True, text=True)
+                secs = time.monotonic() - start
+                if p.returncode != 0 and step != "run":
+                    raise SystemExit(f"bench.py: {name}: {step} failed: {p.stderr[-2000:]}")
+                if r >= warmup:
+                    times[name][step].append(secs)
+    print(f"\nWhere a cell's time goes: GoNB's steps run one by one in each kernel's cell module, "
+          f"{rounds} interleaved rounds after {warmup} warm-up rounds (median [min-max], ms)")
+    print(f"{'cell':10} " + " ".join(f"{s:>18}" for s, _ in steps) + f" {'sum of medians':>15}")
+    for n in names:
+        total = sum(statistics.median(times[n][s]) for s, _ in steps)
+        print(f"{n:10} " + " ".join(f"{fmt(times[n][s], 1000):>18}" for s, _ in steps) + f" {total * 1000:>15.0f}")
+
+
+def cell_dir(kernel):
+    """The kernel's cell module: where GoNB's `!*` commands run."""
+    _, out, err = kernel.execute("!*pwd")
+    if err or not out.strip():
+        raise SystemExit(f"bench.py: {kernel.name}: cannot find the cell module: {err} {out}")
+    return Path(out.strip().splitlines()[-1])
+
+
 def fmt(xs, scale=1, digits=0):
     f = f"{{:.{digits}f}}"
     return f"{f.format(statistics.median(xs) * scale)} [{f.format(min(xs) * scale)}-{f.format(max(xs) * scale)}]"
@@ -207,6 +254,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=15)
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--paths", action="store_true", help="print the proxy paths of each cell's last execution")
+    ap.add_argument("--implicit-imports", action="store_true", help="cells without import declarations")
+    ap.add_argument("--no-steps", action="store_true", help="skip timing GoNB's steps one by one")
     args = ap.parse_args()
     if not shutil.which("gonb", path=os.pathsep.join([os.environ.get("PATH", ""), str(Path.home() / "go" / "bin")])):
         raise SystemExit("bench.py: gonb is not installed: run make deps")
@@ -215,6 +264,8 @@ def main():
     oauth2_version = re.search(r"golang\.org/x/oauth2 (v\S+)", gomod).group(1)
     cells = dict(CELLS)
     cells["x/oauth2"] = (f"!*go get golang.org/x/oauth2@{oauth2_version}", cells["x/oauth2"][1])
+    if args.implicit_imports:
+        cells = {n: (setup, re.sub(r'^import "[^"]+"\n\n', "", code)) for n, (setup, code) in cells.items()}
     upstream = subprocess.run(["go", "env", "GOPROXY"], capture_output=True, text=True, check=True).stdout.strip()
     upstream = upstream.split(",")[0].split("|")[0]
     if upstream in ("off", "direct", ""):
@@ -270,6 +321,8 @@ def main():
                 print(f"{n}: " + (" ".join(sorted(last[n])) or "-"))
         e, o, g = (statistics.median(times[n]) for n in names)
         print(f"gonbauth / x/oauth2 = {g / o:.2f}; gonbauth - x/oauth2 = {(g - o) * 1000:.0f} ms; x/oauth2 - empty = {(o - e) * 1000:.0f} ms")
+        if not args.no_steps:
+            time_steps({n: cell_dir(kernels[n]) for n in names}, env, args.rounds, args.warmup)
     finally:
         for k in kernels.values():
             try:
