@@ -91,7 +91,7 @@ bench: deps wasm
 	$(GO) test -run '^$$' -bench . -benchtime 20x -count 1 ./gonbauth/
 	$(GO) run ./gonbauth/internal/cmd/sizereport
 	$(PYTHON) notebooks/bench.py
-	$(GO) run ./wasm/internal/cmd/bench
+	cd gonbauth/internal/harness && $(GO) run ./cmd/wasmbench
 
 wasm:
 	bash .ci/install-deps go tools

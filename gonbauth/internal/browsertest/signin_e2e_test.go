@@ -27,9 +27,15 @@ const callbackText = "gonbauth test callback reached"
 // launchT starts one browser for a test; subtests share it.
 func launchT(t *testing.T) *Browser {
 	t.Helper()
+	return launchWithT(t, Options{})
+}
+
+// launchWithT is launchT with options.
+func launchWithT(t *testing.T, opts Options) *Browser {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	b, err := Launch(ctx)
+	b, err := LaunchWith(ctx, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
