@@ -76,7 +76,9 @@ func svgModules(t *testing.T, svg string) modules {
 	return m
 }
 
-func TestQRDrawings(t *testing.T) {
+// qrDrawings calls check with every drawing of a QR code of each test
+// address, read back as modules: the SVG, and the text plain and coloured.
+func qrDrawings(t *testing.T, check func(what string, m modules, link string)) {
 	for _, link := range []string{
 		"https://login.example.com/device?user_code=WDJB-MJHT",
 		"http://127.0.0.1:38123/device?user_code=" + strings.Repeat("X", 200),
@@ -85,11 +87,15 @@ func TestQRDrawings(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkQRModules(t, "SVG", svgModules(t, q.svg()), link)
+		check("SVG", svgModules(t, q.svg()), link)
 		for _, color := range []bool{false, true} {
-			checkQRModules(t, fmt.Sprintf("text (color %v)", color), browsertest.TextQR(strings.Join(q.text(color), "\n")), link)
+			check(fmt.Sprintf("text (color %v)", color), browsertest.TextQR(strings.Join(q.text(color), "\n")), link)
 		}
 	}
+}
+
+func TestQRDrawings(t *testing.T) {
+	qrDrawings(t, func(what string, m modules, link string) { checkQRModules(t, what, m, link) })
 }
 
 func TestQRTooLong(t *testing.T) {

@@ -4,20 +4,18 @@ package browsertest
 
 import (
 	"context"
+	"strings"
 	"testing"
 )
 
-// The harness's launcher says what to do when Chromium is missing, and its
-// message arrives whole through the driver.
+// What the harness's launcher says when Chromium is missing (its own test
+// checks the words) arrives whole through the driver, as a failed Launch.
 func TestLaunchMissingChromium(t *testing.T) {
 	t.Setenv("CHROMIUM_BIN", "/nonexistent/chromium")
-	b, err := Launch(context.Background())
-	if err == nil {
+	if b, err := Launch(context.Background()); err == nil {
 		b.Close()
-		t.Fatal("Launch succeeded with a missing browser")
-	}
-	want := "browsertest: Chromium not found at /nonexistent/chromium: run `apt-get install chromium` (or set CHROMIUM_BIN)"
-	if err.Error() != want {
-		t.Errorf("error = %q, want %q", err, want)
+		t.Error("Launch succeeded with a missing browser")
+	} else if msg := err.Error(); !strings.HasPrefix(msg, "browsertest: Chromium not found at /nonexistent/chromium: run `apt-get install chromium`") {
+		t.Errorf("Launch: %q, want the launcher's message", msg)
 	}
 }

@@ -25,10 +25,6 @@ import (
 	"github.com/go-rod/rod/lib/proto"
 )
 
-// defaultTimeout bounds SignIn and Visit when their context has no deadline,
-// so that a page that never loads fails a test instead of hanging it.
-const defaultTimeout = 60 * time.Second
-
 // maxPages bounds the pages SignIn walks through before giving up; a sign-in
 // with devInteractions takes two (login, consent).
 const maxPages = 8
@@ -81,7 +77,8 @@ type Result struct {
 // refuses consent, and returns once the browser has loaded the request's
 // redirect_uri. The server at redirect_uri must answer for this to happen.
 //
-// If ctx has no deadline, SignIn gives up after 60 s.
+// ctx bounds it, as it bounds every method here: cmd/browser gives each
+// request a deadline.
 func (b *Browser) SignIn(ctx context.Context, authURL string, opts SignInOptions) (*Result, error) {
 	au, err := url.Parse(authURL)
 	if err != nil {
@@ -93,25 +90,15 @@ func (b *Browser) SignIn(ctx context.Context, authURL string, opts SignInOptions
 	}
 	opts = opts.withDefaults()
 
-	ctx, cancel := withDefaultTimeout(ctx)
-	defer cancel()
-	page, done, err := b.NewPage(ctx)
+	var prepare func(*rod.Page) (func(), error)
+	if opts.Unreachable {
+		prepare = func(page *rod.Page) (func(), error) { return failRequests(page, redirectURI) }
+	}
+	page, st, done, err := b.open(ctx, authURL, prepare)
 	if err != nil {
 		return nil, err
 	}
 	defer done()
-
-	if opts.Unreachable {
-		stop, err := failRequests(page, redirectURI)
-		if err != nil {
-			return nil, err
-		}
-		defer stop()
-	}
-	st, err := navigate(page, authURL)
-	if err != nil {
-		return nil, err
-	}
 	for pages := 0; ; pages++ {
 		if isAt(st.Href, redirectURI) {
 			return &Result{FinalURL: st.Href, Text: st.Text}, nil
@@ -160,21 +147,13 @@ func failRequests(page *rod.Page, prefix string) (stop func(), err error) {
 // verification_uri_complete, which carries the user code), confirms the
 // device, signs in and approves (or, with opts.Deny, aborts), and returns
 // on the success page.
-//
-// If ctx has no deadline, DeviceSignIn gives up after 60 s.
 func (b *Browser) DeviceSignIn(ctx context.Context, verificationURL string, opts SignInOptions) (*Result, error) {
 	opts = opts.withDefaults()
-	ctx, cancel := withDefaultTimeout(ctx)
-	defer cancel()
-	page, done, err := b.NewPage(ctx)
+	page, st, done, err := b.open(ctx, verificationURL, nil)
 	if err != nil {
 		return nil, err
 	}
 	defer done()
-	st, err := navigate(page, verificationURL)
-	if err != nil {
-		return nil, err
-	}
 	for pages := 0; ; pages++ {
 		if st.DeviceDone || pages == maxPages {
 			if st.DeviceDone {
@@ -210,28 +189,39 @@ func (b *Browser) DeviceSignIn(ctx context.Context, verificationURL string, opts
 // Visit opens rawURL in a fresh incognito context and returns where the browser
 // ended up once the page has loaded. Tests use it to send forged or replayed
 // callbacks the way a browser would.
-//
-// If ctx has no deadline, Visit gives up after 60 s.
 func (b *Browser) Visit(ctx context.Context, rawURL string) (*Result, error) {
-	ctx, cancel := withDefaultTimeout(ctx)
-	defer cancel()
-	page, done, err := b.NewPage(ctx)
+	_, st, done, err := b.open(ctx, rawURL, nil)
 	if err != nil {
 		return nil, err
 	}
 	defer done()
-	st, err := navigate(page, rawURL)
-	if err != nil {
-		return nil, err
-	}
 	return &Result{FinalURL: st.Href, Text: st.Text}, nil
 }
 
-func withDefaultTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
-	if _, ok := ctx.Deadline(); ok {
-		return context.WithCancel(ctx)
+// open opens a blank page in a fresh incognito context, runs prepare on it
+// (unless nil), and navigates to rawURL. done undoes prepare and disposes
+// of the context.
+func (b *Browser) open(ctx context.Context, rawURL string, prepare func(*rod.Page) (undo func(), err error)) (page *rod.Page, st pageState, done func(), err error) {
+	page, dispose, err := b.NewPage(ctx)
+	if err != nil {
+		return nil, st, nil, err
 	}
-	return context.WithTimeout(ctx, defaultTimeout)
+	undo := func() {}
+	if prepare != nil {
+		if undo, err = prepare(page); err != nil {
+			dispose()
+			return nil, st, nil, err
+		}
+	}
+	done = func() {
+		undo()
+		dispose()
+	}
+	if st, err = navigate(page, rawURL); err != nil {
+		done()
+		return nil, st, nil, err
+	}
+	return page, st, done, nil
 }
 
 // pageState is what the driver needs to know about the current document.
@@ -449,28 +439,21 @@ type PageResult struct {
 //
 // The page's own fetch responses that carry tokens are read through the
 // DevTools Network domain (PageResult.Tokens), so that a caller can look for
-// them elsewhere. If ctx has no deadline, PageSignIn gives up after 60 s.
+// them elsewhere.
 func (b *Browser) PageSignIn(ctx context.Context, pageURL string, opts SignInOptions) (*PageResult, error) {
 	if opts.Deny || opts.Unreachable {
 		return nil, errors.New("browsertest: PageSignIn does not refuse consent or fail redirects")
 	}
 	opts = opts.withDefaults()
-	ctx, cancel := withDefaultTimeout(ctx)
-	defer cancel()
-	page, done, err := b.NewPage(ctx)
+	var tokens *tokenWatch
+	page, st, done, err := b.open(ctx, pageURL, func(page *rod.Page) (undo func(), err error) {
+		tokens, err = watchTokens(page)
+		return func() {}, err
+	})
 	if err != nil {
 		return nil, err
 	}
 	defer done()
-	tokens, err := watchTokens(page)
-	if err != nil {
-		return nil, err
-	}
-
-	st, err := navigate(page, pageURL)
-	if err != nil {
-		return nil, err
-	}
 	var ps pageStatus
 	for {
 		if ps, err = readPageStatus(page); err == nil && (ps.Enabled || ps.Kind == "error") {

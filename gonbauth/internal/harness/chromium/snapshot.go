@@ -47,8 +47,6 @@ type Shot struct {
 // that sanitizeJS moves there), takes a screenshot cropped to the output,
 // and measures what a reader sees. Calls must not overlap.
 func (c *Camera) Shoot(ctx context.Context, html string, untrusted bool) (*Shot, error) {
-	ctx, cancel := withDefaultTimeout(ctx)
-	defer cancel()
 	page := c.page.Context(ctx)
 	if err := page.SetDocumentContent(html); err != nil {
 		return nil, fmt.Errorf("browsertest: loading the page: %w", err)
