@@ -16,9 +16,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"sync"
 	"time"
+
+	"github.com/gofrs/flock"
 )
 
 // harnessDir is the harness module's directory in this checkout.
@@ -36,9 +37,10 @@ var builds struct {
 }
 
 // harnessCommand builds the harness's cmd/<name> into its .bin directory
-// (ignored by git and by ./... patterns) and returns its path. It builds
-// into a temporary name and renames it, so that test processes building at
-// once do not disturb each other.
+// (ignored by git and by ./... patterns) and returns its path. go build
+// leaves an up-to-date binary alone, which takes a fraction of a second; a
+// file lock keeps test processes that build at once from writing it
+// together.
 func harnessCommand(name string) (string, error) {
 	builds.Lock()
 	if builds.byName == nil {
@@ -59,17 +61,20 @@ func goBuild(name string) (string, error) {
 		return "", fmt.Errorf("browsertest: the go command builds the harness's %s, and it is not on PATH: %w", name, err)
 	}
 	dir := harnessDir()
-	bin := filepath.Join(dir, ".bin", name)
-	tmp := bin + "." + strconv.Itoa(os.Getpid())
-	cmd := exec.Command(gocmd, "build", "-o", tmp, "./cmd/"+name)
+	binDir := filepath.Join(dir, ".bin")
+	if err := os.MkdirAll(binDir, 0o755); err != nil {
+		return "", fmt.Errorf("browsertest: %w", err)
+	}
+	lock := flock.New(filepath.Join(binDir, name+".lock"))
+	if err := lock.Lock(); err != nil {
+		return "", fmt.Errorf("browsertest: locking the harness's %s for building: %w", name, err)
+	}
+	defer lock.Unlock()
+	bin := filepath.Join(binDir, name)
+	cmd := exec.Command(gocmd, "build", "-o", bin, "./cmd/"+name)
 	cmd.Dir = dir
 	if out, err := cmd.CombinedOutput(); err != nil {
-		os.Remove(tmp)
 		return "", fmt.Errorf("browsertest: building the harness's %s (go build ./cmd/%s in %s): %w\n%s", name, name, dir, err, out)
-	}
-	if err := os.Rename(tmp, bin); err != nil {
-		os.Remove(tmp)
-		return "", fmt.Errorf("browsertest: %w", err)
 	}
 	return bin, nil
 }
