@@ -103,14 +103,18 @@ type answer struct {
 	Ctx    string          `json:"ctx"`
 }
 
-// startDriver starts the browser driver with args and waits, within ctx,
-// for its first answer: whether Chromium started.
+// startDriver builds and starts the browser driver with args.
 func startDriver(ctx context.Context, args ...string) (*driver, error) {
 	bin, err := harnessCommand("browser")
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, args...)
+	return runDriver(ctx, exec.Command(bin, args...))
+}
+
+// runDriver starts cmd, a browser driver, and waits, within ctx, for its
+// first answer: whether Chromium started.
+func runDriver(ctx context.Context, cmd *exec.Cmd) (*driver, error) {
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -180,6 +184,10 @@ func (d *driver) call(ctx context.Context, op string, params map[string]any, out
 	}
 	ch := make(chan answer, 1)
 	d.mu.Lock()
+	if d.stopped != nil {
+		d.mu.Unlock()
+		return d.stopped
+	}
 	d.nextID++
 	id := d.nextID
 	req["id"] = id
@@ -187,7 +195,13 @@ func (d *driver) call(ctx context.Context, op string, params map[string]any, out
 	err := d.enc.Encode(req)
 	d.mu.Unlock()
 	if err != nil {
-		return fmt.Errorf("browsertest: sending %s to the browser driver: %w", op, err)
+		// Most likely the driver has exited: say so once the reader knows.
+		select {
+		case <-d.done:
+			return d.stopped
+		case <-time.After(time.Second):
+			return fmt.Errorf("browsertest: sending %s to the browser driver: %w", op, err)
+		}
 	}
 	var a answer
 	select {
