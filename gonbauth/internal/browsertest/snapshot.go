@@ -239,7 +239,8 @@ func (c *Camera) Snapshot(ctx context.Context, output string, theme Theme) (*Sna
 // themePage is the test page: the theme's variables on :root, its colours
 // on the body, and the output in a container with a margin of page
 // around it (Jupyter's output area pads outputs too). An untrusted output
-// waits, inert, in a <template> until sanitizeJS moves it in.
+// waits, inert, in a <template> until the driver's sanitizeJS
+// (gonbauth/internal/harness/chromium) moves it in.
 func themePage(output string, theme Theme) string {
 	var b strings.Builder
 	b.WriteString("<!doctype html><html><head><meta charset=\"utf-8\"><style>:root{")
