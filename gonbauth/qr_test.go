@@ -1,53 +1,47 @@
 package gonbauth
 
 import (
-	"encoding/base64"
-	"image"
-	"image/color"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/makiuchi-d/gozxing"
-	zxingqr "github.com/makiuchi-d/gozxing/qrcode"
+	"rsc.io/qr"
+
+	"github.com/gonbauth/gonbauth/gonbauth/internal/browsertest"
 )
 
-// modules is a decoded drawing of a QR code: dark[y][x], quiet zone
+// modules is a drawing of a QR code read back: dark[y][x], quiet zone
 // included.
 type modules [][]bool
 
-// decodeModules renders m as an image, 8 pixels a module, and reads it
-// with gozxing, as a phone would.
-func decodeModules(t *testing.T, m modules) string {
+// checkQRModules checks that got, a drawing of link read back, is rsc.io/qr's
+// encoding of link at level M with a quiet zone of qrQuiet modules: a
+// reference other than newQR's own use of rsc.io/qr/coding. Rows and columns
+// beyond the code (a text drawing's last half line) must be light.
+// The end-to-end tests (qr_e2e_test.go) decode the drawings as a phone would.
+func checkQRModules(t *testing.T, what string, got modules, link string) {
 	t.Helper()
-	const px = 8
-	n := len(m)
-	img := image.NewGray(image.Rect(0, 0, (n+8)*px, (n+8)*px))
-	for i := range img.Pix {
-		img.Pix[i] = 0xff
-	}
-	for y, row := range m {
-		for x, dark := range row {
-			if !dark {
-				continue
-			}
-			for dy := 0; dy < px; dy++ {
-				for dx := 0; dx < px; dx++ {
-					img.SetGray((x+4)*px+dx, (y+4)*px+dy, color.Gray{})
-				}
-			}
-		}
-	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	c, err := qr.Encode(link, qr.M)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := zxingqr.NewQRCodeReader().Decode(bmp, nil)
-	if err != nil {
-		t.Fatalf("the QR code does not decode: %v", err)
+	n := c.Size + 2*qrQuiet
+	if len(got) < n {
+		t.Fatalf("%s: %d rows of modules, want %d", what, len(got), n)
 	}
-	return res.GetText()
+	for y, row := range got {
+		if y < n && len(row) != n {
+			t.Fatalf("%s: row %d has %d modules, want %d", what, y, len(row), n)
+		}
+		for x, dark := range row {
+			// Black is false outside the code: the quiet zone is light.
+			if want := c.Black(x-qrQuiet, y-qrQuiet); dark != want {
+				t.Fatalf("%s: the module at (%d, %d) is dark=%v, want %v", what, x, y, dark, want)
+			}
+		}
+	}
 }
 
 var (
@@ -82,36 +76,9 @@ func svgModules(t *testing.T, svg string) modules {
 	return m
 }
 
-// decodeQRDataURI decodes the QR code of a notebook block's
-// data:image/svg+xml;base64 image.
-func decodeQRDataURI(t *testing.T, b64 string) string {
-	t.Helper()
-	raw, err := base64.StdEncoding.DecodeString(b64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return decodeModules(t, svgModules(t, string(raw)))
-}
-
-var ansiRE = regexp.MustCompile("\x1b\\[[0-9;]*m")
-
-// textModules reads back half-block lines drawn by qrCode.text, with or
-// without their colours.
-func textModules(lines []string) modules {
-	var m modules
-	for _, line := range lines {
-		line = ansiRE.ReplaceAllString(line, "")
-		var top, bottom []bool
-		for _, r := range line {
-			top = append(top, r == '█' || r == '▀')
-			bottom = append(bottom, r == '█' || r == '▄')
-		}
-		m = append(m, top, bottom)
-	}
-	return m
-}
-
-func TestQRDecodesInEveryDrawing(t *testing.T) {
+// qrDrawings calls check with every drawing of a QR code of each test
+// address, read back as modules: the SVG, and the text plain and coloured.
+func qrDrawings(t *testing.T, check func(what string, m modules, link string)) {
 	for _, link := range []string{
 		"https://login.example.com/device?user_code=WDJB-MJHT",
 		"http://127.0.0.1:38123/device?user_code=" + strings.Repeat("X", 200),
@@ -120,15 +87,15 @@ func TestQRDecodesInEveryDrawing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := decodeModules(t, svgModules(t, q.svg())); got != link {
-			t.Errorf("SVG decodes to %q, want %q", got, link)
-		}
+		check("SVG", svgModules(t, q.svg()), link)
 		for _, color := range []bool{false, true} {
-			if got := decodeModules(t, textModules(q.text(color))); got != link {
-				t.Errorf("text (color %v) decodes to %q, want %q", color, got, link)
-			}
+			check(fmt.Sprintf("text (color %v)", color), browsertest.TextQR(strings.Join(q.text(color), "\n")), link)
 		}
 	}
+}
+
+func TestQRDrawings(t *testing.T) {
+	qrDrawings(t, func(what string, m modules, link string) { checkQRModules(t, what, m, link) })
 }
 
 func TestQRTooLong(t *testing.T) {

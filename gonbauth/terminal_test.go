@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gonbauth/gonbauth/gonbauth/internal/browsertest"
 )
 
 // newTestDisplay is a terminal display with a clock the test moves.
@@ -49,9 +51,7 @@ func TestTerminalDeviceOnATerminal(t *testing.T) {
 	if start < len(link) || end < start {
 		t.Fatalf("no QR code in:\n%s", s)
 	}
-	if got := decodeModules(t, textModules(strings.Split(s[start:end], "\n"))); got != link {
-		t.Errorf("the terminal's QR code decodes to %q, want %q", got, link)
-	}
+	checkQRModules(t, "the terminal's QR code", browsertest.TextQR(s[start:end]), link)
 }
 
 func TestTerminalPlainLinesInAPipe(t *testing.T) {

@@ -2,15 +2,13 @@
 
 // TestMain builds the module with wasm/build.sh (bash, brotli) into a
 // temporary directory; these tests check that build and run the Node.js
-// tests (wasm/test/) against it.
+// tests (wasm/test/) against it. Its tests in Chromium are in
+// gonbauth/internal/browsertest (wasm_e2e_test.go), which drives the browser.
 
 package main
 
 import (
 	"bytes"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -93,35 +91,4 @@ func TestNode(t *testing.T) {
 	if testing.Verbose() {
 		t.Logf("%s", out)
 	}
-}
-
-// newServer serves the build under /dist/ (and under /dist-br/ with the
-// module brotli-encoded, as a real server would send it) and a blank page at
-// /, on 127.0.0.1, until the test ends.
-func newServer(t *testing.T) *httptest.Server {
-	t.Helper()
-	d := dist(t)
-	mux := http.NewServeMux()
-	files := http.FileServer(http.Dir(d))
-	mux.Handle("/dist/", http.StripPrefix("/dist/", files))
-	mux.HandleFunc("/dist-br/", func(w http.ResponseWriter, r *http.Request) {
-		name := strings.TrimPrefix(r.URL.Path, "/dist-br/")
-		if name == "gonbauth.wasm" {
-			w.Header().Set("Content-Type", "application/wasm")
-			w.Header().Set("Content-Encoding", "br")
-			http.ServeFile(w, r, filepath.Join(d, "gonbauth.wasm.br"))
-			return
-		}
-		http.StripPrefix("/dist-br/", files).ServeHTTP(w, r)
-	})
-	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprint(w, "<!doctype html><meta charset=utf-8><title>gonbauth wasm test</title><p>test page</p>")
-	})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "no-store")
-		mux.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	return srv
 }

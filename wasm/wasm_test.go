@@ -2,7 +2,8 @@
 
 // Native tests of the WebAssembly module that need Go alone. The tests that
 // build it with wasm/build.sh (as `make wasm` does) and run it in Node.js
-// (wasm/test/) and Chromium are in build_e2e_test.go and browser_e2e_test.go,
+// (wasm/test/) are in build_e2e_test.go, and those in Chromium in
+// gonbauth/internal/browsertest/wasm_e2e_test.go (it drives the browser); all
 // behind the e2e build tag.
 
 package main

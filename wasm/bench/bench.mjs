@@ -1,4 +1,4 @@
-// The in-page half of `make bench` (driven by wasm/internal/cmd/bench in
+// The in-page half of `make bench` (driven by gonbauth/internal/harness/cmd/wasmbench in
 // headless Chromium): gonbauth's WebAssembly module beside WebCrypto and the
 // npm library pkce-challenge, measured in the same page. It only measures.
 

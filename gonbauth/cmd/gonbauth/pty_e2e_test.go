@@ -3,10 +3,13 @@
 package main
 
 import (
+	"errors"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"rsc.io/qr"
 
 	"github.com/gonbauth/gonbauth/gonbauth/internal/browsertest"
 	"github.com/gonbauth/gonbauth/gonbauth/internal/devserver"
@@ -138,5 +141,57 @@ func TestPipeDevice(t *testing.T) {
 	}
 	if !strings.Contains(stderr, srv.Issuer+"/") {
 		t.Errorf("stderr does not give the verification address:\n%s", stderr)
+	}
+}
+
+// qrFromText finds a QR code drawn with text (two module rows per line:
+// ' ', '▀', '▄', '█'; colours are escape sequences and are dropped) and
+// decodes it as a phone would (gozxing, through the harness).
+func qrFromText(text string) (string, error) {
+	m := browsertest.TextQR(text)
+	if len(m) < 20 {
+		return "", errors.New("no QR code drawn with ▀ ▄ █ in the text")
+	}
+	return browsertest.DecodeQR(m)
+}
+
+// TestQRFromText checks the test's own decoder on a code drawn the way a
+// terminal shows it, and that it does not decode what is not one.
+func TestQRFromText(t *testing.T) {
+	const addr = "http://127.0.0.1:5/device?user_code=ABCD-EFGH"
+	q, err := qr.Encode(addr, qr.M)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// With a quiet zone of 2 modules, as terminal QR tools draw them.
+	dark := func(x, y int) bool { return q.Black(x-2, y-2) }
+	n := q.Size + 4
+	var b strings.Builder
+	b.WriteString("gonbauth: scan this:\r\n")
+	for y := 0; y < n; y += 2 {
+		b.WriteString("\x1b[30;107m")
+		for x := range n {
+			i := 0
+			if dark(x, y) {
+				i += 2
+			}
+			if y+1 < n && dark(x, y+1) {
+				i++
+			}
+			b.WriteRune([]rune(" ▄▀█")[i])
+		}
+		b.WriteString("\x1b[0m\r\n")
+	}
+	drawn := b.String()
+	if got, err := qrFromText(drawn); err != nil || got != addr {
+		t.Fatalf("qrFromText = %q, %v; want %q", got, err, addr)
+	}
+	// One module row flipped in every line: no longer a QR code.
+	broken := strings.ReplaceAll(drawn, "▀▄", "▄▀")
+	if got, err := qrFromText(broken); err == nil && got == addr {
+		t.Error("a damaged drawing still decodes")
+	}
+	if _, err := qrFromText("gonbauth: no code here\r\n"); err == nil {
+		t.Error("text without a QR code decodes")
 	}
 }

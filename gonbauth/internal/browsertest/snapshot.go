@@ -7,9 +7,7 @@ import (
 	"math"
 	"sort"
 	"strings"
-
-	"github.com/go-rod/rod"
-	"github.com/go-rod/rod/lib/proto"
+	"time"
 )
 
 // A Theme is the page a notebook's HTML output is shown on: the page's
@@ -174,8 +172,6 @@ type Snapshot struct {
 //
 // If ctx has no deadline, Snapshot gives up after 60 s.
 func (b *Browser) Snapshot(ctx context.Context, output string, theme Theme) (*Snapshot, error) {
-	ctx, cancel := withDefaultTimeout(ctx)
-	defer cancel()
 	c, err := b.Camera(ctx)
 	if err != nil {
 		return nil, err
@@ -187,61 +183,40 @@ func (b *Browser) Snapshot(ctx context.Context, output string, theme Theme) (*Sn
 // A Camera takes Snapshots one after another in one page of its own
 // incognito context: opening a page costs more than a snapshot.
 type Camera struct {
-	page *rod.Page
-	done func()
+	d  *driver
+	id int64
 }
 
 // Camera opens the page a Camera uses; Close closes it. ctx bounds the
 // opening only.
 func (b *Browser) Camera(ctx context.Context) (*Camera, error) {
-	page, done, err := b.newPage(ctx)
-	if err != nil {
+	c := &Camera{d: b.d}
+	if err := b.d.call(ctx, "camera", nil, &c.id); err != nil {
 		return nil, err
 	}
-	if err := (proto.EmulationSetDeviceMetricsOverride{Width: 800, Height: 600, DeviceScaleFactor: 1}).Call(page); err != nil {
-		done()
-		return nil, fmt.Errorf("browsertest: setting the viewport: %w", err)
-	}
-	return &Camera{page: page, done: done}, nil
+	return c, nil
 }
 
 // Close closes the Camera's page and its context.
-func (c *Camera) Close() { c.done() }
+func (c *Camera) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = c.d.call(ctx, "closeCamera", map[string]any{"camera": c.id}, nil)
+}
 
 // Snapshot is Browser.Snapshot in the Camera's page, which is given a new
 // document each time. Calls must not overlap.
 //
 // If ctx has no deadline, Snapshot gives up after 60 s.
 func (c *Camera) Snapshot(ctx context.Context, output string, theme Theme) (*Snapshot, error) {
-	ctx, cancel := withDefaultTimeout(ctx)
-	defer cancel()
-	page := c.page.Context(ctx)
-	if err := page.SetDocumentContent(themePage(output, theme)); err != nil {
-		return nil, fmt.Errorf("browsertest: loading the %s page: %w", theme.Name, err)
+	var shot struct {
+		PNG      []byte          `json:"png"`
+		Stripped []string        `json:"stripped"`
+		Measure  json.RawMessage `json:"measure"`
 	}
-	if _, err := page.Eval(`() => document.fonts.ready`); err != nil {
-		return nil, fmt.Errorf("browsertest: waiting for fonts: %w", err)
-	}
-	snap := &Snapshot{Theme: theme}
-	if theme.Untrusted {
-		res, err := page.Eval(sanitizeJS)
-		if err != nil {
-			return nil, fmt.Errorf("browsertest: sanitizing the output: %w", err)
-		}
-		if err := res.Value.Unmarshal(&snap.Stripped); err != nil {
-			return nil, fmt.Errorf("browsertest: sanitizing the output: %w", err)
-		}
-	}
-	el, err := page.Element("#gonbauth-snapshot")
-	if err != nil {
-		return nil, fmt.Errorf("browsertest: finding the output: %w", err)
-	}
-	if snap.PNG, err = el.Screenshot(proto.PageCaptureScreenshotFormatPng, 0); err != nil {
-		return nil, fmt.Errorf("browsertest: screenshot on %s: %w", theme.Name, err)
-	}
-	res, err := page.Eval(measureJS)
-	if err != nil {
-		return nil, fmt.Errorf("browsertest: measuring on %s: %w", theme.Name, err)
+	params := map[string]any{"camera": c.id, "html": themePage(output, theme), "untrusted": theme.Untrusted}
+	if err := c.d.call(ctx, "shoot", params, &shot); err != nil {
+		return nil, fmt.Errorf("%w (on %s)", err, theme.Name)
 	}
 	var m struct {
 		Text  string         `json:"text"`
@@ -251,20 +226,21 @@ func (c *Camera) Snapshot(ctx context.Context, output string, theme Theme) (*Sna
 		Dead  []string       `json:"dead"`
 		Error string         `json:"error"`
 	}
-	if err := json.Unmarshal([]byte(res.Value.String()), &m); err != nil {
+	if err := json.Unmarshal(shot.Measure, &m); err != nil {
 		return nil, fmt.Errorf("browsertest: measuring on %s: %w", theme.Name, err)
 	}
 	if m.Error != "" {
 		return nil, fmt.Errorf("browsertest: measuring on %s: %s", theme.Name, m.Error)
 	}
-	snap.Text, snap.Texts, snap.Tofu, snap.Boxes, snap.DeadControls = m.Text, m.Texts, m.Tofu, m.Boxes, m.Dead
-	return snap, nil
+	return &Snapshot{Theme: theme, PNG: shot.PNG, Text: m.Text, Texts: m.Texts, Tofu: m.Tofu, Boxes: m.Boxes,
+		Stripped: shot.Stripped, DeadControls: m.Dead}, nil
 }
 
 // themePage is the test page: the theme's variables on :root, its colours
 // on the body, and the output in a container with a margin of page
 // around it (Jupyter's output area pads outputs too). An untrusted output
-// waits, inert, in a <template> until sanitizeJS moves it in.
+// waits, inert, in a <template> until the driver's sanitizeJS
+// (gonbauth/internal/harness/chromium) moves it in.
 func themePage(output string, theme Theme) string {
 	var b strings.Builder
 	b.WriteString("<!doctype html><html><head><meta charset=\"utf-8\"><style>:root{")
@@ -292,103 +268,3 @@ func themePage(output string, theme Theme) string {
 	b.WriteString("</body></html>")
 	return b.String()
 }
-
-// sanitizeJS does what Jupyter does to HTML in an untrusted notebook:
-// styles and active content go; inline style attributes stay. It returns
-// what it removed.
-const sanitizeJS = `() => {
-	const src = document.getElementById('gonbauth-source').content.cloneNode(true);
-	const removed = [];
-	for (const el of src.querySelectorAll('script, style, link, iframe, object, embed, meta, base')) {
-		removed.push('<' + el.localName + '>');
-		el.remove();
-	}
-	for (const el of src.querySelectorAll('*')) {
-		for (const a of [...el.attributes]) {
-			const v = a.value.trim().toLowerCase();
-			if (a.name.startsWith('on') || ((a.name === 'href' || a.name === 'src' || a.name === 'action') && v.startsWith('javascript:'))) {
-				removed.push(a.name + ' on <' + el.localName + '>');
-				el.removeAttribute(a.name);
-				el.setAttribute('data-gonbauth-stripped', '');
-			}
-		}
-	}
-	document.getElementById('gonbauth-snapshot').append(src);
-	return removed;
-}`
-
-// measureJS opens every <details>, then reads every element's own text
-// with its colour and background composited on a 1x1 canvas (which also
-// turns any CSS colour syntax into sRGB), finds characters drawn as the
-// missing-glyph box, and the size of images and icons.
-const measureJS = `() => {
-	const root = document.getElementById('gonbauth-snapshot');
-	for (const d of root.querySelectorAll('details')) d.open = true;
-	const cv = document.createElement('canvas');
-	cv.width = cv.height = 1;
-	const cx = cv.getContext('2d', {willReadFrequently: true});
-	const chain = (el) => { const c = []; for (let e = el; e; e = e.parentElement) c.unshift(e); return c; };
-	const paint = (els, fg) => {
-		cx.globalAlpha = 1; cx.globalCompositeOperation = 'source-over';
-		cx.fillStyle = '#ffffff'; cx.fillRect(0, 0, 1, 1); // the canvas behind the page
-		let alpha = 1, bgImage = '';
-		for (const e of els) {
-			const cs = getComputedStyle(e);
-			alpha *= parseFloat(cs.opacity);
-			if (cs.backgroundImage && cs.backgroundImage !== 'none') bgImage = e.localName + ' has background-image ' + cs.backgroundImage.slice(0, 60);
-			cx.globalAlpha = alpha; cx.fillStyle = cs.backgroundColor; cx.fillRect(0, 0, 1, 1);
-		}
-		const bg = [...cx.getImageData(0, 0, 1, 1).data.slice(0, 3)];
-		cx.globalAlpha = alpha; cx.fillStyle = fg; cx.fillRect(0, 0, 1, 1);
-		const f = [...cx.getImageData(0, 0, 1, 1).data.slice(0, 3)];
-		return {bg, fg: f, bgImage};
-	};
-	// A character as drawn in font, as a hash of its pixels: the box a
-	// font draws for characters it lacks always hashes the same.
-	const g = document.createElement('canvas');
-	g.width = g.height = 48;
-	const gx = g.getContext('2d', {willReadFrequently: true});
-	const glyph = (ch, font) => {
-		gx.clearRect(0, 0, 48, 48);
-		gx.font = font; gx.fillStyle = '#000'; gx.textBaseline = 'top';
-		gx.fillText(ch, 4, 4);
-		const d = gx.getImageData(0, 0, 48, 48).data;
-		let h = 0;
-		for (let i = 3; i < d.length; i += 4) h = (Math.imul(h, 31) + d[i] + 1) | 0;
-		return h;
-	};
-	const missing = {};
-	const texts = [], tofu = new Set();
-	for (const el of root.querySelectorAll('*')) {
-		if (el.closest('svg') || !el.checkVisibility({checkOpacity: true, checkVisibilityCSS: true})) continue;
-		let own = '';
-		for (const n of el.childNodes) if (n.nodeType === Node.TEXT_NODE) own += n.textContent;
-		own = own.replace(/\s+/g, ' ').trim();
-		if (!own) continue;
-		const cs = getComputedStyle(el);
-		const p = paint(chain(el), cs.color);
-		texts.push({text: own.slice(0, 120), tag: el.localName, fg: p.fg, bg: p.bg,
-			fontSize: parseFloat(cs.fontSize), weight: parseInt(cs.fontWeight, 10), unmeasured: p.bgImage});
-		const font = cs.fontStyle + ' ' + cs.fontWeight + ' 24px ' + cs.fontFamily;
-		if (!(font in missing)) missing[font] = glyph('\u0378', font);
-		for (const ch of new Set([...own])) {
-			if (ch.codePointAt(0) < 0x7f || /\s/.test(ch)) continue;
-			if (glyph(ch, font) === missing[font]) tofu.add(ch);
-		}
-	}
-	const blank = glyph(' ', '24px sans-serif');
-	if (Object.values(missing).some((m) => m === blank)) {
-		return JSON.stringify({error: 'the missing-glyph box draws nothing in this browser: tofu cannot be detected'});
-	}
-	const boxes = [];
-	for (const el of root.querySelectorAll('img, svg, canvas')) {
-		if (el.parentElement.closest('svg')) continue;
-		const r = el.getBoundingClientRect();
-		boxes.push({tag: el.localName, width: r.width, height: r.height});
-	}
-	const dead = [];
-	for (const el of root.querySelectorAll('[data-gonbauth-stripped]')) {
-		if (el.checkVisibility({checkOpacity: true, checkVisibilityCSS: true})) dead.push(el.innerText.trim() || '<' + el.localName + '>');
-	}
-	return JSON.stringify({text: root.innerText, texts, tofu: [...tofu], boxes, dead});
-}`

@@ -1,4 +1,4 @@
-// Command bench measures gonbauth's PKCE WebAssembly module in headless
+// Command wasmbench measures gonbauth's PKCE WebAssembly module in headless
 // Chromium, beside WebCrypto and the npm library pkce-challenge in the same
 // page, and prints Markdown tables (`make bench` runs it after `make wasm`):
 //
@@ -9,15 +9,17 @@
 //   - microseconds per call, for challengeS256 and the rest;
 //   - which implementations work on a page that is not a secure context.
 //
-// It reports and never judges: no figure makes it fail.
+// It reports and never judges: no figure makes it fail. It lives in the
+// harness module, beside the one Chromium launcher (package chromium):
 //
-//	go run ./wasm/internal/cmd/bench [-dist wasm/dist] [-cold 21] [-rounds 5]
+//	cd gonbauth/internal/harness && go run ./cmd/wasmbench [-dist ../../../wasm/dist] [-cold 21] [-rounds 5]
 package main
 
 import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -33,16 +35,17 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-rod/rod"
 	"github.com/go-rod/rod/lib/proto"
 
-	"github.com/gonbauth/gonbauth/wasm/internal/chromium"
+	"github.com/gonbauth/gonbauth/gonbauth/internal/harness/chromium"
 )
 
 const insecureHost = "pkce-insecure.test"
 
 func main() {
 	log.SetFlags(0)
-	log.SetPrefix("bench: ")
+	log.SetPrefix("wasmbench: ")
 	repo := repoDir()
 	dist := flag.String("dist", filepath.Join(repo, "wasm", "dist"), "the build to measure (make wasm)")
 	cold := flag.Int("cold", 21, "fresh pages for the cold-load figures, per variant")
@@ -79,7 +82,7 @@ func main() {
 	var out strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&out, format, args...) }
 
-	w("Measured %s with `go run ./wasm/internal/cmd/bench` (`make bench`).\n\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
+	w("Measured %s with `go run ./cmd/wasmbench` in gonbauth/internal/harness (`make bench`).\n\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
 	w("| | |\n|---|---|\n")
 	w("| Machine | %s, %d cores, load average %s |\n", cpuModel(), runtime.NumCPU(), loadAvg())
 	w("| Go | %s %s/%s (module: GOOS=js GOARCH=wasm) |\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
@@ -130,9 +133,7 @@ func main() {
 			var s sample
 			a := append([]any{}, args...)
 			a = append(a, strconv.Itoa(i)+"-"+strconv.FormatInt(time.Now().UnixNano(), 36))
-			if err := chromium.Eval(page, &s, `async (...a) => (await import('/bench/bench.mjs'))`+js+`(...a)`, a...); err != nil {
-				log.Fatal(err)
-			}
+			evalInto(page, &s, `async (...a) => (await import('/bench/bench.mjs'))`+js+`(...a)`, a...)
 			done()
 			if s.Challenge != "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM" {
 				log.Fatalf("cold load computed %q", s.Challenge)
@@ -165,9 +166,7 @@ func main() {
 		Calls, Rounds    int
 	}
 	var calls map[string]stat
-	if err := chromium.Eval(page, &calls, `async (rounds) => (await import('/bench/bench.mjs')).perCall({rounds})`, *rounds); err != nil {
-		log.Fatal(err)
-	}
+	evalInto(page, &calls, `async (rounds) => (await import('/bench/bench.mjs')).perCall({rounds})`, *rounds)
 	done()
 	w("### Time per call (µs; median of %d rounds, after a warm-up round)\n\n", *rounds)
 	w("Each round hashes distinct 43-character verifiers in a loop. The module's calls are synchronous; the\n")
@@ -196,15 +195,25 @@ func main() {
 		log.Fatal(err)
 	}
 	var works map[string]any
-	if err := chromium.Eval(page, &works, `async () => (await import('/bench/bench.mjs')).works()`); err != nil {
-		log.Fatal(err)
-	}
+	evalInto(page, &works, `async () => (await import('/bench/bench.mjs')).works()`)
 	done()
 	w("`isSecureContext` = %v, `typeof crypto.subtle` = %q.\n\n| implementation | computes the RFC 7636 challenge |\n|---|---|\n", works["secureContext"], works["subtle"])
 	for _, name := range []string{"gonbauth", "WebCrypto", "pkce-challenge"} {
 		w("| %s | %v |\n", name, works[name])
 	}
 	fmt.Print(out.String())
+}
+
+// evalInto runs js(...args) in page and decodes its result into out, or
+// stops the program.
+func evalInto(page *rod.Page, out any, js string, args ...any) {
+	res, err := chromium.Eval(page, js, args...)
+	if err == nil {
+		err = json.Unmarshal(res, out)
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
 }
 
 func verdict(ok bool) string {
@@ -263,7 +272,7 @@ func repoDir() string {
 	if !ok {
 		log.Fatal("cannot locate the source file")
 	}
-	return filepath.Join(filepath.Dir(file), "..", "..", "..", "..")
+	return filepath.Join(filepath.Dir(file), "..", "..", "..", "..", "..")
 }
 
 func median(xs []float64) float64 {

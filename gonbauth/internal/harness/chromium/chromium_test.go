@@ -1,4 +1,4 @@
-package browsertest
+package chromium
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 
 func TestLaunchMissingChromium(t *testing.T) {
 	t.Setenv("CHROMIUM_BIN", "/nonexistent/chromium")
-	b, err := Launch(context.Background())
+	b, err := Launch(context.Background(), Options{})
 	if err == nil {
 		b.Close()
 		t.Fatal("Launch succeeded with a missing browser")

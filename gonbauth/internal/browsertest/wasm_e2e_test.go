@@ -1,19 +1,71 @@
-//go:build !(js && wasm) && e2e
+//go:build e2e
 
-package main
+// The PKCE WebAssembly module (wasm/, built by wasm/build.sh as `make wasm`
+// does) in Chromium: in a secure context, in one that is not, and loaded
+// from every kind of source. They live here, not in wasm/, because only
+// packages under gonbauth/ may import this one (Go's internal rule).
+
+package browsertest
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/gonbauth/gonbauth/gonbauth/pkce"
-	"github.com/gonbauth/gonbauth/wasm/internal/chromium"
 )
+
+// TestMain removes the module wasmDist built.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if wasmBuild.dir != "" {
+		os.RemoveAll(wasmBuild.dir)
+	}
+	os.Exit(code)
+}
+
+var wasmBuild struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+// wasmDist builds the WebAssembly module with wasm/build.sh, as `make wasm`
+// does, into a temporary directory, once per test process.
+func wasmDist(t testing.TB) string {
+	t.Helper()
+	wasmBuild.once.Do(func() {
+		dir, err := os.MkdirTemp("", "gonbauth-wasm-test-")
+		if err != nil {
+			wasmBuild.err = err
+			return
+		}
+		wasmBuild.dir = dir
+		cmd := exec.Command("bash", "wasm/build.sh", dir)
+		cmd.Dir = filepath.Join(harnessDir(), "..", "..", "..")
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Run(); err != nil {
+			wasmBuild.err = fmt.Errorf("bash wasm/build.sh %s: %v\n%s", dir, err, out.String())
+		}
+	})
+	if wasmBuild.err != nil {
+		t.Fatal(wasmBuild.err)
+	}
+	return wasmBuild.dir
+}
 
 const (
 	rfcVerifier  = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
@@ -124,23 +176,17 @@ const checkJS = `async (loader, verifiers, bad, rfc) => {
 	return out;
 }`
 
-// runChecks runs checkJS in a page opened at pageURL and checks the results
+// runWasmChecks runs checkJS in a page opened at pageURL and checks the results
 // against the Go package.
-func runChecks(t *testing.T, b *chromium.Browser, pageURL, loader string) pageResult {
+func runWasmChecks(t *testing.T, b *Browser, pageURL, loader string) pageResult {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	page, done, err := b.Open(ctx, pageURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer done()
-
 	verifiers := randomVerifiers(t)
 	bad := badVerifiers(t)
 	var r pageResult
 	rfc := map[string]string{"verifier": rfcVerifier, "challenge": rfcChallenge}
-	if err := chromium.Eval(page, &r, checkJS, loader, verifiers, bad, rfc); err != nil {
+	if err := b.Eval(ctx, pageURL, &r, checkJS, loader, verifiers, bad, rfc); err != nil {
 		t.Fatalf("in the page: %v", err)
 	}
 
@@ -204,27 +250,27 @@ func runChecks(t *testing.T, b *chromium.Browser, pageURL, loader string) pageRe
 	return r
 }
 
-func TestChromium(t *testing.T) {
-	srv := newServer(t)
-	b := chromium.LaunchT(t, chromium.Options{})
-	r := runChecks(t, b, srv.URL+"/", "/dist/gonbauth.mjs")
+func TestWasmChromium(t *testing.T) {
+	srv := wasmServer(t)
+	b := launchT(t)
+	r := runWasmChecks(t, b, srv.URL+"/", "/dist/gonbauth.mjs")
 	if !r.SecureContext || r.Subtle != "object" {
 		t.Errorf("a page on %s: isSecureContext %v, crypto.subtle %s; want a secure context with crypto.subtle", srv.URL, r.SecureContext, r.Subtle)
 	}
 }
 
-// TestChromiumInsecureContext loads the module where crypto.subtle is
+// TestWasmInsecureContext loads the module where crypto.subtle is
 // undefined: plain http from a host name that is not loopback, as a Jupyter
 // server reached over http from another machine.
-func TestChromiumInsecureContext(t *testing.T) {
-	srv := newServer(t)
+func TestWasmInsecureContext(t *testing.T) {
+	srv := wasmServer(t)
 	u, err := url.Parse(srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := chromium.LaunchT(t, chromium.Options{MapToLoopback: []string{insecureHost}})
+	b := launchWithT(t, Options{MapToLoopback: []string{insecureHost}})
 	pageURL := "http://" + insecureHost + ":" + u.Port() + "/"
-	r := runChecks(t, b, pageURL, "/dist/gonbauth.mjs")
+	r := runWasmChecks(t, b, pageURL, "/dist/gonbauth.mjs")
 	if !strings.HasPrefix(r.Href, pageURL) {
 		t.Errorf("the page is at %s, want %s", r.Href, pageURL)
 	}
@@ -236,19 +282,13 @@ func TestChromiumInsecureContext(t *testing.T) {
 
 // load() with each kind of source, in the browser, each with a fresh copy
 // of the loader module (its own cache).
-func TestChromiumLoadSources(t *testing.T) {
-	srv := newServer(t)
-	b := chromium.LaunchT(t, chromium.Options{})
+func TestWasmLoadSources(t *testing.T) {
+	srv := wasmServer(t)
+	b := launchT(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	page, done, err := b.Open(ctx, srv.URL+"/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer done()
-
 	var got map[string]string
-	err = chromium.Eval(page, &got, `async (rfcVerifier) => {
+	err := b.Eval(ctx, srv.URL+"/", &got, `async (rfcVerifier) => {
 		const sources = {
 			'default (next to the loader)': () => undefined,
 			'default, brotli-encoded': () => undefined,
@@ -300,4 +340,35 @@ func TestChromiumLoadSources(t *testing.T) {
 			}
 		}
 	}
+}
+
+// wasmServer serves the build under /dist/ (and under /dist-br/ with the
+// module brotli-encoded, as a real server would send it) and a blank page at
+// /, on 127.0.0.1, until the test ends.
+func wasmServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	d := wasmDist(t)
+	mux := http.NewServeMux()
+	files := http.FileServer(http.Dir(d))
+	mux.Handle("/dist/", http.StripPrefix("/dist/", files))
+	mux.HandleFunc("/dist-br/", func(w http.ResponseWriter, r *http.Request) {
+		name := strings.TrimPrefix(r.URL.Path, "/dist-br/")
+		if name == "gonbauth.wasm" {
+			w.Header().Set("Content-Type", "application/wasm")
+			w.Header().Set("Content-Encoding", "br")
+			http.ServeFile(w, r, filepath.Join(d, "gonbauth.wasm.br"))
+			return
+		}
+		http.StripPrefix("/dist-br/", files).ServeHTTP(w, r)
+	})
+	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, "<!doctype html><meta charset=utf-8><title>gonbauth wasm test</title><p>test page</p>")
+	})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		mux.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
 }
