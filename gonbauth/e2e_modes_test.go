@@ -52,9 +52,9 @@ func TestE2EPasteMode(t *testing.T) {
 	defer paste.Close()
 	cfg.Input = in
 	out, link, done := startLogin(t, context.Background(), cfg)
-	if !strings.Contains(out.String(), "paste it here, then press Enter") || !strings.Contains(out.String(), "paste the whole address") {
-		t.Fatalf("no paste instructions:\n%s", out)
-	}
+	// The instructions follow the link; waitFor fails with the output.
+	waitFor(t, out, "paste it here, then press Enter", 1)
+	waitFor(t, out, "paste the whole address", 1)
 	if strings.Contains(out.String(), "mode") {
 		t.Fatalf("a mode chosen in the settings is mentioned:\n%s", out)
 	}
