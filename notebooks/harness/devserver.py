@@ -68,8 +68,12 @@ class DevServer:
     def bad_start(self, ready):
         """What is wrong with the command's ready line, or None: it must name
         an issuer on 127.0.0.1 whose discovery document names it back."""
-        if self.proc.poll() is not None and not ready.get("issuer"):
-            return f"gonbauth/internal/cmd/devserver exited (status {self.proc.returncode})"
+        if not ready.get("issuer"):
+            try:
+                self.proc.wait(5)  # stdout ended: it is exiting
+                return f"gonbauth/internal/cmd/devserver exited (status {self.proc.returncode})"
+            except subprocess.TimeoutExpired:
+                pass
         if not ready:
             return f"no ready line within {READY_TIMEOUT} s"
         issuer = ready.get("issuer")
@@ -88,7 +92,8 @@ class DevServer:
         return None
 
     def log_tail(self):
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         return self.log_path.read_text(errors="replace")[-3000:]
 
     def dead(self):
