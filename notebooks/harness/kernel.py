@@ -126,6 +126,7 @@ class Kernel:
 
     def __init__(self, env, cwd, log, allow_stdin=False):
         self.allow_stdin = allow_stdin
+        self.alive_checked = 0.0  # when is_alive() was last asked
         self.km = KernelManager(kernel_name=KERNEL)
         self.kc = None
         try:
@@ -167,52 +168,60 @@ class Kernel:
         watcher = watcher or Watcher()
         ex = Execution(index, cell)
         msg_id = self.kc.execute(cell.source, allow_stdin=self.allow_stdin, store_history=True)
-        idle = replied = False
-        deadline = ex.started_at + timeout
-        alive_checked = ex.started_at
+        seen = set()  # "idle" (iopub) and "replied" (shell): the kernel is done with the cell
         watcher.step(ex)
-        while not (idle and replied) or watcher.busy(ex):
-            now = time.monotonic()
-            if now > deadline + GIVE_UP_AFTER:
-                ex.problems.append(f"the cell did not end within {timeout} s, even after an interrupt")
-                ex.stuck = True
+        while seen != {"idle", "replied"} or watcher.busy(ex):
+            if not self.keep_waiting(ex, timeout):
                 break
-            if now > deadline and not ex.timed_out:
-                step = f" (step: {ex.step})" if ex.step else ""
-                ex.problems.append(f"the cell did not end within {timeout} s{step}")
-                ex.timed_out = True
-                self.interrupt(ex)
-            if now > alive_checked + 1:
-                alive_checked = now
-                if not self.km.is_alive():
-                    ex.problems.append("the kernel died")
-                    ex.died = True
-                    break
-            # iopub carries nearly everything: wait there, only peek at the others.
-            for get, wait in ((self.kc.get_iopub_msg, 0.01), (self.kc.get_stdin_msg, 0), (self.kc.get_shell_msg, 0)):
-                try:
-                    msg = get(timeout=wait)
-                except queue.Empty:
-                    continue
-                if msg.get("parent_header", {}).get("msg_id") != msg_id:
-                    continue
-                mt = msg["msg_type"]
-                if get == self.kc.get_stdin_msg:
-                    if mt == "input_request":
-                        ex.requests.append(msg["content"])
-                elif get == self.kc.get_shell_msg:
-                    replied = mt == "execute_reply"
-                    ex.execution_count = msg["content"].get("execution_count")
-                    ex.status = msg["content"].get("status")
-                elif mt == "status" and msg["content"].get("execution_state") == "idle":
-                    idle = True
-                else:
-                    ex.on_iopub(msg, watcher)
+            self.read(ex, msg_id, watcher, seen)
             watcher.step(ex)
         ex.ended_at = time.monotonic()
         cell.outputs = ex.outputs
         cell.execution_count = ex.execution_count
         return ex
+
+    def keep_waiting(self, ex, timeout):
+        """Interrupts a cell past its timeout; False once it is stuck or the kernel died."""
+        now = time.monotonic()
+        if now > ex.started_at + timeout + GIVE_UP_AFTER:
+            ex.problems.append(f"the cell did not end within {timeout} s, even after an interrupt")
+            ex.stuck = True
+            return False
+        if now > ex.started_at + timeout and not ex.timed_out:
+            step = f" (step: {ex.step})" if ex.step else ""
+            ex.problems.append(f"the cell did not end within {timeout} s{step}")
+            ex.timed_out = True
+            self.interrupt(ex)
+        if now > self.alive_checked + 1:
+            self.alive_checked = now
+            if not self.km.is_alive():
+                ex.problems.append("the kernel died")
+                ex.died = True
+                return False
+        return True
+
+    def read(self, ex, msg_id, watcher, seen):
+        """One round of the kernel's channels: the messages of the cell msg_id."""
+        # iopub carries nearly everything: wait there, only peek at the others.
+        for get, wait in ((self.kc.get_iopub_msg, 0.01), (self.kc.get_stdin_msg, 0), (self.kc.get_shell_msg, 0)):
+            try:
+                msg = get(timeout=wait)
+            except queue.Empty:
+                continue
+            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            mt, content = msg["msg_type"], msg["content"]
+            if get == self.kc.get_stdin_msg:
+                if mt == "input_request":
+                    ex.requests.append(content)
+            elif get == self.kc.get_shell_msg:
+                if mt == "execute_reply":
+                    seen.add("replied")
+                ex.execution_count, ex.status = content.get("execution_count"), content.get("status")
+            elif mt == "status" and content.get("execution_state") == "idle":
+                seen.add("idle")
+            else:
+                ex.on_iopub(msg, watcher)
 
     def stop(self):
         if self.kc is not None:
