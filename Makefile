@@ -74,7 +74,8 @@ test: deps
 	$(GO) test -race -count=1 -timeout 20m -tags e2e $(GOTEST_FLAGS) ./...
 	$(MAKE) --no-print-directory notebooks
 
-# run.py builds the sign-in helper (gonbauth/internal/cmd/signin) itself, and
+# run.py builds the sign-in helper (gonbauth/internal/cmd/signin) and the
+# development server's command (gonbauth/internal/cmd/devserver) itself, and
 # the WebAssembly module into wasm/dist for browser-pkce.ipynb (brotli: tools).
 # --serve-check: `make notebook` lists only the notebooks and leaves the checkout as it was.
 notebooks:

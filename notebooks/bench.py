@@ -47,7 +47,6 @@ How it measures:
 
 import argparse
 import http.server
-import json
 import os
 import re
 import shutil
@@ -56,17 +55,19 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
+import nbformat
+
+sys.dont_write_bytecode = True  # no __pycache__ in the checkout (the serve check compares it)
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import run  # noqa: E402  (DevServer, build_helper, REPO, KERNEL)
+from harness.common import REPO  # noqa: E402
+from harness.devserver import DevServer, build_helper, kernel_env  # noqa: E402
+from harness.kernel import Kernel  # noqa: E402
+from harness.outputs import plain_of  # noqa: E402
 
-from jupyter_client.manager import KernelManager  # noqa: E402
-
-REPO = run.REPO
 MODULE = "github.com/gonbauth/gonbauth"
 
 CELLS = {
@@ -133,59 +134,26 @@ def module_of(path):
     return path.split("/@", 1)[0].lstrip("/")
 
 
-class Kernel:
-    def __init__(self, name, env, cwd, log):
-        self.name = name
-        self.km = KernelManager(kernel_name=run.KERNEL)
-        self.km.start_kernel(env=env, cwd=str(cwd), stderr=log)
-        self.kc = self.km.client()
-        self.kc.start_channels()
-        self.kc.wait_for_ready(timeout=120)
-
-    def execute(self, code, timeout=300):
-        """Runs code; returns (seconds, outputs text, error or None)."""
-        start = time.monotonic()
-        msg_id = self.kc.execute(code)
-        out, err, replied, idle = [], None, False, False
-        while not (replied and idle):
-            left = timeout - (time.monotonic() - start)
-            if left <= 0:
-                raise SystemExit(f"bench.py: {self.name}: the cell did not finish in {timeout} s")
-            if not replied:
-                try:
-                    reply = self.kc.get_shell_msg(timeout=0.01)
-                    if reply["parent_header"].get("msg_id") == msg_id:
-                        replied = True
-                        if reply["content"]["status"] != "ok":
-                            err = err or reply["content"].get("evalue", "error")
-                except Exception:
-                    pass
-            try:
-                msg = self.kc.get_iopub_msg(timeout=0.01)
-            except Exception:
-                continue
-            if msg["parent_header"].get("msg_id") != msg_id:
-                continue
-            t, c = msg["msg_type"], msg["content"]
-            if t == "stream":
-                out.append(c["text"])
-            elif t in ("display_data", "update_display_data", "execute_result"):
-                out.append(c["data"].get("text/plain", ""))
-            elif t == "error":
-                err = c.get("evalue", "error")
-            elif t == "status" and c["execution_state"] == "idle":
-                idle = True
-        return time.monotonic() - start, "".join(out), err
-
-    def close(self):
-        self.kc.stop_channels()
-        self.km.shutdown_kernel(now=False)
+def execute(kernel, code):
+    """Runs code on kernel (harness.kernel); returns (seconds, outputs text, error or None)."""
+    ex = kernel.execute(0, nbformat.v4.new_code_cell(code))
+    out, errors = [], list(ex.problems)
+    for o in ex.outputs:
+        if o.output_type == "stream":
+            out.append(o.text)
+        elif o.output_type == "error":
+            errors.append(o.get("evalue", "error"))
+        else:
+            out.append(plain_of(o.get("data", {})))
+    if ex.status != "ok" and not errors:
+        errors.append(f"the execute_reply says {ex.status}")
+    return ex.ended_at - ex.started_at, "".join(out), errors[0] if errors else None
 
 
 def sign_in(server, config_dir, work):
     """One sign-in into config_dir, approved by the signin helper."""
     subprocess.run(["go", "build", "-o", str(work / "logincell"), "./gonbauth/internal/cmd/logincell"], cwd=REPO, check=True)
-    helper = run.build_helper(work)
+    helper = build_helper(work)
     env = {k: v for k, v in os.environ.items() if not k.startswith("GONBAUTH_") and not k.startswith("GONB_")}
     env.update(GONBAUTH_ISSUER=server.issuer, GONBAUTH_CLIENT_ID=server.client_id, GONBAUTH_CONFIG_DIR=str(config_dir),
                GONBAUTH_MODE="loopback", GONBAUTH_NO_BROWSER="1", GONBAUTH_TIMEOUT="60s")
@@ -278,22 +246,22 @@ def main():
         raise SystemExit(f"bench.py: GOPROXY is {upstream!r}: the benchmark counts requests to a module proxy")
 
     work = Path(tempfile.mkdtemp(prefix="gonbauth-bench-"))
-    server = run.DevServer(work / "devserver.log")
+    server = DevServer(work)
     proxy = CountingProxy(upstream)
     kernels = {}
     try:
         config_dir = work / "config"
         sign_in(server, config_dir, work)
-        env = run.kernel_env(server, config_dir)
+        env = kernel_env(server, config_dir)
         env["GOPROXY"] = proxy.url
         env["GOFLAGS"] = os.environ.get("GOFLAGS", "")
         log = open(work / "kernels.log", "wb")
         for name, (setup, _) in cells.items():
             d = work / name.replace("/", "-")
             d.mkdir()
-            kernels[name] = k = Kernel(name, env, d, log)
+            kernels[name] = k = Kernel(env, d, log)
             if setup:
-                _, out, err = k.execute(setup)
+                _, out, err = execute(k, setup)
                 if err:
                     raise SystemExit(f"bench.py: {name}: setup failed: {err}\n{out}")
         proxy.take()
@@ -305,7 +273,7 @@ def main():
         for r in range(args.warmup + args.rounds):
             order = names[r % 3:] + names[:r % 3]
             for name in order:
-                secs, out, err = kernels[name].execute(cells[name][1])
+                secs, out, err = execute(kernels[name], cells[name][1])
                 paths = proxy.take()
                 if err:
                     raise SystemExit(f"bench.py: {name}: the cell failed: {err}\n{out}")
@@ -332,7 +300,7 @@ def main():
     finally:
         for k in kernels.values():
             try:
-                k.close()
+                k.stop()
             except Exception:
                 pass
         proxy.close()

@@ -5,10 +5,10 @@
 //
 // Start runs two servers on 127.0.0.1, on ports the system picks:
 //
-//   - the development authorization server (node gonbauth/devserver/server.mjs),
-//     with its public web client gonbauth-dev-web registered for this
-//     example's callback page (DEVSERVER_WEB_REDIRECT_URIS), which also makes
-//     it answer the page's cross-origin requests (CORS);
+//   - the development authorization server (gonbauth/devserver, started by
+//     internal/devserver as for every test), with its public web client
+//     gonbauth-dev-web registered for this example's callback page, which
+//     also makes it answer the page's cross-origin requests (CORS);
 //   - the example: the page (web/index.html), its callback page, the module
 //     (from wasm/dist, built by `make wasm`) and /config.json, which tells the
 //     page the issuer, client and redirect URI.
@@ -25,7 +25,6 @@
 package example
 
 import (
-	"bufio"
 	"context"
 	"embed"
 	"encoding/json"
@@ -37,20 +36,20 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
+
+	"github.com/gonbauth/gonbauth/internal/devserver"
 )
 
 //go:embed web
 var webFS embed.FS
 
 // WebClientID is the development server's public web client.
-const WebClientID = "gonbauth-dev-web"
+const WebClientID = devserver.WebClientID
 
 // Options configure Start. Zero values mean defaults.
 type Options struct {
@@ -83,9 +82,7 @@ type Server struct {
 	RedirectURI string
 
 	http    *http.Server
-	auth    *exec.Cmd
-	stdin   io.Closer
-	exited  chan struct{}
+	auth    *devserver.Server
 	results chan Result
 
 	closeOnce sync.Once
@@ -127,108 +124,16 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		URL:         origin + "/",
 		RedirectURI: origin + "/callback.html",
 		results:     make(chan Result, 16),
-		exited:      make(chan struct{}),
 	}
-	if err := s.startAuthServer(ctx, repo, opts.Log); err != nil {
+	s.auth, err = devserver.Start(ctx, devserver.Options{WebRedirectURIs: []string{s.RedirectURI}, Log: opts.Log})
+	if err != nil {
 		ln.Close()
-		return nil, err
+		return nil, fmt.Errorf("example: %w", err)
 	}
+	s.Issuer = s.auth.Issuer
 	s.http = &http.Server{Handler: s.handler(dist, origin), ReadHeaderTimeout: 10 * time.Second}
 	go s.http.Serve(ln)
 	return s, nil
-}
-
-// startAuthServer runs node gonbauth/devserver/server.mjs and waits for its
-// ready line (the protocol is described at the top of server.mjs).
-func (s *Server) startAuthServer(ctx context.Context, repo string, logw io.Writer) error {
-	dir := filepath.Join(repo, "gonbauth", "devserver")
-	node, err := exec.LookPath("node")
-	if err != nil {
-		return fmt.Errorf("example: node not found on PATH: install Node.js 20+ (apt-get install nodejs npm): %w", err)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "oidc-provider")); err != nil {
-		return fmt.Errorf("example: the development server's npm packages are missing: run npm ci --prefix gonbauth/devserver (or make deps): %w", err)
-	}
-	if logw == nil {
-		logw = io.Discard
-	}
-	cmd := exec.Command(node, "server.mjs")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(),
-		"DEVSERVER_PORT=0",
-		"DEVSERVER_EXIT_ON_STDIN_EOF=1", // dies with this process, even if Close never runs
-		"DEVSERVER_WEB_REDIRECT_URIS="+s.RedirectURI,
-	)
-	cmd.Stderr = logw
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return fmt.Errorf("example: %w", err)
-	}
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		return fmt.Errorf("example: %w", err)
-	}
-	cmd.WaitDelay = 2 * time.Second
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("example: starting node: %w", err)
-	}
-	s.auth, s.stdin = cmd, stdin
-
-	type ready struct {
-		Issuer      string `json:"issuer"`
-		WebClientID string `json:"web_client_id"`
-	}
-	readyc := make(chan ready, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		sent := false
-		for sc.Scan() {
-			var r ready
-			if !sent && json.Unmarshal(sc.Bytes(), &r) == nil && r.Issuer != "" {
-				readyc <- r
-				sent = true
-			}
-		}
-		cmd.Wait()
-		close(s.exited)
-	}()
-	timer := time.NewTimer(20 * time.Second)
-	defer timer.Stop()
-	select {
-	case r := <-readyc:
-		if r.WebClientID != WebClientID {
-			s.stopAuthServer()
-			return fmt.Errorf("example: the development server did not register the web client (web_client_id %q): is gonbauth/devserver/server.mjs current?", r.WebClientID)
-		}
-		s.Issuer = r.Issuer
-		return nil
-	case <-s.exited:
-		return errors.New("example: the development server exited before it was ready (set Options.Log to see why)")
-	case <-timer.C:
-		s.stopAuthServer()
-		return errors.New("example: the development server was not ready after 20 s")
-	case <-ctx.Done():
-		s.stopAuthServer()
-		return fmt.Errorf("example: waiting for the development server: %w", ctx.Err())
-	}
-}
-
-func (s *Server) stopAuthServer() error {
-	s.stdin.Close()
-	select {
-	case <-s.exited:
-		return nil
-	default:
-	}
-	_ = s.auth.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.exited:
-		return nil
-	case <-time.After(5 * time.Second):
-		_ = s.auth.Process.Kill()
-		<-s.exited
-		return errors.New("example: the development server ignored SIGTERM and was killed")
-	}
 }
 
 func (s *Server) handler(dist, origin string) http.Handler {
@@ -314,7 +219,7 @@ func (s *Server) Wait(ctx context.Context) (Result, error) {
 	select {
 	case r := <-s.results:
 		return r, nil
-	case <-s.exited:
+	case <-s.auth.Done():
 		return Result{}, errors.New("example: the development server exited")
 	case <-ctx.Done():
 		return Result{}, ctx.Err()
@@ -354,7 +259,7 @@ func (s *Server) Close() error {
 		if err1 != nil {
 			s.http.Close()
 		}
-		err2 := s.stopAuthServer()
+		err2 := s.auth.Close()
 		s.closeErr = errors.Join(err1, err2)
 	})
 	return s.closeErr

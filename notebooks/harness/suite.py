@@ -1,0 +1,142 @@
+"""The whole run of `make notebooks`: every notebooks/*.ipynb (or those named),
+then the interrupt run (notebooks/testdata/interrupt.ipynb, which interrupts
+a cell waiting for a sign-in) and the paste run (paste.py); then every result
+checked again with every secret of the run, and the checks fed faults planted
+in a real result (selftest.py).
+
+The executed notebooks go to a new temporary directory (printed); with write
+they are then copied back into notebooks/ (never the interrupt or paste
+test's), only if the whole run passed. The last line counts the runs:
+"notebooks: N passed, M failed".
+"""
+
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+from .checks import check_notebook, check_raw
+from .common import CELL_TIMEOUT, INTERRUPT_NB, NB_DIR, PASTE_NB, say
+from .outputs import cell_tags
+from .paste import run_paste
+from .runner import Run, has_page_cell
+from .selftest import self_test
+
+
+def select(names):
+    """The notebooks to run (all, or those named) and how many are skipped."""
+    paths = sorted(NB_DIR.glob("*.ipynb"))
+    if names:
+        wanted = {n if n.endswith(".ipynb") else n + ".ipynb" for n in names}
+        paths = [p for p in paths if p.name in wanted]
+        missing = wanted - {p.name for p in paths}
+        if missing:
+            sys.exit(f"run.py: no such notebook in {NB_DIR}: {', '.join(sorted(missing))}")
+    kept = []
+    for p in paths:
+        why = nbformat.read(p, as_version=4).metadata.get("gonbauth", {}).get("skip")
+        if why:
+            say(f"{p.name}: skipped ({why})")
+        else:
+            kept.append(p)
+    return kept, len(paths) - len(kept)
+
+
+class Tally:
+    """The problems, times and outcomes of the runs, for the closing lines."""
+
+    def __init__(self):
+        self.problems, self.timings, self.outcomes = [], [], []  # outcomes: (run name, passed)
+
+    def record(self, name, probs, elapsed):
+        self.timings.append((name, elapsed))
+        self.problems += probs
+        self.outcomes.append((name, not probs))
+        say(f"{name}: {elapsed:.1f} s, {'FAILED' if probs else 'ok'}")
+
+    def add_new(self, probs):
+        self.problems += [q for q in probs if q not in self.problems]
+
+
+def run_notebooks(names=(), write=False, out=None, interrupt=True, paste=True, cell_timeout=CELL_TIMEOUT):
+    """Runs the notebooks, then (with no names) the interrupt and paste runs;
+    returns the exit status: 0 if everything passed."""
+    paths, skipped = select(names)
+    t0 = time.monotonic()
+    work = Path(tempfile.mkdtemp(prefix="gonbauth-nbrun-"))
+    out_dir = Path(out) if out else Path(tempfile.mkdtemp(prefix="gonbauth-notebooks-"))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tally, results, paste_run = Tally(), {}, None
+    run = Run(work, cell_timeout)
+    try:
+        for p in paths:
+            results[p.name], probs, elapsed = run.execute(p, out_dir / p.name)
+            tally.record(p.name, probs, elapsed)
+        if interrupt and not names:
+            _, probs, elapsed = run.execute(INTERRUPT_NB, out_dir / ("testdata-" + INTERRUPT_NB.name))
+            tally.record("testdata/" + INTERRUPT_NB.name, probs, elapsed)
+        if paste and not names:
+            _, paste_run, probs, elapsed = run_paste(run, PASTE_NB, out_dir / ("testdata-" + PASTE_NB.name))
+            tally.record("testdata/" + PASTE_NB.name, probs, elapsed)
+    finally:
+        run.close()
+
+    # The server's log is complete now: check every result again with every
+    # secret of the run, and that the checks catch faults planted in a real
+    # one. They count as one more run.
+    before_final = len(tally.problems)
+    final_checks(tally, run.secrets, paths, results, paste_run, out_dir)
+    tally.outcomes.append(("final checks", len(tally.problems) == before_final))
+
+    for name, elapsed in tally.timings:
+        say(f"  {elapsed:6.1f} s  {name}")
+    say(f"{len(run.secrets)} secrets of this run searched for; executed notebooks in {out_dir}")
+    problems = tally.problems
+    if write:
+        if problems:
+            say(f"not written back into {NB_DIR}: the run failed")
+        else:
+            for p in paths:
+                shutil.copyfile(out_dir / p.name, p)
+            say(f"written back into {NB_DIR}: {', '.join(p.name for p in paths)}")
+    for p in problems:
+        say("FAIL", p)
+    if problems:
+        say(f"kernel logs kept in {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+    say(f"{'FAILED' if problems else 'passed'} in {time.monotonic() - t0:.1f} s")
+    passed = sum(ok for _, ok in tally.outcomes)
+    line = f"notebooks: {passed} passed, {len(tally.outcomes) - passed} failed"
+    print(line + (f", {skipped} skipped" if skipped else ""), flush=True)
+    return 1 if problems else 0
+
+
+def final_checks(tally, secrets, paths, results, paste_run, out_dir):
+    """Every result against every secret, then faults planted in real results."""
+    for p in paths:
+        tally.add_new(check_notebook(nbformat.read(out_dir / p.name, as_version=4), secrets, p.name))
+    if paste_run is not None:
+        name = "testdata/" + PASTE_NB.name
+        again = check_notebook(nbformat.read(out_dir / ("testdata-" + PASTE_NB.name), as_version=4), secrets, name)
+        tally.add_new(again + check_raw(paste_run, secrets))
+    problems = tally.problems
+    real_token = next((v for v, k in secrets.kinds.items()
+                       if k.startswith("an access token") and "received by the page" not in k), None)
+    real = next((nb for nb in results.values() if any("signin" in cell_tags(c) for c in nb.cells)), None)
+    page_token = next((v for v, k in secrets.kinds.items()
+                       if k.startswith("an access token (received by the page")), None)
+    page_nb = next((nb for nb in results.values() if has_page_cell(nb)), None)
+    tested = False
+    if real is not None and real_token and not problems:
+        problems += self_test(real, secrets, real_token, next(n for n, nb in results.items() if nb is real))
+        tested = True
+    if page_nb is not None and page_token and not problems:
+        problems += self_test(page_nb, secrets, page_token, next(n for n, nb in results.items() if nb is page_nb))
+        tested = True
+    if paths and not problems and (not tested or (real is not None and not real_token)
+                                   or (page_nb is not None and not page_token)):
+        problems.append("self-test on the real results: no signed-in notebook, or no token was recorded")
