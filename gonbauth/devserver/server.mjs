@@ -4,7 +4,7 @@
 // the cookie keys and client secret below are public, every login name and
 // password is accepted, and all state lives in memory.
 //
-// Protocol with the Go launcher (internal/devserver):
+// Protocol with the Go launcher (devserver.go, beside this file):
 //   - env DEVSERVER_PORT: port to bind on 127.0.0.1 (default 0: the OS picks).
 //   - env DEVSERVER_ACCESS_TOKEN_TTL: access token lifetime in seconds (default 3600).
 //   - When ready, exactly one JSON line goes to stdout:

@@ -2,7 +2,7 @@
 programs and module a run needs.
 
 The server is started by gonbauth/internal/cmd/devserver, which uses the same
-Go package (internal/devserver) as the Go tests and wasm/example: it prints
+Go package (gonbauth/devserver) as the Go tests and wasm/example: it prints
 one JSON line with the issuer and the client, stops the server on stdin EOF
 or SIGTERM, and its errors (node or the npm packages missing) say what to
 install.

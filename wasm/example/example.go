@@ -6,7 +6,7 @@
 // Start runs two servers on 127.0.0.1, on ports the system picks:
 //
 //   - the development authorization server (gonbauth/devserver, started by
-//     internal/devserver as for every test), with its public web client
+//     gonbauth/devserver as for every test), with its public web client
 //     gonbauth-dev-web registered for this example's callback page, which
 //     also makes it answer the page's cross-origin requests (CORS);
 //   - the example: the page (web/index.html), its callback page, the module
@@ -42,7 +42,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gonbauth/gonbauth/internal/devserver"
+	"github.com/gonbauth/gonbauth/gonbauth/devserver"
 )
 
 //go:embed web

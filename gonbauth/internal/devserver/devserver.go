@@ -7,7 +7,7 @@ package devserver
 import (
 	"context"
 
-	root "github.com/gonbauth/gonbauth/internal/devserver"
+	root "github.com/gonbauth/gonbauth/gonbauth/devserver"
 )
 
 type (

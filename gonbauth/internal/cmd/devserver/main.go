@@ -1,7 +1,7 @@
 // Command devserver runs the bundled development authorization server
 // (gonbauth/devserver) for programs that are not written in Go:
 // notebooks/run.py and notebooks/bench.py start the server through it, so
-// that it is started in one place (internal/devserver) whatever starts it.
+// that it is started in one place (gonbauth/devserver) whatever starts it.
 //
 //	devserver
 //

@@ -4,8 +4,8 @@
 // it: the library's tests (through gonbauth/internal/devserver, which adds
 // StartT), the demo, the browser example (wasm/example) and, through the
 // command gonbauth/internal/cmd/devserver, the notebook runner
-// (notebooks/run.py) and notebooks/bench.py. It lives at the module's root so
-// that wasm/example may import it.
+// (notebooks/run.py) and notebooks/bench.py. It sits beside server.mjs, and
+// is not internal, so that wasm/example may import it.
 //
 // The server is a Node.js program: Node.js 20+ must be on PATH and its npm
 // dependencies installed (npm ci --prefix gonbauth/devserver, or make deps).
@@ -112,15 +112,15 @@ type Stats struct {
 }
 
 // Dir returns the absolute path of the gonbauth/devserver directory, which
-// holds server.mjs and its node_modules. It is found relative to this source
-// file, so it works from any working directory (go test runs in the package
+// holds server.mjs, its node_modules and this package. It is found from this
+// source file, so it works from any working directory (go test runs in the package
 // directory) but only within a source checkout of gonbauth.
 func Dir() (string, error) {
 	_, file, _, ok := runtime.Caller(0)
 	if !ok {
 		return "", errors.New("devserver: cannot locate the package source file")
 	}
-	dir := filepath.Join(filepath.Dir(file), "..", "..", "gonbauth", "devserver")
+	dir := filepath.Dir(file) // this package sits beside server.mjs
 	if _, err := os.Stat(filepath.Join(dir, "server.mjs")); err != nil {
 		return "", fmt.Errorf("devserver: server.mjs not found (is this a source checkout of gonbauth?): %w", err)
 	}
