@@ -206,15 +206,3 @@ func whereFor(ctx context.Context) where {
 	}
 	return whereTerminal
 }
-
-// storeFor opens the store of resolved settings.
-func storeFor(s *settings) (*store, error) {
-	dir := s.configDir
-	if dir == "" {
-		var err error
-		if dir, err = defaultStoreDir(); err != nil {
-			return nil, err
-		}
-	}
-	return &store{dir: dir, warn: warner(s.output)}, nil
-}
