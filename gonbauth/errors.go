@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"golang.org/x/oauth2"
 )
 
 var (
@@ -22,6 +24,18 @@ var (
 	// ErrNoRefreshToken is returned when an access token has expired and
 	// there is no refresh token to renew it with.
 	ErrNoRefreshToken = errors.New("gonbauth: the access token expired and the server issued no refresh token: sign in again (request the offline_access scope to stay signed in)")
+
+	// ErrNotSignedIn is returned by Logout when no sign-in is saved for the
+	// settings.
+	ErrNotSignedIn = errors.New("gonbauth: no saved sign-in for these settings")
+
+	// ErrNotRevoked is wrapped by Logout's error when the sign-in was
+	// forgotten here but its token could not be revoked at the server: it
+	// stays valid until it expires.
+	ErrNotRevoked = errors.New("gonbauth: signed out here, but the token was not revoked at the server")
+
+	// ErrIDToken is wrapped by every reason an ID token is refused.
+	ErrIDToken = errors.New("gonbauth: the ID token is not valid")
 )
 
 // AuthError is an error response from the authorization endpoint (RFC 6749
@@ -70,6 +84,20 @@ func (e *TokenError) Error() string {
 }
 
 func (e *TokenError) Unwrap() error { return e.Err }
+
+// tokenError turns an x/oauth2 error into a TokenError that carries the
+// server's OAuth error but not the response body.
+func tokenError(op string, err error) error {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		te := &TokenError{Op: op, Code: printable(re.ErrorCode), Description: printable(re.ErrorDescription), URI: printable(re.ErrorURI)}
+		if re.Response != nil {
+			te.StatusCode = re.Response.StatusCode
+		}
+		return te
+	}
+	return &TokenError{Op: op, Err: err}
+}
 
 // describe names an OAuth error; every part is outside text.
 func describe(code, desc, uri string) string {

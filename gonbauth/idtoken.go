@@ -3,7 +3,6 @@ package gonbauth
 import (
 	"context"
 	"crypto/subtle"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -13,9 +12,6 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 )
-
-// ErrIDToken is wrapped by every reason an ID token is refused.
-var ErrIDToken = errors.New("gonbauth: the ID token is not valid")
 
 // idTokenVerifier verifies the ID tokens of one issuer and client wherever
 // they enter: at sign-in (verifySignIn, with the nonce sent) and with each

@@ -97,10 +97,6 @@ func LogoutAll(ctx context.Context, cfg *Config) error {
 	return errors.Join(errs...)
 }
 
-// ErrNotSignedIn is returned by Logout when no sign-in is saved for the
-// settings.
-var ErrNotSignedIn = errors.New("gonbauth: no saved sign-in for these settings")
-
 func (st *store) logout(ctx context.Context, k entryKey, s *settings) error {
 	unlock, err := st.lock(ctx, k)
 	if err != nil {

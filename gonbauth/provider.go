@@ -463,11 +463,6 @@ func providerOf(s *settings, e *entry) *profile {
 	return profiles[ProviderGeneric]
 }
 
-// ErrNotRevoked is wrapped by Logout's error when the sign-in was
-// forgotten here but its token could not be revoked at the server: it
-// stays valid until it expires.
-var ErrNotRevoked = errors.New("gonbauth: signed out here, but the token was not revoked at the server")
-
 // notRevoked says why a token could not be revoked (no endpoint when
 // cause is nil) and until when it stays valid.
 func notRevoked(s *settings, e *entry, cause error) error {

@@ -238,20 +238,6 @@ func (s *refreshingSource) save(held bool) {
 	s.entry = &e
 }
 
-// tokenError turns an x/oauth2 error into a TokenError that carries the
-// server's OAuth error but not the response body.
-func tokenError(op string, err error) error {
-	var re *oauth2.RetrieveError
-	if errors.As(err, &re) {
-		te := &TokenError{Op: op, Code: printable(re.ErrorCode), Description: printable(re.ErrorDescription), URI: printable(re.ErrorURI)}
-		if re.Response != nil {
-			te.StatusCode = re.Response.StatusCode
-		}
-		return te
-	}
-	return &TokenError{Op: op, Err: err}
-}
-
 // grantedScopes reads the token response's scope, defaulting to what was
 // requested.
 func grantedScopes(tok *oauth2.Token, requested []string) []string {
