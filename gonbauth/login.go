@@ -454,26 +454,6 @@ func (f *flow) finish(ctx context.Context, conf *oauth2.Config, ep *endpoints, t
 	return sess, nil
 }
 
-// newSource is the session's token source; st may be nil (no store).
-func (f *flow) newSource(conf *oauth2.Config, tok *oauth2.Token, st *store, e *entry) *refreshingSource {
-	delta := f.s.expiryDelta
-	src := newRefreshingSource(conf, f.s.httpClient, tok, func(t *oauth2.Token) bool {
-		return t.AccessToken == "" || !t.Expiry.IsZero() && time.Now().Add(delta).After(t.Expiry)
-	})
-	src.warn, src.claims = f.warn, e.Claims
-	if e.Claims != nil && e.JWKSURL != "" {
-		issuer := f.s.issuer
-		if e.IDTokenIssuer != "" {
-			issuer = e.IDTokenIssuer
-		}
-		src.idv = newIDTokenVerifier(issuer, f.s.clientID, e.JWKSURL, e.IDTokenAlgs, f.s.httpClient)
-	}
-	if st != nil {
-		src.store, src.entry = st, e
-	}
-	return src
-}
-
 // addUserinfo fills in the name and e-mail from the userinfo endpoint,
 // where OpenID providers may keep them instead of the ID token (OpenID
 // Connect Core §5.4). Best effort; its sub must be the ID token's (§5.3.2).
@@ -484,21 +464,6 @@ func (f *flow) addUserinfo(ctx context.Context, e *entry, tok *oauth2.Token, end
 		return
 	}
 	e.Name, e.Email = u.Name, u.Email
-}
-
-func (f *flow) newSession(e *entry, src *refreshingSource, tok *oauth2.Token, requested []string) *Session {
-	return &Session{
-		Issuer:   f.s.issuer,
-		ClientID: f.s.clientID,
-		Account:  e.Account,
-		Scopes:   grantedScopes(tok, requested),
-		Subject:  claimString(e.Claims, "sub"),
-		Name:     e.Name,
-		Email:    e.Email,
-		Claims:   e.Claims,
-		src:      src,
-		base:     f.s.apiClient,
-	}
 }
 
 func (f *flow) signedIn(sess *Session, tok *oauth2.Token) {
