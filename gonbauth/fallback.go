@@ -1,15 +1,10 @@
 package gonbauth
 
 import (
-	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"slices"
 	"strings"
-	"time"
 
 	"golang.org/x/oauth2"
 )
@@ -118,42 +113,4 @@ func (f *flow) scopeHint(err error) error {
 		return err
 	}
 	return fmt.Errorf("%w: gonbauth sent its default scopes %q: set %s to scopes your server accepts", err, strings.Join(f.sent, " "), f.s.where.setting("Scopes"))
-}
-
-// githubUser is the part of GitHub's GET /user answer that says who
-// signed in.
-type githubUser struct {
-	Login string `json:"login"`
-	Name  string `json:"name"`
-	Email string `json:"email"`
-}
-
-// addUserAPI fills in who signed in from the provider's user API, for
-// providers without ID tokens (GitHub). Best effort and bounded.
-func (f *flow) addUserAPI(ctx context.Context, e *entry, tok *oauth2.Token) {
-	endpoint := f.s.userAPIURL()
-	if endpoint == "" {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
-	if err != nil {
-		return
-	}
-	// https://docs.github.com/rest/using-the-rest-api/getting-started-with-the-rest-api:
-	// a User-Agent is required, and the media type is GitHub's.
-	req.Header.Set("Accept", "application/vnd.github+json")
-	req.Header.Set("User-Agent", "gonbauth")
-	tok.SetAuthHeader(req)
-	resp, err := f.s.httpClient.Do(req)
-	if err != nil {
-		return
-	}
-	defer resp.Body.Close()
-	var u githubUser
-	if resp.StatusCode != http.StatusOK || json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&u) != nil {
-		return
-	}
-	e.Name, e.Email = printable(pick(u.Name, u.Login)), printable(u.Email)
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
@@ -452,18 +451,6 @@ func (f *flow) finish(ctx context.Context, conf *oauth2.Config, ep *endpoints, t
 	sess := f.newSession(e, f.newSource(conf, tok, st, e), tok, conf.Scopes)
 	f.signedIn(sess, tok)
 	return sess, nil
-}
-
-// addUserinfo fills in the name and e-mail from the userinfo endpoint,
-// where OpenID providers may keep them instead of the ID token (OpenID
-// Connect Core §5.4). Best effort; its sub must be the ID token's (§5.3.2).
-func (f *flow) addUserinfo(ctx context.Context, e *entry, tok *oauth2.Token, endpoint string) {
-	client := &http.Client{Transport: &oauth2.Transport{Source: oauth2.StaticTokenSource(tok), Base: f.s.httpClient.Transport}, Timeout: f.s.httpClient.Timeout}
-	u, err := fetchUserinfo(ctx, client, endpoint)
-	if err != nil || u.Subject != claimString(e.Claims, "sub") {
-		return
-	}
-	e.Name, e.Email = u.Name, u.Email
 }
 
 func (f *flow) signedIn(sess *Session, tok *oauth2.Token) {
