@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -114,4 +115,43 @@ func (f *flow) deviceFailure(ctx, pollCtx context.Context, err error) error {
 	}
 	f.fail(err)
 	return err
+}
+
+// errDeviceRefused is wrapped by a device authorization request refused
+// for this client or its scopes.
+var errDeviceRefused = errors.New("gonbauth: the server refused the device sign-in")
+
+// deviceRefusedCodes are the answers that mean the device grant will not
+// work for this client or scope, whatever the user does: RFC 6749 §5.2's,
+// and Google's for a client type without the device grant
+// (https://developers.google.com/identity/protocols/oauth2/limited-input-device#step-2:-handle-the-authorization-server-response).
+var deviceRefusedCodes = []string{"invalid_client", "unauthorized_client", "invalid_scope", "unsupported_grant_type", "restricted_client"}
+
+// deviceRefusal turns a device authorization failure into an error
+// wrapping errDeviceRefused when another mode may still work, else nil.
+func deviceRefusal(err error) error {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) && slices.Contains(deviceRefusedCodes, re.ErrorCode) {
+		return fmt.Errorf("%w (%s)", errDeviceRefused, describe(printable(re.ErrorCode), printable(re.ErrorDescription), ""))
+	}
+	return nil
+}
+
+// errNoDeviceCode is a device authorization answer without a device
+// code: GitHub answers so, with HTTP 200 and an error x/oauth2 does not
+// read, when the app has not enabled the device flow
+// (https://docs.github.com/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps#error-codes-for-the-device-flow).
+var errNoDeviceCode = fmt.Errorf("%w (its answer has no device code; on GitHub, enable the device flow in the app's settings)", errDeviceRefused)
+
+// deviceParams are the extra parameters a device authorization request
+// carries: audience (Auth0, https://auth0.com/docs/get-started/authentication-and-authorization-flow/device-authorization-flow/call-your-api-using-the-device-authorization-flow)
+// and resource (RFC 8707), when AuthParams set them.
+func (f *flow) deviceParams() []oauth2.AuthCodeOption {
+	var opts []oauth2.AuthCodeOption
+	for _, k := range []string{"audience", "resource"} {
+		for _, v := range f.s.authParams[k] {
+			opts = append(opts, oauth2.SetAuthURLParam(k, v))
+		}
+	}
+	return opts
 }

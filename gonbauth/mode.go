@@ -119,3 +119,27 @@ func autoReason(s *settings, h host, mode Mode) string {
 	}
 	return remoteReason(h)
 }
+
+// pickMode is chooseMode with the provider's limits: a provider whose
+// device grant does not serve this kind of client (Google's Desktop
+// apps) is never put in the device mode automatically. The note says so
+// ("" when the choice needs no more words than the display's own).
+func (f *flow) pickMode(ep *endpoints) (Mode, string) {
+	noAuto := ep.device != "" && f.s.prov.noAutoDevice
+	m, _ := chooseMode(f.s, f.host, ep.device != "" && !noAuto)
+	if noAuto && m == ModePaste && f.s.mode == ModeAuto {
+		return m, f.s.prov.title + "'s device sign-in does not accept Desktop app clients, so it is not used (for a client of type TVs and Limited Input devices, set " +
+			f.s.where.setting("Mode") + " to device)."
+	}
+	return m, ""
+}
+
+// needsSecret explains a missing client secret that the provider's token
+// endpoint requires in mode, before the user signs in for nothing.
+func (s *settings) needsSecret(m Mode) error {
+	p := s.prov
+	if s.clientSecret != "" || !p.secretRequired || m == ModeDevice && p.deviceWithoutSecret {
+		return nil
+	}
+	return fmt.Errorf("gonbauth: %s is not set: %s", s.where.setting("ClientSecret"), p.secretHelp)
+}
