@@ -430,8 +430,10 @@ func (s *settings) check() error {
 			return fmt.Errorf("gonbauth: %s %w", w.setting("RedirectURL"), err)
 		}
 	}
-	if s.mode == ModeHosted && s.redirectURL == "" {
-		return fmt.Errorf("gonbauth: the hosted mode needs %s: the public URL that forwards to the listener", w.setting("RedirectURL"))
+	if needs := s.mode.rules().needs; needs != nil {
+		if err := needs(s); err != nil {
+			return err
+		}
 	}
 	if !strings.HasPrefix(s.callbackPath, "/") || strings.ContainsAny(s.callbackPath, "?#") {
 		return fmt.Errorf("gonbauth: Config.CallbackPath %q must start with / and hold no ? or #", s.callbackPath)

@@ -17,10 +17,7 @@ const maxUserCode = 64
 // device signs in with the device authorization grant (RFC 8628): the
 // user opens the verification URI on any device (typing the code, or
 // scanning the QR code of verification_uri_complete) while we poll.
-func (f *flow) device(ctx context.Context, ep *endpoints, scopes []string, st *store, key entryKey) (*Session, error) {
-	if ep.device == "" {
-		return nil, fmt.Errorf("gonbauth: the device mode needs a server that offers the device grant, and %s's metadata lists no device_authorization_endpoint: %s", f.view.hostName(), lowerFirst(modeHelpText(f.s.where)))
-	}
+func (f *flow) device(ctx context.Context, m Mode, ep *endpoints, scopes []string, st *store, key entryKey) (*Session, error) {
 	conf := &oauth2.Config{
 		ClientID:     f.s.clientID,
 		ClientSecret: f.s.clientSecret,
@@ -64,7 +61,7 @@ func (f *flow) device(ctx context.Context, ep *endpoints, scopes []string, st *s
 	if !da.Expiry.IsZero() && da.Expiry.Before(deadline) {
 		deadline = da.Expiry
 	}
-	f.view.waitingCode(printable(link), printable(da.UserCode), deadline, ModeDevice, autoReason(f.s, f.host, ModeDevice))
+	f.view.waitingCode(printable(link), printable(da.UserCode), deadline, m, autoReason(f.s, f.host, m))
 	if f.openBrowser != nil {
 		_ = f.openBrowser(link)
 	}
@@ -96,6 +93,14 @@ func (f *flow) device(ctx context.Context, ep *endpoints, scopes []string, st *s
 			return f.finish(ctx, conf, ep, r.tok, idCheck, st, key)
 		}
 	}
+}
+
+// deviceOffered: the device mode needs a server that offers the grant.
+func (f *flow) deviceOffered(ep *endpoints) error {
+	if ep.device == "" {
+		return fmt.Errorf("gonbauth: the device mode needs a server that offers the device grant, and %s's metadata lists no device_authorization_endpoint: %s", f.view.hostName(), lowerFirst(modeHelpText(f.s.where)))
+	}
+	return nil
 }
 
 // deviceFailure says why polling ended: cancelled, out of time, refused

@@ -147,9 +147,7 @@ func resolveEndpoints(ctx context.Context, s *settings) (*endpoints, error) {
 	ep := &endpoints{auth: s.authURL, token: s.tokenURL, device: s.deviceURL, revocation: s.revocationURL, issuer: s.issuer}
 	defer s.completeEndpoints(ep)
 	explicit := ep.auth != "" && ep.token != ""
-	// The device mode, chosen or possible, needs the metadata's endpoint.
-	needDevice := s.mode == ModeDevice || s.mode == ModeAuto && s.redirectURL == ""
-	if explicit && s.issuer == "" || explicit && !slices.Contains(s.scopes, "openid") && !needDevice || s.prov.noDiscovery {
+	if explicit && s.issuer == "" || explicit && !slices.Contains(s.scopes, "openid") && !s.needsMetadata() || s.prov.noDiscovery {
 		return ep, nil
 	}
 	md, err := discoverAccepting(ctx, s.httpClient, s.issuer, s.acceptsIssuer)

@@ -7,19 +7,17 @@ import (
 	"strings"
 )
 
-// deviceFallback continues in paste mode after a refused device grant
-// that the automatic mode chose, with a note saying why. With the device
-// mode chosen in the settings, the refusal is the error.
-func (f *flow) deviceFallback(err error) (Mode, string, error) {
-	if !errors.Is(err, errDeviceRefused) {
-		return ModeDevice, "", err
-	}
-	if f.s.mode == ModeDevice {
-		err = fmt.Errorf("%w: use the paste mode: set %s to paste", err, f.s.where.setting("Mode"))
+// fallback follows the server's refusal of mode m for this client: with
+// m chosen in the settings, the refusal is the error, and says to choose
+// next; with m chosen automatically, the sign-in continues in next, and
+// the note says why.
+func (f *flow) fallback(m, next Mode, err error) (note string, _ error) {
+	if f.s.mode == m {
+		err = fmt.Errorf("%w: use the %s mode: set %s to %s", err, next, f.s.where.setting("Mode"), next)
 		f.fail(err)
-		return ModeDevice, "", err
+		return "", err
 	}
-	return ModePaste, upperFirst(strings.TrimPrefix(err.Error(), "gonbauth: ")) + ", so you sign in with the browser instead.", nil
+	return upperFirst(strings.TrimPrefix(err.Error(), "gonbauth: ")) + ", so you sign in with the browser instead.", nil
 }
 
 // portHint adds to a timeout's next step, when the system chose the
@@ -27,7 +25,7 @@ func (f *flow) deviceFallback(err error) (Mode, string, error) {
 // registered.
 func (f *flow) portHint(err error, rcv *receiver, mode Mode) error {
 	var ns *nextStepError
-	if !slices.Equal(f.s.ports, []int{0}) || mode == ModeHosted || !errors.As(err, &ns) {
+	if !slices.Equal(f.s.ports, []int{0}) || mode.rules().public || !errors.As(err, &ns) {
 		return err
 	}
 	who := "the server"

@@ -164,7 +164,8 @@ func refusal(err error) string {
 	return "the server issued no refresh token"
 }
 
-// interactive runs the authorization code flow and saves the result.
+// interactive signs in with the user, in the mode chosen, and saves the
+// result.
 func (f *flow) interactive(ctx context.Context, st *store, key entryKey) (*Session, error) {
 	ep, err := resolveEndpoints(ctx, f.s)
 	if err != nil {
@@ -175,17 +176,29 @@ func (f *flow) interactive(ctx context.Context, st *store, key entryKey) (*Sessi
 	f.sent = scopes
 	f.settleAuthStyle(ep)
 	mode, note := f.pickMode(ep)
-	if mode == ModeDevice && f.s.needsSecret(ModeDevice) == nil {
-		sess, err := f.device(ctx, ep, scopes, st, key)
-		if mode, note, err = f.deviceFallback(err); sess != nil || err != nil {
-			return sess, err
+	sess, err := f.signIn(ctx, mode, note, ep, scopes, st, key)
+	if next := mode.rules().fallback; next != "" && errors.Is(err, errDeviceRefused) {
+		if note, err = f.fallback(mode, next, err); err == nil {
+			sess, err = f.signIn(ctx, next, note, ep, scopes, st, key)
 		}
 	}
-	if err := f.s.needsSecret(mode); err != nil {
+	return sess, err
+}
+
+// signIn signs in in mode m once the settings and the server have what
+// it needs; note adds to the explanation of an automatic choice.
+func (f *flow) signIn(ctx context.Context, m Mode, note string, ep *endpoints, scopes []string, st *store, key entryKey) (*Session, error) {
+	r := m.rules()
+	if err := f.s.needsSecret(m); err != nil {
 		return nil, err
 	}
+	if r.needsServer != nil {
+		if err := r.needsServer(f, ep); err != nil {
+			return nil, err
+		}
+	}
 	f.view.modeExplained(note)
-	return f.redirectFlow(ctx, ep, scopes, mode, st, key)
+	return r.signIn(f, ctx, m, ep, scopes, st, key)
 }
 
 // idTokenCheck prepares the ID token check when openid is requested; the

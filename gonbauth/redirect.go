@@ -16,7 +16,7 @@ import (
 // comes back as a redirect to the loopback listener: straight from the
 // browser (loopback), pasted by the user (paste) or through a public URL
 // that forwards to it (hosted).
-func (f *flow) redirectFlow(ctx context.Context, ep *endpoints, scopes []string, mode Mode, st *store, key entryKey) (*Session, error) {
+func (f *flow) redirectFlow(ctx context.Context, mode Mode, ep *endpoints, scopes []string, st *store, key entryKey) (*Session, error) {
 	verifier, err := pkce.NewVerifier()
 	if err != nil {
 		return nil, fmt.Errorf("gonbauth: %w", err)
@@ -32,7 +32,7 @@ func (f *flow) redirectFlow(ctx context.Context, ep *endpoints, scopes []string,
 	rcv.setBack(f.s.where)
 
 	redirectURI := rcv.redirectURI
-	if mode == ModeHosted {
+	if mode.rules().public {
 		// The public URL forwards to the listener, still on loopback.
 		redirectURI = strings.ReplaceAll(f.s.redirectURL, "{port}", rcv.port())
 	}
@@ -103,7 +103,7 @@ func (f *flow) wait(ctx context.Context, rcv *receiver, authURL string, mode Mod
 	defer ticker.Stop()
 
 	var lines <-chan string
-	paste := mode == ModePaste
+	paste := mode.rules().pastes
 	prompt := pastePrompt(rcv.redirectURI)
 	pasteTo := ""
 	if paste {
