@@ -122,8 +122,8 @@ func (f *flow) deviceFailure(ctx, pollCtx context.Context, err error) error {
 	return err
 }
 
-// errDeviceRefused is wrapped by a device authorization request refused
-// for this client or its scopes.
+// errDeviceRefused is a device authorization request refused for this
+// client or its scopes (a deviceRefusedError).
 var errDeviceRefused = errors.New("gonbauth: the server refused the device sign-in")
 
 // deviceRefusedCodes are the answers that mean the device grant will not
@@ -137,7 +137,7 @@ var deviceRefusedCodes = []string{"invalid_client", "unauthorized_client", "inva
 func deviceRefusal(err error) error {
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) && slices.Contains(deviceRefusedCodes, re.ErrorCode) {
-		return fmt.Errorf("%w (%s)", errDeviceRefused, describe(printable(re.ErrorCode), printable(re.ErrorDescription), ""))
+		return &deviceRefusedError{reason: describe(printable(re.ErrorCode), printable(re.ErrorDescription), "")}
 	}
 	return nil
 }
@@ -146,7 +146,7 @@ func deviceRefusal(err error) error {
 // code: GitHub answers so, with HTTP 200 and an error x/oauth2 does not
 // read, when the app has not enabled the device flow
 // (https://docs.github.com/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps#error-codes-for-the-device-flow).
-var errNoDeviceCode = fmt.Errorf("%w (its answer has no device code; on GitHub, enable the device flow in the app's settings)", errDeviceRefused)
+var errNoDeviceCode error = &deviceRefusedError{reason: "its answer has no device code; on GitHub, enable the device flow in the app's settings"}
 
 // deviceParams are the extra parameters a device authorization request
 // carries: audience (Auth0, https://auth0.com/docs/get-started/authentication-and-authorization-flow/device-authorization-flow/call-your-api-using-the-device-authorization-flow)

@@ -99,6 +99,33 @@ func tokenError(op string, err error) error {
 	return &TokenError{Op: op, Err: err}
 }
 
+// idTokenError is an ID token refused: it is ErrIDToken, and its reason
+// says why in words for the user.
+type idTokenError struct{ reason error }
+
+func (e *idTokenError) Error() string { return ErrIDToken.Error() + ": " + e.reason.Error() }
+
+func (e *idTokenError) Is(target error) bool { return target == ErrIDToken }
+
+func (e *idTokenError) Unwrap() error { return e.reason }
+
+// idTokenRefused refuses an ID token for reason.
+func idTokenRefused(reason error) error { return &idTokenError{reason: reason} }
+
+// deviceRefusedError is a device sign-in that the server refuses for
+// this client or its scopes, whatever the user does: another mode may
+// still work. It is errDeviceRefused, and its reason says why.
+type deviceRefusedError struct{ reason string }
+
+func (e *deviceRefusedError) Error() string { return errDeviceRefused.Error() + " (" + e.reason + ")" }
+
+func (e *deviceRefusedError) Is(target error) bool { return target == errDeviceRefused }
+
+// sentence is the refusal in words for the user.
+func (e *deviceRefusedError) sentence() string {
+	return "the server refused the device sign-in (" + e.reason + ")"
+}
+
 // describe names an OAuth error; every part is outside text.
 func describe(code, desc, uri string) string {
 	s := printable(code)

@@ -11,13 +11,13 @@ import (
 // m chosen in the settings, the refusal is the error, and says to choose
 // next; with m chosen automatically, the sign-in continues in next, and
 // the note says why.
-func (f *flow) fallback(m, next Mode, err error) (note string, _ error) {
+func (f *flow) fallback(m, next Mode, refused *deviceRefusedError) (note string, _ error) {
 	if f.s.mode == m {
-		err = fmt.Errorf("%w: use the %s mode: set %s to %s", err, next, f.s.where.setting("Mode"), next)
+		err := fmt.Errorf("%w: use the %s mode: set %s to %s", refused, next, f.s.where.setting("Mode"), next)
 		f.fail(err)
 		return "", err
 	}
-	return upperFirst(strings.TrimPrefix(err.Error(), "gonbauth: ")) + ", so you sign in with the browser instead.", nil
+	return upperFirst(refused.sentence()) + ", so you sign in with the browser instead.", nil
 }
 
 // portHint adds to a timeout's next step, when the system chose the

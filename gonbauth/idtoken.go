@@ -3,6 +3,7 @@ package gonbauth
 import (
 	"context"
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -36,14 +37,14 @@ func newIDTokenVerifier(issuer, clientID, jwksURL string, algs []string, client 
 func (v *idTokenVerifier) verifySignIn(ctx context.Context, tok *oauth2.Token, nonce string, keys *oidc.RemoteKeySet) (map[string]any, error) {
 	raw, _ := tok.Extra("id_token").(string)
 	if raw == "" {
-		return nil, fmt.Errorf("%w: the server sent none, although the openid scope was requested: remove openid from the scopes if this server is not an OpenID provider", ErrIDToken)
+		return nil, idTokenRefused(errors.New("the server sent none, although the openid scope was requested: remove openid from the scopes if this server is not an OpenID provider"))
 	}
 	idt, claims, err := v.verify(ctx, raw, keys)
 	if err != nil {
 		return nil, err
 	}
 	if subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(nonce)) != 1 {
-		return nil, fmt.Errorf("%w: its nonce does not match this sign-in's (a replayed or injected token)", ErrIDToken)
+		return nil, idTokenRefused(errors.New("its nonce does not match this sign-in's (a replayed or injected token)"))
 	}
 	return claims, nil
 }
@@ -59,11 +60,11 @@ func (v *idTokenVerifier) verifyRefresh(ctx context.Context, raw string, signIn 
 	}
 	for _, c := range []string{"sub", "azp"} {
 		if claimString(claims, c) != claimString(signIn, c) {
-			return nil, fmt.Errorf("%w: its %s is not the sign-in's (a token for someone else)", ErrIDToken, c)
+			return nil, idTokenRefused(fmt.Errorf("its %s is not the sign-in's (a token for someone else)", c))
 		}
 	}
 	if n := claimString(claims, "nonce"); n != "" && subtle.ConstantTimeCompare([]byte(n), []byte(claimString(signIn, "nonce"))) != 1 {
-		return nil, fmt.Errorf("%w: its nonce is not the sign-in's", ErrIDToken)
+		return nil, idTokenRefused(errors.New("its nonce is not the sign-in's"))
 	}
 	return claims, nil
 }
@@ -74,7 +75,7 @@ func (v *idTokenVerifier) verifyRefresh(ctx context.Context, raw string, signIn 
 // printable.
 func (v *idTokenVerifier) verify(ctx context.Context, raw string, keys *oidc.RemoteKeySet) (*oidc.IDToken, map[string]any, error) {
 	if v.jwksURL == "" {
-		return nil, nil, fmt.Errorf("%w: the issuer's metadata has no jwks_uri to check its signature with", ErrIDToken)
+		return nil, nil, idTokenRefused(errors.New("the issuer's metadata has no jwks_uri to check its signature with"))
 	}
 	if keys == nil {
 		keys = v.keySet(ctx)
@@ -89,7 +90,7 @@ func (v *idTokenVerifier) verify(ctx context.Context, raw string, keys *oidc.Rem
 	verifier := oidc.NewVerifier(v.issuer, keys, &oidc.Config{ClientID: v.clientID, SupportedSigningAlgs: algs, SkipIssuerCheck: template})
 	idt, err := verifier.Verify(ctx, raw)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %w", ErrIDToken, fromOutside(err))
+		return nil, nil, idTokenRefused(fromOutside(err))
 	}
 	if template {
 		if err := checkTenant(v.issuer, idt); err != nil {
@@ -98,7 +99,7 @@ func (v *idTokenVerifier) verify(ctx context.Context, raw string, keys *oidc.Rem
 	}
 	var claims map[string]any
 	if err := idt.Claims(&claims); err != nil {
-		return nil, nil, fmt.Errorf("%w: %w", ErrIDToken, fromOutside(err))
+		return nil, nil, idTokenRefused(fromOutside(err))
 	}
 	return idt, claims, nil
 }

@@ -177,8 +177,9 @@ func (f *flow) interactive(ctx context.Context, st *store, key entryKey) (*Sessi
 	f.settleAuthStyle(ep)
 	mode, note := f.pickMode(ep)
 	sess, err := f.signIn(ctx, mode, note, ep, scopes, st, key)
-	if next := mode.rules().fallback; next != "" && errors.Is(err, errDeviceRefused) {
-		if note, err = f.fallback(mode, next, err); err == nil {
+	var refused *deviceRefusedError
+	if next := mode.rules().fallback; next != "" && errors.As(err, &refused) {
+		if note, err = f.fallback(mode, next, refused); err == nil {
 			sess, err = f.signIn(ctx, next, note, ep, scopes, st, key)
 		}
 	}

@@ -439,14 +439,14 @@ func checkTenant(template string, idt *oidc.IDToken) error {
 		TID string `json:"tid"`
 	}
 	if err := idt.Claims(&c); err != nil {
-		return fmt.Errorf("%w: %w", ErrIDToken, fromOutside(err))
+		return idTokenRefused(fromOutside(err))
 	}
 	want, err := tenantIssuer(template, c.TID)
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrIDToken, err)
+		return idTokenRefused(err)
 	}
 	if idt.Issuer != want {
-		return fmt.Errorf("%w: it was issued by %q, but its tenant (tid) makes the issuer %q", ErrIDToken, printable(idt.Issuer), printable(want))
+		return idTokenRefused(fmt.Errorf("it was issued by %q, but its tenant (tid) makes the issuer %q", printable(idt.Issuer), printable(want)))
 	}
 	return nil
 }

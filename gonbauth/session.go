@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -224,9 +223,13 @@ func (s *refreshingSource) checkIDToken(ctx context.Context, tok *oauth2.Token) 
 		s.idToken = raw
 		return tok
 	}
+	var refused *idTokenError
+	if errors.As(err, &refused) {
+		err = refused.reason // the warning says what was refused
+	}
 	if !s.warnedID && s.warn != nil {
 		s.warnedID = true
-		s.warn("the ID token that came with a refreshed token was refused (" + strings.TrimPrefix(err.Error(), ErrIDToken.Error()+": ") + "); the sign-in's previous ID token is kept")
+		s.warn("the ID token that came with a refreshed token was refused (" + err.Error() + "); the sign-in's previous ID token is kept")
 	}
 	return withIDToken(tok, s.idToken)
 }
