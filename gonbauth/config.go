@@ -218,11 +218,15 @@ const (
 	EnvRevocationURL = "GONBAUTH_REVOCATION_URL"
 )
 
-// Defaults.
+// DefaultTimeout is how long Login waits for the user when neither
+// Config.Timeout nor GONBAUTH_TIMEOUT is set: the default of a program's
+// own timeout flag.
+const DefaultTimeout = 5 * time.Minute
+
+// The other defaults, which Config's fields document.
 const (
-	DefaultTimeout      = 5 * time.Minute
-	DefaultCallbackPath = "/callback"
-	DefaultExpiryDelta  = 10 * time.Second
+	defaultCallbackPath = "/callback"
+	defaultExpiryDelta  = 10 * time.Second
 )
 
 // DefaultScopes returns the scopes requested when none are configured
@@ -353,7 +357,7 @@ func (c *Config) read(getenv func(string) string, w where) *settings {
 		clientSecret:  pick(c.ClientSecret, getenv(EnvClientSecret)),
 		authURL:       pick(c.AuthURL, getenv(EnvAuthURL)),
 		tokenURL:      pick(c.TokenURL, getenv(EnvTokenURL)),
-		callbackPath:  pick(c.CallbackPath, DefaultCallbackPath),
+		callbackPath:  pick(c.CallbackPath, defaultCallbackPath),
 		timeout:       c.Timeout,
 		expiryDelta:   c.ExpiryDelta,
 		noBrowser:     c.NoBrowser,
@@ -379,7 +383,7 @@ func (c *Config) read(getenv func(string) string, w where) *settings {
 // applyDefaults gives the settings that are still zero their defaults.
 func (s *settings) applyDefaults() {
 	if s.expiryDelta == 0 {
-		s.expiryDelta = DefaultExpiryDelta
+		s.expiryDelta = defaultExpiryDelta
 	}
 	if s.httpClient == nil {
 		s.httpClient = &http.Client{Timeout: 30 * time.Second}

@@ -26,9 +26,9 @@ const (
 	ProviderCognito   = "cognito"
 )
 
-// DefaultTenant is the Microsoft Entra ID tenant used when none is set:
+// defaultTenant is the Microsoft Entra ID tenant used when none is set:
 // work and school accounts of any organization.
-const DefaultTenant = "organizations"
+const defaultTenant = "organizations"
 
 // Client authentication methods, for Config.ClientAuth.
 const (
@@ -317,7 +317,7 @@ func (s *settings) applyProvider(name string) error {
 }
 
 // applyTenant settles the Microsoft tenant: the setting, else the
-// issuer's first path segment, else DefaultTenant.
+// issuer's first path segment, else defaultTenant.
 func (s *settings) applyTenant() {
 	if s.tenant != "" {
 		return
@@ -328,7 +328,7 @@ func (s *settings) applyTenant() {
 			return
 		}
 	}
-	s.tenant = DefaultTenant
+	s.tenant = defaultTenant
 }
 
 // applyBase fills in the endpoints of a provider without metadata from
