@@ -122,10 +122,6 @@ func (f *flow) deviceFailure(ctx, pollCtx context.Context, err error) error {
 	return err
 }
 
-// errDeviceRefused is a device authorization request refused for this
-// client or its scopes (a deviceRefusedError).
-var errDeviceRefused = errors.New("gonbauth: the server refused the device sign-in")
-
 // deviceRefusedCodes are the answers that mean the device grant will not
 // work for this client or scope, whatever the user does: RFC 6749 §5.2's,
 // and Google's for a client type without the device grant

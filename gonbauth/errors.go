@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"golang.org/x/oauth2"
 )
@@ -99,6 +100,43 @@ func tokenError(op string, err error) error {
 	return &TokenError{Op: op, Err: err}
 }
 
+// describe names an OAuth error; every part is outside text.
+func describe(code, desc, uri string) string {
+	s := printable(code)
+	if desc != "" {
+		s += ": " + printable(desc)
+	}
+	if uri != "" {
+		s += " (see " + printable(uri) + ")"
+	}
+	return s
+}
+
+// The typed refusals: a redirect, an ID token or a device sign-in refused,
+// each with its reason in words for the user.
+
+// errRefused is wrapped by the reasons a response was refused.
+var errRefused = errors.New("gonbauth: refused a redirect")
+
+// errMixUp is also wrapped by refusals that may be a mix-up attack (a
+// response naming another issuer, or none when one is promised): they are
+// always shown.
+var errMixUp = errors.New("gonbauth: possibly a mix-up attack")
+
+// refusalError is why a response was refused, in words for the user, and
+// whether it may be a mix-up attack (those are always shown). It is
+// errRefused, and errMixUp too when mixUp is set.
+type refusalError struct {
+	reason string
+	mixUp  bool
+}
+
+func (e *refusalError) Error() string { return errRefused.Error() + ": " + e.reason }
+
+func (e *refusalError) Is(target error) bool {
+	return target == errRefused || e.mixUp && target == errMixUp
+}
+
 // idTokenError is an ID token refused: it is ErrIDToken, and its reason
 // says why in words for the user.
 type idTokenError struct{ reason error }
@@ -111,6 +149,10 @@ func (e *idTokenError) Unwrap() error { return e.reason }
 
 // idTokenRefused refuses an ID token for reason.
 func idTokenRefused(reason error) error { return &idTokenError{reason: reason} }
+
+// errDeviceRefused is a device authorization request refused for this
+// client or its scopes (a deviceRefusedError).
+var errDeviceRefused = errors.New("gonbauth: the server refused the device sign-in")
 
 // deviceRefusedError is a device sign-in that the server refuses for
 // this client or its scopes, whatever the user does: another mode may
@@ -126,17 +168,36 @@ func (e *deviceRefusedError) sentence() string {
 	return "the server refused the device sign-in (" + e.reason + ")"
 }
 
-// describe names an OAuth error; every part is outside text.
-func describe(code, desc, uri string) string {
-	s := printable(code)
-	if desc != "" {
-		s += ": " + printable(desc)
-	}
-	if uri != "" {
-		s += " (see " + printable(uri) + ")"
-	}
-	return s
+// Errors whose next step names a setting, added where the user is known
+// (withNextStep).
+
+// portsInUseError is every configured port taken.
+type portsInUseError struct{ ports []string }
+
+func (e *portsInUseError) Error() string {
+	n := len(e.ports)
+	return fmt.Sprintf("gonbauth: cannot listen for the redirect: %s %s on 127.0.0.1 %s in use",
+		plural(n, "port", "ports"), strings.Join(e.ports, ", "), plural(n, "is", "are all"))
 }
+
+// issuerMismatchError is metadata that names another issuer.
+type issuerMismatchError struct{ loc, got, want string }
+
+func (e *issuerMismatchError) Error() string {
+	return fmt.Sprintf("gonbauth: the metadata at %s names the issuer %q, not %q", e.loc, e.got, e.want)
+}
+
+// noMetadataError is an issuer with no metadata at either location.
+type noMetadataError struct {
+	issuer string
+	err    error
+}
+
+func (e *noMetadataError) Error() string {
+	return fmt.Sprintf("gonbauth: no authorization server metadata for %s (%v)", e.issuer, e.err)
+}
+
+func (e *noMetadataError) Unwrap() error { return e.err }
 
 // warner returns how warnings are shown: one line each on out (stderr by
 // default, which a notebook shows as the cell's error stream).

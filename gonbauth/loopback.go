@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -81,16 +80,6 @@ func listenLoopbackFirst(ports []int, net1, addr1, net2, addr2 string) (net.List
 		return nil, fmt.Errorf("gonbauth: cannot listen on the loopback interface for the redirect: %w", errors.Join(err, err6))
 	}
 	return nil, &portsInUseError{ports: inUse}
-}
-
-// portsInUseError is every configured port taken. What to do next names
-// the setting, so it is added where the user is known (withNextStep).
-type portsInUseError struct{ ports []string }
-
-func (e *portsInUseError) Error() string {
-	n := len(e.ports)
-	return fmt.Sprintf("gonbauth: cannot listen for the redirect: %s %s on 127.0.0.1 %s in use",
-		plural(n, "port", "ports"), strings.Join(e.ports, ", "), plural(n, "is", "are all"))
 }
 
 func plural(n int, one, many string) string {
