@@ -142,6 +142,20 @@ type idTokenCheck struct {
 	keys  *oidc.RemoteKeySet // made by prefetch, within Login's context
 }
 
+// idTokenCheck prepares the ID token check when openid is requested; the
+// nonce goes in the authorization request (there is none in the device
+// grant).
+func (f *flow) idTokenCheck(ep *endpoints, scopes []string, withNonce bool) *idTokenCheck {
+	if !slices.Contains(scopes, "openid") {
+		return nil
+	}
+	c := &idTokenCheck{idTokenVerifier: newIDTokenVerifier(ep.issuer, f.s.clientID, ep.jwks, ep.idTokenAlgs, f.s.httpClient)}
+	if withNonce {
+		c.nonce = randomString()
+	}
+	return c
+}
+
 func (c *idTokenCheck) verify(ctx context.Context, tok *oauth2.Token) (map[string]any, error) {
 	return c.verifySignIn(ctx, tok, c.nonce, c.keys)
 }

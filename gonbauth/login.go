@@ -202,20 +202,6 @@ func (f *flow) signIn(ctx context.Context, m Mode, note string, ep *endpoints, s
 	return r.signIn(f, ctx, m, ep, scopes, st, key)
 }
 
-// idTokenCheck prepares the ID token check when openid is requested; the
-// nonce goes in the authorization request (there is none in the device
-// grant).
-func (f *flow) idTokenCheck(ep *endpoints, scopes []string, withNonce bool) *idTokenCheck {
-	if !slices.Contains(scopes, "openid") {
-		return nil
-	}
-	c := &idTokenCheck{idTokenVerifier: newIDTokenVerifier(ep.issuer, f.s.clientID, ep.jwks, ep.idTokenAlgs, f.s.httpClient)}
-	if withNonce {
-		c.nonce = randomString()
-	}
-	return c
-}
-
 // tokenFailure reports a failed token request: cancelled if ctx ended,
 // else the server's error.
 func (f *flow) tokenFailure(ctx context.Context, op string, err error) error {
@@ -242,19 +228,6 @@ func (f *flow) scopes(ep *endpoints) []string {
 		}
 	}
 	return kept
-}
-
-// authStyle: a public client sends client_id in the body; a secret goes in
-// HTTP Basic, which RFC 6749 §2.3.1 obliges servers to support.
-// Auto-detection would send a failing request first.
-func (f *flow) authStyle() oauth2.AuthStyle {
-	if style, ok := f.configuredAuthStyle(); ok {
-		return style
-	}
-	if f.s.clientSecret != "" {
-		return oauth2.AuthStyleInHeader
-	}
-	return oauth2.AuthStyleInParams
 }
 
 // finish verifies the ID token, saves the sign-in and makes the session.
