@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"os/signal"
 	"slices"
@@ -308,15 +307,4 @@ func randomString() string {
 	b := make([]byte, 32)
 	rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// displayHost names the server for people: the issuer's host, else the
-// authorization endpoint's.
-func displayHost(issuer, authURL string) string {
-	for _, raw := range []string{issuer, authURL} {
-		if u, err := url.Parse(raw); err == nil && u.Host != "" {
-			return u.Host
-		}
-	}
-	return "the authorization server"
 }

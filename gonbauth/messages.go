@@ -255,6 +255,17 @@ func (st *viewState) hostName() string {
 	return st.host
 }
 
+// displayHost names the server for people: the issuer's host, else the
+// authorization endpoint's.
+func displayHost(issuer, authURL string) string {
+	for _, raw := range []string{issuer, authURL} {
+		if u, err := url.Parse(raw); err == nil && u.Host != "" {
+			return u.Host
+		}
+	}
+	return "the authorization server"
+}
+
 func composeWaiting(st *viewState) message {
 	m := message{state: "waiting", tone: toneWait}
 	if st.renew != "" {
