@@ -1,14 +1,10 @@
 package gonbauth
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 )
@@ -461,42 +457,4 @@ func providerOf(s *settings, e *entry) *profile {
 		return profiles[name]
 	}
 	return profiles[ProviderGeneric]
-}
-
-// notRevoked says why a token could not be revoked (no endpoint when
-// cause is nil) and until when it stays valid.
-func notRevoked(s *settings, e *entry, cause error) error {
-	p := providerOf(s, e)
-	var why string
-	var te *TokenError
-	switch {
-	case cause == nil:
-		why = p.title + " lists no revocation endpoint"
-		if p.revocationHelp != "" {
-			why = p.revocationHelp
-		}
-	case errors.As(cause, &te) && (te.Code == "invalid_client" || te.Code == "unauthorized_client" || te.StatusCode == 401) && s.clientSecret == "":
-		why = fmt.Sprintf("%s lets only clients with a secret revoke tokens: set %s to revoke", p.title, s.where.setting("ClientSecret"))
-	default:
-		why = "the revocation request failed"
-	}
-	valid := "the access token stays valid until it expires"
-	if !e.Token.Expiry.IsZero() {
-		valid = "the access token stays valid until it " + expiryText(e.Token.Expiry, time.Now())
-	}
-	if e.Token.RefreshToken != "" {
-		valid += ", and the refresh token until the server expires it"
-	}
-	if cause != nil {
-		return fmt.Errorf("%w: %s; %s (%w)", ErrNotRevoked, why, valid, cause)
-	}
-	return fmt.Errorf("%w: %s; %s", ErrNotRevoked, why, valid)
-}
-
-// pickWriter is out, or os.Stderr when there is none.
-func pickWriter(out io.Writer) io.Writer {
-	if out == nil {
-		return os.Stderr
-	}
-	return out
 }
