@@ -82,13 +82,6 @@ func listenLoopbackFirst(ports []int, net1, addr1, net2, addr2 string) (net.List
 	return nil, &portsInUseError{ports: inUse}
 }
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
-
 // guardTries bounds the search for a system-chosen port free on both
 // loopback addresses.
 const guardTries = 5
@@ -222,7 +215,7 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	case v.err != nil:
 		writePage(w, http.StatusOK, page{Title: "Sign-in failed", Detail: v.err.Error()})
 	default:
-		writePage(w, http.StatusOK, page{OK: true, Title: "Sign-in received", Detail: capitalize(back.finishing())})
+		writePage(w, http.StatusOK, page{OK: true, Title: "Sign-in received", Detail: upperFirst(back.finishing())})
 	}
 	// Send the page before the flow closes the listener.
 	if f, ok := w.(http.Flusher); ok {
