@@ -142,7 +142,7 @@ func (f *flow) resume(ctx context.Context, st *store, key entryKey) (*Session, e
 		if rmErr := st.remove(key); rmErr != nil {
 			f.warn(rmErr.Error())
 		}
-		f.notice = refusal(err)
+		f.notice = refreshRefusal(err)
 		f.view.renewRefused(f.notice)
 		return nil, nil
 	case err != nil:
@@ -154,8 +154,9 @@ func (f *flow) resume(ctx context.Context, st *store, key entryKey) (*Session, e
 	return sess, nil
 }
 
-// refusal says briefly why a refresh was refused.
-func refusal(err error) string {
+// refreshRefusal says briefly why a refresh was refused, from the
+// server's typed error.
+func refreshRefusal(err error) string {
 	var te *TokenError
 	if errors.As(err, &te) && te.Code != "" {
 		return describe(te.Code, te.Description, "")
@@ -163,8 +164,8 @@ func refusal(err error) string {
 	return "the server issued no refresh token"
 }
 
-// interactive signs in with the user, in the mode chosen, and saves the
-// result.
+// interactive signs the user in, in the mode chosen (and, when the server
+// refuses it for this client, in its fallback), and saves the result.
 func (f *flow) interactive(ctx context.Context, st *store, key entryKey) (*Session, error) {
 	ep, err := resolveEndpoints(ctx, f.s)
 	if err != nil {
@@ -185,8 +186,8 @@ func (f *flow) interactive(ctx context.Context, st *store, key entryKey) (*Sessi
 	return sess, err
 }
 
-// signIn signs in in mode m once the settings and the server have what
-// it needs; note adds to the explanation of an automatic choice.
+// signIn signs the user in with mode m, once the settings and the server
+// have what it needs; note adds to the explanation of an automatic choice.
 func (f *flow) signIn(ctx context.Context, m Mode, note string, ep *endpoints, scopes []string, st *store, key entryKey) (*Session, error) {
 	r := m.rules()
 	if err := f.s.needsSecret(m); err != nil {
