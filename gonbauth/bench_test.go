@@ -260,7 +260,7 @@ func benchListenerStart(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		b.StartTimer()
 		start := time.Now()
-		rcv, err := startReceiver([]int{0}, DefaultCallbackPath, check)
+		rcv, err := startReceiver([]int{0}, defaultCallbackPath, check)
 		d := time.Since(start)
 		b.StopTimer()
 		total += d
@@ -612,7 +612,7 @@ func benchDevBrowse(link string) error {
 	if err != nil {
 		return err
 	}
-	if at.Hostname() != "127.0.0.1" || at.Path != DefaultCallbackPath || at.Query().Get("code") == "" {
+	if at.Hostname() != "127.0.0.1" || at.Path != defaultCallbackPath || at.Query().Get("code") == "" {
 		return fmt.Errorf("the sign-in ended at %s%s, not at the loopback callback with a code", at.Host, at.Path)
 	}
 	return nil

@@ -28,14 +28,6 @@ type verdict struct {
 	err   error
 }
 
-// errRefused is wrapped by the reasons a response was refused.
-var errRefused = errors.New("gonbauth: refused a redirect")
-
-// errMixUp is also wrapped by refusals that may be a mix-up attack (a
-// response naming another issuer, or none when one is promised): they are
-// always shown.
-var errMixUp = errors.New("gonbauth: possibly a mix-up attack")
-
 // singleParams must appear at most once (RFC 6749 §3.1).
 var singleParams = []string{"iss", "state", "code", "error", "error_description", "error_uri"}
 
@@ -86,20 +78,6 @@ func refuse(format string, args ...any) verdict {
 // refuseMixUp refuses a response that may be a mix-up attack.
 func refuseMixUp(format string, args ...any) verdict {
 	return verdict{err: &refusalError{reason: fmt.Sprintf(format, args...), mixUp: true}}
-}
-
-// refusalError is why a response was refused, in words for the user, and
-// whether it may be a mix-up attack (those are always shown). It is
-// errRefused, and errMixUp too when mixUp is set.
-type refusalError struct {
-	reason string
-	mixUp  bool
-}
-
-func (e *refusalError) Error() string { return errRefused.Error() + ": " + e.reason }
-
-func (e *refusalError) Is(target error) bool {
-	return target == errRefused || e.mixUp && target == errMixUp
 }
 
 // refusalReason is the reason a refusal gives; other errors (a pasted

@@ -26,6 +26,19 @@ func (f *flow) configuredAuthStyle() (oauth2.AuthStyle, bool) {
 	return 0, false
 }
 
+// authStyle: a public client sends client_id in the body; a secret goes in
+// HTTP Basic, which RFC 6749 §2.3.1 obliges servers to support.
+// Auto-detection would send a failing request first.
+func (f *flow) authStyle() oauth2.AuthStyle {
+	if style, ok := f.configuredAuthStyle(); ok {
+		return style
+	}
+	if f.s.clientSecret != "" {
+		return oauth2.AuthStyleInHeader
+	}
+	return oauth2.AuthStyleInParams
+}
+
 // settleAuthStyle settles ClientAuth "auto" from the metadata's
 // token_endpoint_auth_methods_supported (RFC 8414 §2): the first method
 // gonbauth can use. Without a secret there is nothing to choose.

@@ -218,11 +218,15 @@ const (
 	EnvRevocationURL = "GONBAUTH_REVOCATION_URL"
 )
 
-// Defaults.
+// DefaultTimeout is how long Login waits for the user when neither
+// Config.Timeout nor GONBAUTH_TIMEOUT is set: the default of a program's
+// own timeout flag.
+const DefaultTimeout = 5 * time.Minute
+
+// The other defaults, which Config's fields document.
 const (
-	DefaultTimeout      = 5 * time.Minute
-	DefaultCallbackPath = "/callback"
-	DefaultExpiryDelta  = 10 * time.Second
+	defaultCallbackPath = "/callback"
+	defaultExpiryDelta  = 10 * time.Second
 )
 
 // DefaultScopes returns the scopes requested when none are configured
@@ -353,7 +357,7 @@ func (c *Config) read(getenv func(string) string, w where) *settings {
 		clientSecret:  pick(c.ClientSecret, getenv(EnvClientSecret)),
 		authURL:       pick(c.AuthURL, getenv(EnvAuthURL)),
 		tokenURL:      pick(c.TokenURL, getenv(EnvTokenURL)),
-		callbackPath:  pick(c.CallbackPath, DefaultCallbackPath),
+		callbackPath:  pick(c.CallbackPath, defaultCallbackPath),
 		timeout:       c.Timeout,
 		expiryDelta:   c.ExpiryDelta,
 		noBrowser:     c.NoBrowser,
@@ -379,7 +383,7 @@ func (c *Config) read(getenv func(string) string, w where) *settings {
 // applyDefaults gives the settings that are still zero their defaults.
 func (s *settings) applyDefaults() {
 	if s.expiryDelta == 0 {
-		s.expiryDelta = DefaultExpiryDelta
+		s.expiryDelta = defaultExpiryDelta
 	}
 	if s.httpClient == nil {
 		s.httpClient = &http.Client{Timeout: 30 * time.Second}
@@ -430,8 +434,10 @@ func (s *settings) check() error {
 			return fmt.Errorf("gonbauth: %s %w", w.setting("RedirectURL"), err)
 		}
 	}
-	if s.mode == ModeHosted && s.redirectURL == "" {
-		return fmt.Errorf("gonbauth: the hosted mode needs %s: the public URL that forwards to the listener", w.setting("RedirectURL"))
+	if needs := s.mode.rules().needs; needs != nil {
+		if err := needs(s); err != nil {
+			return err
+		}
 	}
 	if !strings.HasPrefix(s.callbackPath, "/") || strings.ContainsAny(s.callbackPath, "?#") {
 		return fmt.Errorf("gonbauth: Config.CallbackPath %q must start with / and hold no ? or #", s.callbackPath)

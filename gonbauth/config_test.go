@@ -47,7 +47,7 @@ func TestConfigDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.timeout != DefaultTimeout || s.callbackPath != "/callback" || s.expiryDelta != DefaultExpiryDelta {
+	if s.timeout != DefaultTimeout || s.callbackPath != "/callback" || s.expiryDelta != defaultExpiryDelta {
 		t.Fatalf("defaults: %v %q %v", s.timeout, s.callbackPath, s.expiryDelta)
 	}
 	if !slices.Equal(s.ports, []int{0}) || !slices.Equal(s.scopes, DefaultScopes()) || s.scopesSet {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -16,10 +17,7 @@ const maxUserCode = 64
 // device signs in with the device authorization grant (RFC 8628): the
 // user opens the verification URI on any device (typing the code, or
 // scanning the QR code of verification_uri_complete) while we poll.
-func (f *flow) device(ctx context.Context, ep *endpoints, scopes []string, st *store, key entryKey) (*Session, error) {
-	if ep.device == "" {
-		return nil, fmt.Errorf("gonbauth: the device mode needs a server that offers the device grant, and %s's metadata lists no device_authorization_endpoint: %s", f.view.hostName(), lowerFirst(modeHelpText(f.s.where)))
-	}
+func (f *flow) device(ctx context.Context, m Mode, ep *endpoints, scopes []string, st *store, key entryKey) (*Session, error) {
 	conf := &oauth2.Config{
 		ClientID:     f.s.clientID,
 		ClientSecret: f.s.clientSecret,
@@ -39,7 +37,7 @@ func (f *flow) device(ctx context.Context, ep *endpoints, scopes []string, st *s
 		return nil, f.tokenFailure(ctx, "device", err)
 	}
 	if da.DeviceCode == "" {
-		return nil, errNoDeviceCode()
+		return nil, errNoDeviceCode
 	}
 	clampDevice(da, f.now())
 	// The complete address (with the code) when it may be shown as it is,
@@ -63,7 +61,7 @@ func (f *flow) device(ctx context.Context, ep *endpoints, scopes []string, st *s
 	if !da.Expiry.IsZero() && da.Expiry.Before(deadline) {
 		deadline = da.Expiry
 	}
-	f.view.waitingCode(printable(link), printable(da.UserCode), deadline, ModeDevice, autoReason(f.s, f.host, ModeDevice))
+	f.view.waitingCode(printable(link), printable(da.UserCode), deadline, m, autoReason(f.s, f.host, m))
 	if f.openBrowser != nil {
 		_ = f.openBrowser(link)
 	}
@@ -97,6 +95,14 @@ func (f *flow) device(ctx context.Context, ep *endpoints, scopes []string, st *s
 	}
 }
 
+// deviceOffered: the device mode needs a server that offers the grant.
+func (f *flow) deviceOffered(ep *endpoints) error {
+	if ep.device == "" {
+		return fmt.Errorf("gonbauth: the device mode needs a server that offers the device grant, and %s's metadata lists no device_authorization_endpoint: %s", f.view.hostName(), lowerFirst(modeHelpText(f.s.where)))
+	}
+	return nil
+}
+
 // deviceFailure says why polling ended: cancelled, out of time, refused
 // by the user, or another server error.
 func (f *flow) deviceFailure(ctx, pollCtx context.Context, err error) error {
@@ -114,4 +120,39 @@ func (f *flow) deviceFailure(ctx, pollCtx context.Context, err error) error {
 	}
 	f.fail(err)
 	return err
+}
+
+// deviceRefusedCodes are the answers that mean the device grant will not
+// work for this client or scope, whatever the user does: RFC 6749 §5.2's,
+// and Google's for a client type without the device grant
+// (https://developers.google.com/identity/protocols/oauth2/limited-input-device#step-2:-handle-the-authorization-server-response).
+var deviceRefusedCodes = []string{"invalid_client", "unauthorized_client", "invalid_scope", "unsupported_grant_type", "restricted_client"}
+
+// deviceRefusal turns a device authorization failure into an error
+// wrapping errDeviceRefused when another mode may still work, else nil.
+func deviceRefusal(err error) error {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) && slices.Contains(deviceRefusedCodes, re.ErrorCode) {
+		return &deviceRefusedError{reason: describe(printable(re.ErrorCode), printable(re.ErrorDescription), "")}
+	}
+	return nil
+}
+
+// errNoDeviceCode is a device authorization answer without a device
+// code: GitHub answers so, with HTTP 200 and an error x/oauth2 does not
+// read, when the app has not enabled the device flow
+// (https://docs.github.com/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps#error-codes-for-the-device-flow).
+var errNoDeviceCode error = &deviceRefusedError{reason: "its answer has no device code; on GitHub, enable the device flow in the app's settings"}
+
+// deviceParams are the extra parameters a device authorization request
+// carries: audience (Auth0, https://auth0.com/docs/get-started/authentication-and-authorization-flow/device-authorization-flow/call-your-api-using-the-device-authorization-flow)
+// and resource (RFC 8707), when AuthParams set them.
+func (f *flow) deviceParams() []oauth2.AuthCodeOption {
+	var opts []oauth2.AuthCodeOption
+	for _, k := range []string{"audience", "resource"} {
+		for _, v := range f.s.authParams[k] {
+			opts = append(opts, oauth2.SetAuthURLParam(k, v))
+		}
+	}
+	return opts
 }

@@ -67,27 +67,6 @@ func discoverAccepting(ctx context.Context, client *http.Client, issuer string, 
 	return nil, &noMetadataError{issuer: issuer, err: errors.Join(errs...)}
 }
 
-// issuerMismatchError is metadata that names another issuer. Its next
-// step, which names the setting, is added where the user is known
-// (withNextStep).
-type issuerMismatchError struct{ loc, got, want string }
-
-func (e *issuerMismatchError) Error() string {
-	return fmt.Sprintf("gonbauth: the metadata at %s names the issuer %q, not %q", e.loc, e.got, e.want)
-}
-
-// noMetadataError is an issuer with no metadata at either location.
-type noMetadataError struct {
-	issuer string
-	err    error
-}
-
-func (e *noMetadataError) Error() string {
-	return fmt.Sprintf("gonbauth: no authorization server metadata for %s (%v)", e.issuer, e.err)
-}
-
-func (e *noMetadataError) Unwrap() error { return e.err }
-
 // metadataURLs lists the well-known locations for an issuer: OpenID
 // Connect appends to the issuer's path, RFC 8414 inserts before it.
 func metadataURLs(issuer string) []string {
@@ -147,9 +126,7 @@ func resolveEndpoints(ctx context.Context, s *settings) (*endpoints, error) {
 	ep := &endpoints{auth: s.authURL, token: s.tokenURL, device: s.deviceURL, revocation: s.revocationURL, issuer: s.issuer}
 	defer s.completeEndpoints(ep)
 	explicit := ep.auth != "" && ep.token != ""
-	// The device mode, chosen or possible, needs the metadata's endpoint.
-	needDevice := s.mode == ModeDevice || s.mode == ModeAuto && s.redirectURL == ""
-	if explicit && s.issuer == "" || explicit && !slices.Contains(s.scopes, "openid") && !needDevice || s.prov.noDiscovery {
+	if explicit && s.issuer == "" || explicit && !slices.Contains(s.scopes, "openid") && !s.needsMetadata() || s.prov.noDiscovery {
 		return ep, nil
 	}
 	md, err := discoverAccepting(ctx, s.httpClient, s.issuer, s.acceptsIssuer)

@@ -515,20 +515,3 @@ func plainOf(spans []span) string {
 	}
 	return b.String()
 }
-
-// upperFirst capitalises a sentence's first letter.
-func upperFirst(s string) string {
-	if s != "" && s[0] >= 'a' && s[0] <= 'z' {
-		return string(s[0]-'a'+'A') + s[1:]
-	}
-	return s
-}
-
-// lowerFirst lowers a sentence's first letter for a "gonbauth: " line,
-// leaving names such as "GONBAUTH_MODE" alone.
-func lowerFirst(s string) string {
-	if len(s) > 1 && s[0] >= 'A' && s[0] <= 'Z' && (s[1] < 'A' || s[1] > 'Z') {
-		return string(s[0]+'a'-'A') + s[1:]
-	}
-	return s
-}

@@ -81,3 +81,14 @@
 // links are shown), read through a size limit, and clamped when it drives
 // a timer. ID tokens are verified wherever they enter, refreshes included.
 package gonbauth
+
+// Reading the code: login.go tells the flow top-down (Login, the saved
+// sign-in, choosing the mode, finishing). mode.go holds each mode's rules
+// in one table (what it needs, when the automatic choice takes it, its
+// fallback), and each mode signs in in a file of its own: redirect.go for
+// loopback, paste and hosted, device.go for the device grant. errors.go
+// holds the error types, messages.go every word, display.go the view's
+// state computed from the flow's events, text.go the sanitiser and the
+// link policy; session.go and store.go are what outlasts the sign-in, and
+// logout.go signs out and revokes. The README's Contributing section maps
+// every file.

@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
+
+	"golang.org/x/oauth2"
 )
 
 var (
@@ -22,6 +25,18 @@ var (
 	// ErrNoRefreshToken is returned when an access token has expired and
 	// there is no refresh token to renew it with.
 	ErrNoRefreshToken = errors.New("gonbauth: the access token expired and the server issued no refresh token: sign in again (request the offline_access scope to stay signed in)")
+
+	// ErrNotSignedIn is returned by Logout when no sign-in is saved for the
+	// settings.
+	ErrNotSignedIn = errors.New("gonbauth: no saved sign-in for these settings")
+
+	// ErrNotRevoked is wrapped by Logout's error when the sign-in was
+	// forgotten here but its token could not be revoked at the server: it
+	// stays valid until it expires.
+	ErrNotRevoked = errors.New("gonbauth: signed out here, but the token was not revoked at the server")
+
+	// ErrIDToken is wrapped by every reason an ID token is refused.
+	ErrIDToken = errors.New("gonbauth: the ID token is not valid")
 )
 
 // AuthError is an error response from the authorization endpoint (RFC 6749
@@ -71,6 +86,20 @@ func (e *TokenError) Error() string {
 
 func (e *TokenError) Unwrap() error { return e.Err }
 
+// tokenError turns an x/oauth2 error into a TokenError that carries the
+// server's OAuth error but not the response body.
+func tokenError(op string, err error) error {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		te := &TokenError{Op: op, Code: printable(re.ErrorCode), Description: printable(re.ErrorDescription), URI: printable(re.ErrorURI)}
+		if re.Response != nil {
+			te.StatusCode = re.Response.StatusCode
+		}
+		return te
+	}
+	return &TokenError{Op: op, Err: err}
+}
+
 // describe names an OAuth error; every part is outside text.
 func describe(code, desc, uri string) string {
 	s := printable(code)
@@ -82,6 +111,93 @@ func describe(code, desc, uri string) string {
 	}
 	return s
 }
+
+// The typed refusals: a redirect, an ID token or a device sign-in refused,
+// each with its reason in words for the user.
+
+// errRefused is wrapped by the reasons a response was refused.
+var errRefused = errors.New("gonbauth: refused a redirect")
+
+// errMixUp is also wrapped by refusals that may be a mix-up attack (a
+// response naming another issuer, or none when one is promised): they are
+// always shown.
+var errMixUp = errors.New("gonbauth: possibly a mix-up attack")
+
+// refusalError is why a response was refused, in words for the user, and
+// whether it may be a mix-up attack (those are always shown). It is
+// errRefused, and errMixUp too when mixUp is set.
+type refusalError struct {
+	reason string
+	mixUp  bool
+}
+
+func (e *refusalError) Error() string { return errRefused.Error() + ": " + e.reason }
+
+func (e *refusalError) Is(target error) bool {
+	return target == errRefused || e.mixUp && target == errMixUp
+}
+
+// idTokenError is an ID token refused: it is ErrIDToken, and its reason
+// says why in words for the user.
+type idTokenError struct{ reason error }
+
+func (e *idTokenError) Error() string { return ErrIDToken.Error() + ": " + e.reason.Error() }
+
+func (e *idTokenError) Is(target error) bool { return target == ErrIDToken }
+
+func (e *idTokenError) Unwrap() error { return e.reason }
+
+// idTokenRefused refuses an ID token for reason.
+func idTokenRefused(reason error) error { return &idTokenError{reason: reason} }
+
+// errDeviceRefused is a device authorization request refused for this
+// client or its scopes (a deviceRefusedError).
+var errDeviceRefused = errors.New("gonbauth: the server refused the device sign-in")
+
+// deviceRefusedError is a device sign-in that the server refuses for
+// this client or its scopes, whatever the user does: another mode may
+// still work. It is errDeviceRefused, and its reason says why.
+type deviceRefusedError struct{ reason string }
+
+func (e *deviceRefusedError) Error() string { return errDeviceRefused.Error() + " (" + e.reason + ")" }
+
+func (e *deviceRefusedError) Is(target error) bool { return target == errDeviceRefused }
+
+// sentence is the refusal in words for the user.
+func (e *deviceRefusedError) sentence() string {
+	return "the server refused the device sign-in (" + e.reason + ")"
+}
+
+// Errors whose next step names a setting, added where the user is known
+// (withNextStep).
+
+// portsInUseError is every configured port taken.
+type portsInUseError struct{ ports []string }
+
+func (e *portsInUseError) Error() string {
+	n := len(e.ports)
+	return fmt.Sprintf("gonbauth: cannot listen for the redirect: %s %s on 127.0.0.1 %s in use",
+		plural(n, "port", "ports"), strings.Join(e.ports, ", "), plural(n, "is", "are all"))
+}
+
+// issuerMismatchError is metadata that names another issuer.
+type issuerMismatchError struct{ loc, got, want string }
+
+func (e *issuerMismatchError) Error() string {
+	return fmt.Sprintf("gonbauth: the metadata at %s names the issuer %q, not %q", e.loc, e.got, e.want)
+}
+
+// noMetadataError is an issuer with no metadata at either location.
+type noMetadataError struct {
+	issuer string
+	err    error
+}
+
+func (e *noMetadataError) Error() string {
+	return fmt.Sprintf("gonbauth: no authorization server metadata for %s (%v)", e.issuer, e.err)
+}
+
+func (e *noMetadataError) Unwrap() error { return e.err }
 
 // warner returns how warnings are shown: one line each on out (stderr by
 // default, which a notebook shows as the cell's error stream).

@@ -1,98 +1,23 @@
 package gonbauth
 
 import (
-	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"slices"
 	"strings"
-	"time"
-
-	"golang.org/x/oauth2"
 )
 
-// pickMode is chooseMode with the provider's limits: a provider whose
-// device grant does not serve this kind of client (Google's Desktop
-// apps) is never put in the device mode automatically. The note says so
-// ("" when the choice needs no more words than the display's own).
-func (f *flow) pickMode(ep *endpoints) (Mode, string) {
-	noAuto := ep.device != "" && f.s.prov.noAutoDevice
-	m, _ := chooseMode(f.s, f.host, ep.device != "" && !noAuto)
-	if noAuto && m == ModePaste && f.s.mode == ModeAuto {
-		return m, f.s.prov.title + "'s device sign-in does not accept Desktop app clients, so it is not used (for a client of type TVs and Limited Input devices, set " +
-			f.s.where.setting("Mode") + " to device)."
-	}
-	return m, ""
-}
-
-// needsSecret explains a missing client secret that the provider's token
-// endpoint requires in mode, before the user signs in for nothing.
-func (s *settings) needsSecret(m Mode) error {
-	p := s.prov
-	if s.clientSecret != "" || !p.secretRequired || m == ModeDevice && p.deviceWithoutSecret {
-		return nil
-	}
-	return fmt.Errorf("gonbauth: %s is not set: %s", s.where.setting("ClientSecret"), p.secretHelp)
-}
-
-// errDeviceRefused is wrapped by a device authorization request refused
-// for this client or its scopes.
-var errDeviceRefused = errors.New("gonbauth: the server refused the device sign-in")
-
-// deviceRefusedCodes are the answers that mean the device grant will not
-// work for this client or scope, whatever the user does: RFC 6749 §5.2's,
-// and Google's for a client type without the device grant
-// (https://developers.google.com/identity/protocols/oauth2/limited-input-device#step-2:-handle-the-authorization-server-response).
-var deviceRefusedCodes = []string{"invalid_client", "unauthorized_client", "invalid_scope", "unsupported_grant_type", "restricted_client"}
-
-// deviceRefusal turns a device authorization failure into an error
-// wrapping errDeviceRefused when another mode may still work, else nil.
-func deviceRefusal(err error) error {
-	var re *oauth2.RetrieveError
-	if errors.As(err, &re) && slices.Contains(deviceRefusedCodes, re.ErrorCode) {
-		return fmt.Errorf("%w (%s)", errDeviceRefused, describe(printable(re.ErrorCode), printable(re.ErrorDescription), ""))
-	}
-	return nil
-}
-
-// errNoDeviceCode is made when needed, not at package initialisation,
-// which every cell pays for. It is a device authorization answer without a device
-// code: GitHub answers so, with HTTP 200 and an error x/oauth2 does not
-// read, when the app has not enabled the device flow
-// (https://docs.github.com/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps#error-codes-for-the-device-flow).
-func errNoDeviceCode() error {
-	return fmt.Errorf("%w (its answer has no device code; on GitHub, enable the device flow in the app's settings)", errDeviceRefused)
-}
-
-// deviceFallback continues in paste mode after a refused device grant
-// that the automatic mode chose, with a note saying why. With the device
-// mode chosen in the settings, the refusal is the error.
-func (f *flow) deviceFallback(err error) (Mode, string, error) {
-	if !errors.Is(err, errDeviceRefused) {
-		return ModeDevice, "", err
-	}
-	if f.s.mode == ModeDevice {
-		err = fmt.Errorf("%w: use the paste mode: set %s to paste", err, f.s.where.setting("Mode"))
+// fallback follows the server's refusal of mode m for this client: with
+// m chosen in the settings, the refusal is the error, and says to choose
+// next; with m chosen automatically, the sign-in continues in next, and
+// the note says why.
+func (f *flow) fallback(m, next Mode, refused *deviceRefusedError) (note string, _ error) {
+	if f.s.mode == m {
+		err := fmt.Errorf("%w: use the %s mode: set %s to %s", refused, next, f.s.where.setting("Mode"), next)
 		f.fail(err)
-		return ModeDevice, "", err
+		return "", err
 	}
-	return ModePaste, upperFirst(strings.TrimPrefix(err.Error(), "gonbauth: ")) + ", so you sign in with the browser instead.", nil
-}
-
-// deviceParams are the extra parameters a device authorization request
-// carries: audience (Auth0, https://auth0.com/docs/get-started/authentication-and-authorization-flow/device-authorization-flow/call-your-api-using-the-device-authorization-flow)
-// and resource (RFC 8707), when AuthParams set them.
-func (f *flow) deviceParams() []oauth2.AuthCodeOption {
-	var opts []oauth2.AuthCodeOption
-	for _, k := range []string{"audience", "resource"} {
-		for _, v := range f.s.authParams[k] {
-			opts = append(opts, oauth2.SetAuthURLParam(k, v))
-		}
-	}
-	return opts
+	return upperFirst(refused.sentence()) + ", so you sign in with the browser instead.", nil
 }
 
 // portHint adds to a timeout's next step, when the system chose the
@@ -100,7 +25,7 @@ func (f *flow) deviceParams() []oauth2.AuthCodeOption {
 // registered.
 func (f *flow) portHint(err error, rcv *receiver, mode Mode) error {
 	var ns *nextStepError
-	if !slices.Equal(f.s.ports, []int{0}) || mode == ModeHosted || !errors.As(err, &ns) {
+	if !slices.Equal(f.s.ports, []int{0}) || mode.rules().public || !errors.As(err, &ns) {
 		return err
 	}
 	who := "the server"
@@ -121,42 +46,4 @@ func (f *flow) scopeHint(err error) error {
 		return err
 	}
 	return fmt.Errorf("%w: gonbauth sent its default scopes %q: set %s to scopes your server accepts", err, strings.Join(f.sent, " "), f.s.where.setting("Scopes"))
-}
-
-// githubUser is the part of GitHub's GET /user answer that says who
-// signed in.
-type githubUser struct {
-	Login string `json:"login"`
-	Name  string `json:"name"`
-	Email string `json:"email"`
-}
-
-// addUserAPI fills in who signed in from the provider's user API, for
-// providers without ID tokens (GitHub). Best effort and bounded.
-func (f *flow) addUserAPI(ctx context.Context, e *entry, tok *oauth2.Token) {
-	endpoint := f.s.userAPIURL()
-	if endpoint == "" {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
-	if err != nil {
-		return
-	}
-	// https://docs.github.com/rest/using-the-rest-api/getting-started-with-the-rest-api:
-	// a User-Agent is required, and the media type is GitHub's.
-	req.Header.Set("Accept", "application/vnd.github+json")
-	req.Header.Set("User-Agent", "gonbauth")
-	tok.SetAuthHeader(req)
-	resp, err := f.s.httpClient.Do(req)
-	if err != nil {
-		return
-	}
-	defer resp.Body.Close()
-	var u githubUser
-	if resp.StatusCode != http.StatusOK || json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&u) != nil {
-		return
-	}
-	e.Name, e.Email = printable(pick(u.Name, u.Login)), printable(u.Email)
 }

@@ -442,7 +442,7 @@ func deviceMode(f *fakeServer, c *Config) {
 // redirect would arrive.
 func sendTo(t *testing.T, link string, q url.Values) {
 	t.Helper()
-	resp, err := http.Get("http://" + redirectAddr(t, link) + DefaultCallbackPath + "?" + q.Encode())
+	resp, err := http.Get("http://" + redirectAddr(t, link) + defaultCallbackPath + "?" + q.Encode())
 	if err != nil {
 		t.Fatal(err)
 	}

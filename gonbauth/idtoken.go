@@ -14,9 +14,6 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// ErrIDToken is wrapped by every reason an ID token is refused.
-var ErrIDToken = errors.New("gonbauth: the ID token is not valid")
-
 // idTokenVerifier verifies the ID tokens of one issuer and client wherever
 // they enter: at sign-in (verifySignIn, with the nonce sent) and with each
 // refresh (verifyRefresh, OpenID Connect Core §12.2). No ID token is saved
@@ -40,14 +37,14 @@ func newIDTokenVerifier(issuer, clientID, jwksURL string, algs []string, client 
 func (v *idTokenVerifier) verifySignIn(ctx context.Context, tok *oauth2.Token, nonce string, keys *oidc.RemoteKeySet) (map[string]any, error) {
 	raw, _ := tok.Extra("id_token").(string)
 	if raw == "" {
-		return nil, fmt.Errorf("%w: the server sent none, although the openid scope was requested: remove openid from the scopes if this server is not an OpenID provider", ErrIDToken)
+		return nil, idTokenRefused(errors.New("the server sent none, although the openid scope was requested: remove openid from the scopes if this server is not an OpenID provider"))
 	}
 	idt, claims, err := v.verify(ctx, raw, keys)
 	if err != nil {
 		return nil, err
 	}
 	if subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(nonce)) != 1 {
-		return nil, fmt.Errorf("%w: its nonce does not match this sign-in's (a replayed or injected token)", ErrIDToken)
+		return nil, idTokenRefused(errors.New("its nonce does not match this sign-in's (a replayed or injected token)"))
 	}
 	return claims, nil
 }
@@ -63,11 +60,11 @@ func (v *idTokenVerifier) verifyRefresh(ctx context.Context, raw string, signIn 
 	}
 	for _, c := range []string{"sub", "azp"} {
 		if claimString(claims, c) != claimString(signIn, c) {
-			return nil, fmt.Errorf("%w: its %s is not the sign-in's (a token for someone else)", ErrIDToken, c)
+			return nil, idTokenRefused(fmt.Errorf("its %s is not the sign-in's (a token for someone else)", c))
 		}
 	}
 	if n := claimString(claims, "nonce"); n != "" && subtle.ConstantTimeCompare([]byte(n), []byte(claimString(signIn, "nonce"))) != 1 {
-		return nil, fmt.Errorf("%w: its nonce is not the sign-in's", ErrIDToken)
+		return nil, idTokenRefused(errors.New("its nonce is not the sign-in's"))
 	}
 	return claims, nil
 }
@@ -78,7 +75,7 @@ func (v *idTokenVerifier) verifyRefresh(ctx context.Context, raw string, signIn 
 // printable.
 func (v *idTokenVerifier) verify(ctx context.Context, raw string, keys *oidc.RemoteKeySet) (*oidc.IDToken, map[string]any, error) {
 	if v.jwksURL == "" {
-		return nil, nil, fmt.Errorf("%w: the issuer's metadata has no jwks_uri to check its signature with", ErrIDToken)
+		return nil, nil, idTokenRefused(errors.New("the issuer's metadata has no jwks_uri to check its signature with"))
 	}
 	if keys == nil {
 		keys = v.keySet(ctx)
@@ -93,7 +90,7 @@ func (v *idTokenVerifier) verify(ctx context.Context, raw string, keys *oidc.Rem
 	verifier := oidc.NewVerifier(v.issuer, keys, &oidc.Config{ClientID: v.clientID, SupportedSigningAlgs: algs, SkipIssuerCheck: template})
 	idt, err := verifier.Verify(ctx, raw)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %w", ErrIDToken, fromOutside(err))
+		return nil, nil, idTokenRefused(fromOutside(err))
 	}
 	if template {
 		if err := checkTenant(v.issuer, idt); err != nil {
@@ -102,7 +99,7 @@ func (v *idTokenVerifier) verify(ctx context.Context, raw string, keys *oidc.Rem
 	}
 	var claims map[string]any
 	if err := idt.Claims(&claims); err != nil {
-		return nil, nil, fmt.Errorf("%w: %w", ErrIDToken, fromOutside(err))
+		return nil, nil, idTokenRefused(fromOutside(err))
 	}
 	return idt, claims, nil
 }
@@ -143,6 +140,20 @@ type idTokenCheck struct {
 	*idTokenVerifier
 	nonce string
 	keys  *oidc.RemoteKeySet // made by prefetch, within Login's context
+}
+
+// idTokenCheck prepares the ID token check when openid is requested; the
+// nonce goes in the authorization request (there is none in the device
+// grant).
+func (f *flow) idTokenCheck(ep *endpoints, scopes []string, withNonce bool) *idTokenCheck {
+	if !slices.Contains(scopes, "openid") {
+		return nil
+	}
+	c := &idTokenCheck{idTokenVerifier: newIDTokenVerifier(ep.issuer, f.s.clientID, ep.jwks, ep.idTokenAlgs, f.s.httpClient)}
+	if withNonce {
+		c.nonce = randomString()
+	}
+	return c
 }
 
 func (c *idTokenCheck) verify(ctx context.Context, tok *oauth2.Token) (map[string]any, error) {

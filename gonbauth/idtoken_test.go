@@ -155,6 +155,9 @@ func TestRefreshIDTokenVerified(t *testing.T) {
 			if strings.Count(out, "warning") != 1 || !strings.Contains(out, "previous ID token is kept") || !strings.Contains(out, tt.reason) {
 				t.Fatalf("want one warning about %q:\n%s", tt.reason, out)
 			}
+			if strings.Contains(out, ErrIDToken.Error()) {
+				t.Fatalf("the warning repeats the error's prefix instead of giving the reason alone:\n%s", out)
+			}
 			if strings.Contains(out, "eyJ") || len(out) > 4000 {
 				t.Fatalf("the warning repeats the token or is unbounded (%d bytes)", len(out))
 			}

@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
 	"slices"
@@ -16,7 +14,6 @@ import (
 	"time"
 
 	"github.com/gonbauth/gonbauth/gonbauth/internal/surface"
-	"github.com/gonbauth/gonbauth/gonbauth/pkce"
 	"golang.org/x/oauth2"
 )
 
@@ -162,7 +159,7 @@ func (f *flow) resume(ctx context.Context, e *entry) (*Session, error) {
 		if rmErr := f.st.remove(e.entryKey); rmErr != nil {
 			f.warn(rmErr.Error())
 		}
-		f.notice = refusal(err)
+		f.notice = refreshRefusal(err)
 		f.view.renewRefused(f.notice)
 		return nil, nil
 	case err != nil:
@@ -188,8 +185,9 @@ func (f *flow) resumed(e *entry, src *refreshingSource, tok *oauth2.Token) *Sess
 	return sess
 }
 
-// refusal says briefly why a refresh was refused.
-func refusal(err error) string {
+// refreshRefusal says briefly why a refresh was refused, from the
+// server's typed error.
+func refreshRefusal(err error) string {
 	var te *TokenError
 	if errors.As(err, &te) && te.Code != "" {
 		return describe(te.Code, te.Description, "")
@@ -197,7 +195,8 @@ func refusal(err error) string {
 	return "the server issued no refresh token"
 }
 
-// interactive runs the authorization code flow and saves the result.
+// interactive signs the user in, in the mode chosen (and, when the server
+// refuses it for this client, in its fallback), and saves the result.
 func (f *flow) interactive(ctx context.Context, st *store, key entryKey) (*Session, error) {
 	ep, err := resolveEndpoints(ctx, f.s)
 	if err != nil {
@@ -208,70 +207,30 @@ func (f *flow) interactive(ctx context.Context, st *store, key entryKey) (*Sessi
 	f.sent = scopes
 	f.settleAuthStyle(ep)
 	mode, note := f.pickMode(ep)
-	if mode == ModeDevice && f.s.needsSecret(ModeDevice) == nil {
-		sess, err := f.device(ctx, ep, scopes, st, key)
-		if mode, note, err = f.deviceFallback(err); sess != nil || err != nil {
-			return sess, err
+	sess, err := f.signIn(ctx, mode, note, ep, scopes, st, key)
+	var refused *deviceRefusedError
+	if next := mode.rules().fallback; next != "" && errors.As(err, &refused) {
+		if note, err = f.fallback(mode, next, refused); err == nil {
+			sess, err = f.signIn(ctx, next, note, ep, scopes, st, key)
 		}
 	}
-	if err := f.s.needsSecret(mode); err != nil {
-		return nil, err
-	}
-	f.view.modeExplained(note)
-
-	verifier, err := pkce.NewVerifier()
-	if err != nil {
-		return nil, fmt.Errorf("gonbauth: %w", err)
-	}
-	state := randomString()
-	idCheck := f.idTokenCheck(ep, scopes, true)
-	check := &callbackCheck{issuer: ep.issuer, issRequired: ep.issRequired, state: state}
-	rcv, err := startReceiverFor(f.s.redirectHost, f.s.ports, f.s.callbackPath, check.check)
-	if err != nil {
-		return nil, err
-	}
-	defer rcv.close()
-	rcv.setBack(f.s.where)
-
-	redirectURI := rcv.redirectURI
-	if mode == ModeHosted {
-		// The public URL forwards to the listener, still on loopback.
-		redirectURI = strings.ReplaceAll(f.s.redirectURL, "{port}", rcv.port())
-	}
-	conf := f.oauthConfig(ep, redirectURI, scopes)
-	authURL, err := f.authURL(conf, state, verifier, idCheck, scopes)
-	if err != nil {
-		return nil, err
-	}
-	idCheck.prefetch(ctx) // the key set arrives while the user signs in
-	code, err := f.wait(ctx, rcv, authURL, mode)
-	rcv.stop() // the port is free before the token request (Login waits for the rest on return)
-	if err != nil {
-		return nil, err
-	}
-	hctx := context.WithValue(ctx, oauth2.HTTPClient, f.s.httpClient)
-	// redirect_uri goes out exactly as in the authorization request
-	// (conf.RedirectURL), as RFC 6749 §4.1.3 requires.
-	tok, err := f.exchange(hctx, conf, code, verifier)
-	if err != nil {
-		return nil, f.tokenFailure(ctx, "exchange", err)
-	}
-	conf.RedirectURL = "" // refreshes need no redirect URI
-	return f.finish(ctx, conf, ep, tok, idCheck, st, key)
+	return sess, err
 }
 
-// idTokenCheck prepares the ID token check when openid is requested; the
-// nonce goes in the authorization request (there is none in the device
-// grant).
-func (f *flow) idTokenCheck(ep *endpoints, scopes []string, withNonce bool) *idTokenCheck {
-	if !slices.Contains(scopes, "openid") {
-		return nil
+// signIn signs the user in with mode m, once the settings and the server
+// have what it needs; note adds to the explanation of an automatic choice.
+func (f *flow) signIn(ctx context.Context, m Mode, note string, ep *endpoints, scopes []string, st *store, key entryKey) (*Session, error) {
+	r := m.rules()
+	if err := f.s.needsSecret(m); err != nil {
+		return nil, err
 	}
-	c := &idTokenCheck{idTokenVerifier: newIDTokenVerifier(ep.issuer, f.s.clientID, ep.jwks, ep.idTokenAlgs, f.s.httpClient)}
-	if withNonce {
-		c.nonce = randomString()
+	if r.needsServer != nil {
+		if err := r.needsServer(f, ep); err != nil {
+			return nil, err
+		}
 	}
-	return c
+	f.view.modeExplained(note)
+	return r.signIn(f, ctx, m, ep, scopes, st, key)
 }
 
 // tokenFailure reports a failed token request: cancelled if ctx ended,
@@ -300,142 +259,6 @@ func (f *flow) scopes(ep *endpoints) []string {
 		}
 	}
 	return kept
-}
-
-func (f *flow) oauthConfig(ep *endpoints, redirectURI string, scopes []string) *oauth2.Config {
-	return &oauth2.Config{
-		ClientID:     f.s.clientID,
-		ClientSecret: f.s.clientSecret,
-		Endpoint:     oauth2.Endpoint{AuthURL: ep.auth, TokenURL: ep.token, AuthStyle: f.authStyle()},
-		RedirectURL:  redirectURI,
-		Scopes:       scopes,
-	}
-}
-
-// authStyle: a public client sends client_id in the body; a secret goes in
-// HTTP Basic, which RFC 6749 §2.3.1 obliges servers to support.
-// Auto-detection would send a failing request first.
-func (f *flow) authStyle() oauth2.AuthStyle {
-	if style, ok := f.configuredAuthStyle(); ok {
-		return style
-	}
-	if f.s.clientSecret != "" {
-		return oauth2.AuthStyleInHeader
-	}
-	return oauth2.AuthStyleInParams
-}
-
-func (f *flow) authURL(conf *oauth2.Config, state, verifier string, idCheck *idTokenCheck, scopes []string) (string, error) {
-	challenge, err := pkce.Challenge(verifier)
-	if err != nil {
-		return "", fmt.Errorf("gonbauth: %w", err)
-	}
-	opts := []oauth2.AuthCodeOption{
-		oauth2.SetAuthURLParam("code_challenge", challenge),
-		oauth2.SetAuthURLParam("code_challenge_method", pkce.Method),
-	}
-	if idCheck != nil {
-		opts = append(opts, oauth2.SetAuthURLParam("nonce", idCheck.nonce))
-	}
-	params := f.s.authParams
-	if slices.Contains(scopes, "offline_access") && !params.Has("prompt") && f.s.prov.consentForOffline {
-		// OpenID Connect Core §11: offline_access needs prompt=consent.
-		opts = append(opts, oauth2.SetAuthURLParam("prompt", "consent"))
-	}
-	for k, vs := range params {
-		for _, v := range vs {
-			opts = append(opts, oauth2.SetAuthURLParam(k, v))
-		}
-	}
-	return conf.AuthCodeURL(state, opts...), nil
-}
-
-// wait shows the link and waits for the redirect (or, in paste mode, a
-// pasted address), the deadline, ctx or SIGINT, keeping the status up to
-// date.
-func (f *flow) wait(ctx context.Context, rcv *receiver, authURL string, mode Mode) (string, error) {
-	timer := time.NewTimer(f.s.timeout)
-	defer timer.Stop()
-	ticker := time.NewTicker(tickEvery)
-	defer ticker.Stop()
-
-	var lines <-chan string
-	paste := mode == ModePaste
-	prompt := pastePrompt(rcv.redirectURI)
-	pasteTo := ""
-	if paste {
-		done := make(chan struct{})
-		defer close(done)
-		in := f.s.input
-		if f.s.where == whereNotebook {
-			in = os.Stdin // where GoNB delivers the reply to an input box
-		}
-		lines = readLines(in, done)
-		pasteTo = rcv.redirectURI
-	}
-	if err := linkProblem(authURL); err != nil {
-		err = fmt.Errorf("gonbauth: the sign-in link %w: check %s and %s", err, f.s.where.setting("AuthURL"), f.s.where.setting("AuthParams"))
-		f.fail(err)
-		return "", err
-	}
-	f.view.waitingLink(authURL, f.now().Add(f.s.timeout), mode, autoReason(f.s, f.host, mode), pasteTo)
-	if f.openBrowser != nil {
-		_ = f.openBrowser(authURL) // best effort: the link is printed anyway
-	}
-	if paste {
-		f.view.askPaste(prompt)
-	}
-	for {
-		select {
-		case v := <-rcv.result:
-			// Refusals noted just before (a mix-up warning) still show.
-			if listed, more := rcv.refusals(); len(listed)+more > 0 {
-				f.view.refused(listed, more)
-			}
-			return f.verdict(v)
-		case line, ok := <-lines:
-			if !ok {
-				lines = nil // no input: only the redirect can finish now
-				f.view.pasteClosed()
-				continue
-			}
-			q, err := pasteAddress(line, rcv.redirectURI)
-			if err == nil {
-				v, over := rcv.claim(q)
-				if over {
-					continue // the redirect won; its verdict is on its way
-				}
-				if v.final {
-					return f.verdict(v)
-				}
-				err = v.err
-			}
-			f.view.pasteRefused(printable(refusalReason(err)))
-			f.view.askPaste(prompt)
-		case <-rcv.noted:
-			// Bounded by the receiver: the first few, every mix-up, a count.
-			f.view.refused(rcv.refusals())
-		case <-ticker.C:
-			f.view.tick()
-		case <-timer.C:
-			err := f.portHint(timeoutError(f.s.where, "no sign-in arrived", f.s.timeout), rcv, mode)
-			f.fail(err)
-			return "", err
-		case <-ctx.Done():
-			return "", f.cancel(ctx)
-		}
-	}
-}
-
-// verdict ends the wait with a final verdict: a code, or the error.
-func (f *flow) verdict(v verdict) (string, error) {
-	if v.err != nil {
-		v.err = f.scopeHint(v.err)
-		f.fail(v.err)
-		return "", v.err
-	}
-	f.view.exchanging()
-	return v.code, nil
 }
 
 // finish verifies the ID token, saves the sign-in and makes the session.
@@ -485,53 +308,6 @@ func (f *flow) finish(ctx context.Context, conf *oauth2.Config, ep *endpoints, t
 	return sess, nil
 }
 
-// newSource is the session's token source; st may be nil (no store).
-func (f *flow) newSource(conf *oauth2.Config, tok *oauth2.Token, st *store, e *entry) *refreshingSource {
-	delta := f.s.expiryDelta
-	src := newRefreshingSource(conf, f.s.httpClient, tok, func(t *oauth2.Token) bool {
-		return t.AccessToken == "" || !t.Expiry.IsZero() && time.Now().Add(delta).After(t.Expiry)
-	})
-	src.warn, src.claims = f.warn, e.Claims
-	if e.Claims != nil && e.JWKSURL != "" {
-		issuer := f.s.issuer
-		if e.IDTokenIssuer != "" {
-			issuer = e.IDTokenIssuer
-		}
-		src.idv = newIDTokenVerifier(issuer, f.s.clientID, e.JWKSURL, e.IDTokenAlgs, f.s.httpClient)
-	}
-	if st != nil {
-		src.store, src.entry = st, e
-	}
-	return src
-}
-
-// addUserinfo fills in the name and e-mail from the userinfo endpoint,
-// where OpenID providers may keep them instead of the ID token (OpenID
-// Connect Core §5.4). Best effort; its sub must be the ID token's (§5.3.2).
-func (f *flow) addUserinfo(ctx context.Context, e *entry, tok *oauth2.Token, endpoint string) {
-	client := &http.Client{Transport: &oauth2.Transport{Source: oauth2.StaticTokenSource(tok), Base: f.s.httpClient.Transport}, Timeout: f.s.httpClient.Timeout}
-	u, err := fetchUserinfo(ctx, client, endpoint)
-	if err != nil || u.Subject != claimString(e.Claims, "sub") {
-		return
-	}
-	e.Name, e.Email = u.Name, u.Email
-}
-
-func (f *flow) newSession(e *entry, src *refreshingSource, tok *oauth2.Token, requested []string) *Session {
-	return &Session{
-		Issuer:   f.s.issuer,
-		ClientID: f.s.clientID,
-		Account:  e.Account,
-		Scopes:   grantedScopes(tok, requested),
-		Subject:  claimString(e.Claims, "sub"),
-		Name:     e.Name,
-		Email:    e.Email,
-		Claims:   e.Claims,
-		src:      src,
-		base:     f.s.apiClient,
-	}
-}
-
 func (f *flow) signedIn(sess *Session, tok *oauth2.Token) {
 	if !f.view.knowsServer() {
 		f.view.server(displayHost(f.s.issuer, f.s.tokenURL))
@@ -563,15 +339,4 @@ func randomString() string {
 	b := make([]byte, 32)
 	rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// displayHost names the server for people: the issuer's host, else the
-// authorization endpoint's.
-func displayHost(issuer, authURL string) string {
-	for _, raw := range []string{issuer, authURL} {
-		if u, err := url.Parse(raw); err == nil && u.Host != "" {
-			return u.Host
-		}
-	}
-	return "the authorization server"
 }

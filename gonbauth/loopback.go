@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -81,23 +80,6 @@ func listenLoopbackFirst(ports []int, net1, addr1, net2, addr2 string) (net.List
 		return nil, fmt.Errorf("gonbauth: cannot listen on the loopback interface for the redirect: %w", errors.Join(err, err6))
 	}
 	return nil, &portsInUseError{ports: inUse}
-}
-
-// portsInUseError is every configured port taken. What to do next names
-// the setting, so it is added where the user is known (withNextStep).
-type portsInUseError struct{ ports []string }
-
-func (e *portsInUseError) Error() string {
-	n := len(e.ports)
-	return fmt.Sprintf("gonbauth: cannot listen for the redirect: %s %s on 127.0.0.1 %s in use",
-		plural(n, "port", "ports"), strings.Join(e.ports, ", "), plural(n, "is", "are all"))
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // guardTries bounds the search for a system-chosen port free on both
@@ -233,7 +215,7 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	case v.err != nil:
 		writePage(w, http.StatusOK, page{Title: "Sign-in failed", Detail: v.err.Error()})
 	default:
-		writePage(w, http.StatusOK, page{OK: true, Title: "Sign-in received", Detail: capitalize(back.finishing())})
+		writePage(w, http.StatusOK, page{OK: true, Title: "Sign-in received", Detail: upperFirst(back.finishing())})
 	}
 	// Send the page before the flow closes the listener.
 	if f, ok := w.(http.Flusher); ok {

@@ -255,6 +255,17 @@ func (st *viewState) hostName() string {
 	return st.host
 }
 
+// displayHost names the server for people: the issuer's host, else the
+// authorization endpoint's.
+func displayHost(issuer, authURL string) string {
+	for _, raw := range []string{issuer, authURL} {
+		if u, err := url.Parse(raw); err == nil && u.Host != "" {
+			return u.Host
+		}
+	}
+	return "the authorization server"
+}
+
 func composeWaiting(st *viewState) message {
 	m := message{state: "waiting", tone: toneWait}
 	if st.renew != "" {
@@ -483,11 +494,11 @@ func failureText(err error, w where) (what, next string) {
 			}
 			what = ns.what + " (" + what + ")"
 		}
-		next = printableN(capitalize(ns.next), maxMessage) + "."
+		next = printableN(upperFirst(ns.next), maxMessage) + "."
 	}
 	// Errors repeat outside text (a server's description, a key set's
 	// body): printable and bounded like every other.
-	return printableN(capitalize(what), maxMessage) + ".", next
+	return printableN(upperFirst(what), maxMessage) + ".", next
 }
 
 func cancelledHead(st *viewState) string { return "Sign-in to " + st.hostName() + " cancelled" }
@@ -501,14 +512,7 @@ func cancelledText(st *viewState) string {
 			why = "when the cell was interrupted"
 		}
 	}
-	return "Stopped " + why + " before the sign-in completed. " + capitalize(st.where.again()) + " to sign in."
-}
-
-func capitalize(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
+	return "Stopped " + why + " before the sign-in completed. " + upperFirst(st.where.again()) + " to sign in."
 }
 
 // Words outside the sign-in block.
@@ -652,4 +656,29 @@ func withNextStep(err error, w where) error {
 			next: "check " + w.setting("Issuer") + " (the address), the network or VPN, and the proxy variables HTTPS_PROXY and NO_PROXY"}
 	}
 	return err
+}
+
+// upperFirst capitalises a sentence's first letter.
+func upperFirst(s string) string {
+	if s != "" && s[0] >= 'a' && s[0] <= 'z' {
+		return string(s[0]-'a'+'A') + s[1:]
+	}
+	return s
+}
+
+// lowerFirst lowers a sentence's first letter for a "gonbauth: " line,
+// leaving names such as "GONBAUTH_MODE" alone.
+func lowerFirst(s string) string {
+	if len(s) > 1 && s[0] >= 'A' && s[0] <= 'Z' && (s[1] < 'A' || s[1] > 'Z') {
+		return string(s[0]+'a'-'A') + s[1:]
+	}
+	return s
+}
+
+// plural is one when n is 1, else many.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

@@ -268,3 +268,14 @@ func TestSignedOutText(t *testing.T) {
 		}
 	}
 }
+
+// Sentences are capitalised by their first ASCII letter only: a first
+// byte of a multi-byte character (outside text can start an error) is
+// left whole.
+func TestUpperFirstLeavesOtherCharactersWhole(t *testing.T) {
+	for in, want := range map[string]string{"sign in again": "Sign in again", "école": "école", "": "", "GONBAUTH_MODE": "GONBAUTH_MODE", "«x»": "«x»"} {
+		if got := upperFirst(in); got != want {
+			t.Errorf("upperFirst(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package gonbauth
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -28,11 +29,83 @@ const (
 	ModeHosted Mode = "hosted"
 )
 
+// modeRules are a mode's rules: what it needs, when the automatic choice
+// may take it, and how it signs in. Each mode is one entry of modes, with
+// its sign-in in a file of its own (redirect.go, device.go); its words are
+// in messages.go.
+type modeRules struct {
+	mode Mode
+	// needs says what the settings lack for this mode, nil when nothing.
+	// Config.resolve checks it, before any request.
+	needs func(s *settings) error
+	// metadata: the mode uses an endpoint that only the server's metadata
+	// gives, so the metadata is fetched even when AuthURL and TokenURL
+	// are set.
+	metadata bool
+	// needsServer says what the server lacks for this mode (an endpoint
+	// its metadata does not list), nil when nothing.
+	needsServer func(f *flow, ep *endpoints) error
+	// remote: the automatic choice takes it only for a kernel the browser
+	// may not reach (chooseMode), and then explains why.
+	remote bool
+	// fallback is the mode the automatic choice continues in when the
+	// server refuses this one for the client (errDeviceRefused).
+	fallback Mode
+	// signIn shows the user what to do, waits for the answer and finishes
+	// the sign-in.
+	signIn func(f *flow, ctx context.Context, m Mode, ep *endpoints, scopes []string, st *store, key entryKey) (*Session, error)
+	// Of the modes whose answer is a redirect to the loopback listener:
+	// the user may also paste the address the browser ended on (pastes),
+	// the redirect URI is Config.RedirectURL, which forwards to the
+	// listener (public).
+	pastes, public bool
+}
+
+// modes are the rules of every mode but ModeAuto.
+func modes() []modeRules {
+	return []modeRules{
+		{mode: ModeLoopback, signIn: (*flow).redirectFlow},
+		{mode: ModePaste, remote: true, signIn: (*flow).redirectFlow, pastes: true},
+		{mode: ModeDevice, metadata: true, needsServer: (*flow).deviceOffered, remote: true, fallback: ModePaste, signIn: (*flow).device},
+		{mode: ModeHosted, needs: (*settings).hasRedirectURL, signIn: (*flow).redirectFlow, public: true},
+	}
+}
+
+// rules are m's rules; zero for ModeAuto and for a name that is no mode.
+func (m Mode) rules() modeRules {
+	for _, r := range modes() {
+		if r.mode == m {
+			return r
+		}
+	}
+	return modeRules{}
+}
+
+// hasRedirectURL: the hosted mode needs the public URL.
+func (s *settings) hasRedirectURL() error {
+	if s.redirectURL == "" {
+		return fmt.Errorf("gonbauth: the hosted mode needs %s: the public URL that forwards to the listener", s.where.setting("RedirectURL"))
+	}
+	return nil
+}
+
+// needsMetadata tells whether the sign-in may take a mode that uses an
+// endpoint only the metadata gives: the mode set, or one the automatic
+// choice may take (any but hosted, unless a redirect URL is set).
+func (s *settings) needsMetadata() bool {
+	for _, r := range modes() {
+		if r.metadata && (s.mode == r.mode || s.mode == ModeAuto && s.redirectURL == "") {
+			return true
+		}
+	}
+	return false
+}
+
 func parseMode(s string) (Mode, error) {
-	switch m := Mode(strings.ToLower(strings.TrimSpace(s))); m {
-	case ModeAuto, "auto":
+	switch m := Mode(strings.ToLower(strings.TrimSpace(s))); {
+	case m == ModeAuto, m == "auto":
 		return ModeAuto, nil
-	case ModeLoopback, ModePaste, ModeDevice, ModeHosted:
+	case m.rules().signIn != nil:
 		return m, nil
 	}
 	return "", fmt.Errorf("gonbauth: %s=%q is not a mode: use loopback, paste, device, hosted or auto", EnvMode, s)
@@ -114,8 +187,32 @@ func chooseMode(s *settings, h host, hasDevice bool) (Mode, string) {
 // autoReason is why mode was chosen automatically for a remote machine,
 // for the user to read; "" when the settings chose it or nothing is remote.
 func autoReason(s *settings, h host, mode Mode) string {
-	if s.mode != ModeAuto || s.redirectURL != "" || (mode != ModeDevice && mode != ModePaste) {
+	if s.mode != ModeAuto || s.redirectURL != "" || !mode.rules().remote {
 		return ""
 	}
 	return remoteReason(h)
+}
+
+// pickMode is chooseMode with the provider's limits: a provider whose
+// device grant does not serve this kind of client (Google's Desktop
+// apps) is never put in the device mode automatically. The note says so
+// ("" when the choice needs no more words than the display's own).
+func (f *flow) pickMode(ep *endpoints) (Mode, string) {
+	noAuto := ep.device != "" && f.s.prov.noAutoDevice
+	m, _ := chooseMode(f.s, f.host, ep.device != "" && !noAuto)
+	if noAuto && m == ModePaste && f.s.mode == ModeAuto {
+		return m, f.s.prov.title + "'s device sign-in does not accept Desktop app clients, so it is not used (for a client of type TVs and Limited Input devices, set " +
+			f.s.where.setting("Mode") + " to device)."
+	}
+	return m, ""
+}
+
+// needsSecret explains a missing client secret that the provider's token
+// endpoint requires in mode, before the user signs in for nothing.
+func (s *settings) needsSecret(m Mode) error {
+	p := s.prov
+	if s.clientSecret != "" || !p.secretRequired || m == ModeDevice && p.deviceWithoutSecret {
+		return nil
+	}
+	return fmt.Errorf("gonbauth: %s is not set: %s", s.where.setting("ClientSecret"), p.secretHelp)
 }

@@ -1,8 +1,11 @@
 package gonbauth
 
 import (
+	"context"
 	"io/fs"
+	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -161,5 +164,36 @@ func TestStatusDeviceAndPaste(t *testing.T) {
 	}
 	if !strings.Contains(plain, "The pasted address was refused: its state <b>does not</b> match") {
 		t.Errorf("paste plain:\n%s", plain)
+	}
+}
+
+// The hosted mode sends Config.RedirectURL, its {port} filled with the
+// listener's, and the listener takes the redirect that the public URL
+// forwards (here, the test forwards it by hand).
+func TestHostedModeRedirectsThroughThePublicURL(t *testing.T) {
+	srv := newFakeServer(t)
+	cfg := testConfig(srv)
+	cfg.Mode, cfg.RedirectURL = ModeHosted, "http://127.0.0.1:1/proxy/{port}/callback"
+	_, link, done := startLogin(t, context.Background(), cfg)
+
+	u, _ := url.Parse(link)
+	sent := u.Query().Get("redirect_uri")
+	m := regexp.MustCompile(`^http://127\.0\.0\.1:1/proxy/(\d+)/callback$`).FindStringSubmatch(sent)
+	if m == nil {
+		t.Fatalf("redirect_uri = %q, want the public URL with the listener's port", sent)
+	}
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noFollow.Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	back, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil || back.Path != "/proxy/"+m[1]+"/callback" {
+		t.Fatalf("the server redirected to %q, err %v", resp.Header.Get("Location"), err)
+	}
+	browse(t, "http://127.0.0.1:"+m[1]+"/callback?"+back.RawQuery) // what the proxy forwards
+	if r := wait(t, done); r.err != nil {
+		t.Fatalf("Login: %v", r.err)
 	}
 }

@@ -1,14 +1,10 @@
 package gonbauth
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 )
@@ -26,9 +22,9 @@ const (
 	ProviderCognito   = "cognito"
 )
 
-// DefaultTenant is the Microsoft Entra ID tenant used when none is set:
+// defaultTenant is the Microsoft Entra ID tenant used when none is set:
 // work and school accounts of any organization.
-const DefaultTenant = "organizations"
+const defaultTenant = "organizations"
 
 // Client authentication methods, for Config.ClientAuth.
 const (
@@ -317,7 +313,7 @@ func (s *settings) applyProvider(name string) error {
 }
 
 // applyTenant settles the Microsoft tenant: the setting, else the
-// issuer's first path segment, else DefaultTenant.
+// issuer's first path segment, else defaultTenant.
 func (s *settings) applyTenant() {
 	if s.tenant != "" {
 		return
@@ -328,7 +324,7 @@ func (s *settings) applyTenant() {
 			return
 		}
 	}
-	s.tenant = DefaultTenant
+	s.tenant = defaultTenant
 }
 
 // applyBase fills in the endpoints of a provider without metadata from
@@ -439,14 +435,14 @@ func checkTenant(template string, idt *oidc.IDToken) error {
 		TID string `json:"tid"`
 	}
 	if err := idt.Claims(&c); err != nil {
-		return fmt.Errorf("%w: %w", ErrIDToken, fromOutside(err))
+		return idTokenRefused(fromOutside(err))
 	}
 	want, err := tenantIssuer(template, c.TID)
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrIDToken, err)
+		return idTokenRefused(err)
 	}
 	if idt.Issuer != want {
-		return fmt.Errorf("%w: it was issued by %q, but its tenant (tid) makes the issuer %q", ErrIDToken, printable(idt.Issuer), printable(want))
+		return idTokenRefused(fmt.Errorf("it was issued by %q, but its tenant (tid) makes the issuer %q", printable(idt.Issuer), printable(want)))
 	}
 	return nil
 }
@@ -461,47 +457,4 @@ func providerOf(s *settings, e *entry) *profile {
 		return profiles[name]
 	}
 	return profiles[ProviderGeneric]
-}
-
-// ErrNotRevoked is wrapped by Logout's error when the sign-in was
-// forgotten here but its token could not be revoked at the server: it
-// stays valid until it expires.
-var ErrNotRevoked = errors.New("gonbauth: signed out here, but the token was not revoked at the server")
-
-// notRevoked says why a token could not be revoked (no endpoint when
-// cause is nil) and until when it stays valid.
-func notRevoked(s *settings, e *entry, cause error) error {
-	p := providerOf(s, e)
-	var why string
-	var te *TokenError
-	switch {
-	case cause == nil:
-		why = p.title + " lists no revocation endpoint"
-		if p.revocationHelp != "" {
-			why = p.revocationHelp
-		}
-	case errors.As(cause, &te) && (te.Code == "invalid_client" || te.Code == "unauthorized_client" || te.StatusCode == 401) && s.clientSecret == "":
-		why = fmt.Sprintf("%s lets only clients with a secret revoke tokens: set %s to revoke", p.title, s.where.setting("ClientSecret"))
-	default:
-		why = "the revocation request failed"
-	}
-	valid := "the access token stays valid until it expires"
-	if !e.Token.Expiry.IsZero() {
-		valid = "the access token stays valid until it " + expiryText(e.Token.Expiry, time.Now())
-	}
-	if e.Token.RefreshToken != "" {
-		valid += ", and the refresh token until the server expires it"
-	}
-	if cause != nil {
-		return fmt.Errorf("%w: %s; %s (%w)", ErrNotRevoked, why, valid, cause)
-	}
-	return fmt.Errorf("%w: %s; %s", ErrNotRevoked, why, valid)
-}
-
-// pickWriter is out, or os.Stderr when there is none.
-func pickWriter(out io.Writer) io.Writer {
-	if out == nil {
-		return os.Stderr
-	}
-	return out
 }

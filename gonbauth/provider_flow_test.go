@@ -262,7 +262,7 @@ func TestDeviceRefusedFallsBackToPaste(t *testing.T) {
 			if r := wait(t, done); r.err != nil {
 				t.Fatalf("%v\n%s", r.err, out)
 			}
-			if s := out.String(); !strings.Contains(s, "paste the address") || !strings.Contains(s, tt.want) {
+			if s := out.String(); !strings.Contains(s, "paste the address") || !strings.Contains(s, "The server refused the device sign-in (") || !strings.Contains(s, tt.want) {
 				t.Fatalf("the fallback is not explained:\n%s", s)
 			}
 			dev.mu.Lock()

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -82,6 +81,23 @@ func (s *Session) who() string {
 	return s.Subject
 }
 
+// newSession is the Session of a sign-in, saved (e) or new, whose token
+// src keeps fresh.
+func (f *flow) newSession(e *entry, src *refreshingSource, tok *oauth2.Token, requested []string) *Session {
+	return &Session{
+		Issuer:   f.s.issuer,
+		ClientID: f.s.clientID,
+		Account:  e.Account,
+		Scopes:   grantedScopes(tok, requested),
+		Subject:  claimString(e.Claims, "sub"),
+		Name:     e.Name,
+		Email:    e.Email,
+		Claims:   e.Claims,
+		src:      src,
+		base:     f.s.apiClient,
+	}
+}
+
 // refreshingSource hands out the current token and refreshes it with the
 // refresh token when it is within delta of expiry. A mutex serialises the
 // goroutines of a process, and the store's file lock the processes that
@@ -116,6 +132,26 @@ type refreshingSource struct {
 func newRefreshingSource(conf *oauth2.Config, client *http.Client, tok *oauth2.Token, expired func(*oauth2.Token) bool) *refreshingSource {
 	src := &refreshingSource{conf: conf, client: client, tok: tok, expired: expired}
 	src.idToken, _ = tok.Extra("id_token").(string)
+	return src
+}
+
+// newSource is the session's token source; st may be nil (no store).
+func (f *flow) newSource(conf *oauth2.Config, tok *oauth2.Token, st *store, e *entry) *refreshingSource {
+	delta := f.s.expiryDelta
+	src := newRefreshingSource(conf, f.s.httpClient, tok, func(t *oauth2.Token) bool {
+		return t.AccessToken == "" || !t.Expiry.IsZero() && time.Now().Add(delta).After(t.Expiry)
+	})
+	src.warn, src.claims = f.warn, e.Claims
+	if e.Claims != nil && e.JWKSURL != "" {
+		issuer := f.s.issuer
+		if e.IDTokenIssuer != "" {
+			issuer = e.IDTokenIssuer
+		}
+		src.idv = newIDTokenVerifier(issuer, f.s.clientID, e.JWKSURL, e.IDTokenAlgs, f.s.httpClient)
+	}
+	if st != nil {
+		src.store, src.entry = st, e
+	}
 	return src
 }
 
@@ -187,9 +223,13 @@ func (s *refreshingSource) checkIDToken(ctx context.Context, tok *oauth2.Token) 
 		s.idToken = raw
 		return tok
 	}
+	var refused *idTokenError
+	if errors.As(err, &refused) {
+		err = refused.reason // the warning says what was refused
+	}
 	if !s.warnedID && s.warn != nil {
 		s.warnedID = true
-		s.warn("the ID token that came with a refreshed token was refused (" + strings.TrimPrefix(err.Error(), ErrIDToken.Error()+": ") + "); the sign-in's previous ID token is kept")
+		s.warn("the ID token that came with a refreshed token was refused (" + err.Error() + "); the sign-in's previous ID token is kept")
 	}
 	return withIDToken(tok, s.idToken)
 }
@@ -236,20 +276,6 @@ func (s *refreshingSource) save(held bool) {
 		return
 	}
 	s.entry = &e
-}
-
-// tokenError turns an x/oauth2 error into a TokenError that carries the
-// server's OAuth error but not the response body.
-func tokenError(op string, err error) error {
-	var re *oauth2.RetrieveError
-	if errors.As(err, &re) {
-		te := &TokenError{Op: op, Code: printable(re.ErrorCode), Description: printable(re.ErrorDescription), URI: printable(re.ErrorURI)}
-		if re.Response != nil {
-			te.StatusCode = re.Response.StatusCode
-		}
-		return te
-	}
-	return &TokenError{Op: op, Err: err}
 }
 
 // grantedScopes reads the token response's scope, defaulting to what was

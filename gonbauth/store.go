@@ -173,6 +173,18 @@ func defaultStoreDir() (string, error) {
 	return filepath.Join(base, "gonbauth"), nil
 }
 
+// storeFor opens the store of resolved settings.
+func storeFor(s *settings) (*store, error) {
+	dir := s.configDir
+	if dir == "" {
+		var err error
+		if dir, err = defaultStoreDir(); err != nil {
+			return nil, err
+		}
+	}
+	return &store{dir: dir, warn: warner(s.output)}, nil
+}
+
 func (s *store) path(k entryKey) string { return filepath.Join(s.dir, k.fileName()) }
 
 // ensureDir creates the directory 0700, or checks an existing one.

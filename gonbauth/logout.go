@@ -97,10 +97,6 @@ func LogoutAll(ctx context.Context, cfg *Config) error {
 	return errors.Join(errs...)
 }
 
-// ErrNotSignedIn is returned by Logout when no sign-in is saved for the
-// settings.
-var ErrNotSignedIn = errors.New("gonbauth: no saved sign-in for these settings")
-
 func (st *store) logout(ctx context.Context, k entryKey, s *settings) error {
 	unlock, err := st.lock(ctx, k)
 	if err != nil {
@@ -198,6 +194,44 @@ func revoke(ctx context.Context, client *http.Client, e *entry, secret string) e
 	return te
 }
 
+// notRevoked says why a token could not be revoked (no endpoint when
+// cause is nil) and until when it stays valid.
+func notRevoked(s *settings, e *entry, cause error) error {
+	p := providerOf(s, e)
+	var why string
+	var te *TokenError
+	switch {
+	case cause == nil:
+		why = p.title + " lists no revocation endpoint"
+		if p.revocationHelp != "" {
+			why = p.revocationHelp
+		}
+	case errors.As(cause, &te) && (te.Code == "invalid_client" || te.Code == "unauthorized_client" || te.StatusCode == 401) && s.clientSecret == "":
+		why = fmt.Sprintf("%s lets only clients with a secret revoke tokens: set %s to revoke", p.title, s.where.setting("ClientSecret"))
+	default:
+		why = "the revocation request failed"
+	}
+	valid := "the access token stays valid until it expires"
+	if !e.Token.Expiry.IsZero() {
+		valid = "the access token stays valid until it " + expiryText(e.Token.Expiry, time.Now())
+	}
+	if e.Token.RefreshToken != "" {
+		valid += ", and the refresh token until the server expires it"
+	}
+	if cause != nil {
+		return fmt.Errorf("%w: %s; %s (%w)", ErrNotRevoked, why, valid, cause)
+	}
+	return fmt.Errorf("%w: %s; %s", ErrNotRevoked, why, valid)
+}
+
+// pickWriter is out, or os.Stderr when there is none.
+func pickWriter(out io.Writer) io.Writer {
+	if out == nil {
+		return os.Stderr
+	}
+	return out
+}
+
 // whereFor is where a sign-out's messages are read: the command's user
 // reads flags.
 func whereFor(ctx context.Context) where {
@@ -205,16 +239,4 @@ func whereFor(ctx context.Context) where {
 		return whereCLI
 	}
 	return whereTerminal
-}
-
-// storeFor opens the store of resolved settings.
-func storeFor(s *settings) (*store, error) {
-	dir := s.configDir
-	if dir == "" {
-		var err error
-		if dir, err = defaultStoreDir(); err != nil {
-			return nil, err
-		}
-	}
-	return &store{dir: dir, warn: warner(s.output)}, nil
 }
