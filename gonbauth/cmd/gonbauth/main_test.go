@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"strings"
@@ -40,9 +41,13 @@ func TestUsageErrors(t *testing.T) {
 	}{
 		{nil, 2, "usage: gonbauth"},
 		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
-		{[]string{"login", "--port", "http"}, 2, `--port "http"`},
-		{[]string{"login", "--port", "70000"}, 2, "--port"},
-		{[]string{"token", "--timeout", "-1s"}, 2, "negative"},
+		// A flag's value is read as its variable's would be, and refused
+		// with the flag named (TestFlagsMeanWhatVariablesMean).
+		{[]string{"login", "--port", "http"}, 2, `--port="http" is not a port number`},
+		{[]string{"login", "--port", "8085,70000"}, 2, `--port="8085,70000" has "70000"`},
+		{[]string{"token", "--timeout", "-1s"}, 2, `--timeout="-1s" is not a positive duration`},
+		{[]string{"token", "--mode", "oob"}, 2, `--mode="oob" is not a mode`},
+		{[]string{"token", "--no-browser=maybe"}, 2, `--no-browser="maybe" is not a boolean`},
 		{[]string{"token", "extra"}, 2, `unexpected argument "extra"`},
 		{[]string{"login", "--bogus"}, 2, "flag provided but not defined"},
 		// Settings are checked before anything is started.
@@ -138,18 +143,22 @@ func waitExit(t *testing.T, cmd *exec.Cmd) int {
 // TestProviderFlags: each provider setting has its flag, and bad values
 // are refused before anything starts.
 func TestProviderFlags(t *testing.T) {
-	cfg, _, err := parseFlags("login", []string{"--provider", "microsoft", "--tenant", "common", "--client-file", "c.json",
+	_, flags, _, err := parseFlags("login", []string{"--provider", "microsoft", "--tenant", "common", "--client-file", "c.json",
 		"--redirect-host", "localhost", "--client-auth", "auto", "--device-url", "https://d.example/device", "--revocation-url", "https://d.example/revoke"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Provider != "microsoft" || cfg.Tenant != "common" || cfg.ClientFile != "c.json" || cfg.RedirectHost != "localhost" ||
-		cfg.ClientAuth != "auto" || cfg.DeviceAuthURL != "https://d.example/device" || cfg.RevocationURL != "https://d.example/revoke" {
-		t.Fatalf("%+v", cfg)
+	want := map[string]string{"Provider": "microsoft", "Tenant": "common", "ClientFile": "c.json", "RedirectHost": "localhost",
+		"ClientAuth": "auto", "DeviceAuthURL": "https://d.example/device", "RevocationURL": "https://d.example/revoke"}
+	if !maps.Equal(flags, want) {
+		t.Fatalf("flags %q, want %q", flags, want)
 	}
 	// Logout needs what finds and revokes the sign-in, not the redirect.
-	if cfg, _, err = parseFlags("logout", []string{"--provider", "github", "--revocation-url", "https://d.example/revoke"}, io.Discard); err != nil || cfg.Provider != "github" {
-		t.Fatalf("%+v %v", cfg, err)
+	if _, flags, _, err = parseFlags("logout", []string{"--provider", "github", "--revocation-url", "https://d.example/revoke"}, io.Discard); err != nil || flags["Provider"] != "github" {
+		t.Fatalf("%q %v", flags, err)
+	}
+	if _, _, _, err = parseFlags("logout", []string{"--port", "8085"}, io.Discard); err == nil {
+		t.Fatal("logout took --port")
 	}
 	for _, tt := range []struct {
 		args []string
