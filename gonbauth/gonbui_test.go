@@ -47,7 +47,11 @@ func runTestCell() int {
 		fmt.Fprintln(os.Stderr, "cell:", err)
 		return 1
 	}
-	fmt.Println("cell: signed in as", sess.Who())
+	from := "in the browser"
+	if sess.FromStore {
+		from = "from the store"
+	}
+	fmt.Println("cell: signed in as", sess.Who(), from)
 	return 0
 }
 
