@@ -376,6 +376,7 @@ func TestLoginMetadataIssuerMismatch(t *testing.T) {
 }
 
 func TestLoginIssMismatchKeepsWaiting(t *testing.T) {
+	t.Parallel() // waits on timers: overlaps the other waiting tests
 	srv := newFakeServer(t)
 	srv.sendIss = "https://evil.example"
 	cfg := testConfig(srv)

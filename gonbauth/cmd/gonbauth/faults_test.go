@@ -174,19 +174,23 @@ func wantNoTemp(t *testing.T, dir string) {
 }
 
 func TestFaultInterruptAtEveryWait(t *testing.T) {
+	t.Parallel() // waits on timers: overlaps the other waiting tests
 	t.Run("discovery hung", func(t *testing.T) {
+		t.Parallel()
 		srv := hostileserver.Start(t, leaks)
 		srv.Hang(hostileserver.PathMetadata)
 		cmd, stderr := startCLI(t, faultEnv(srv, t.TempDir()), "login")
 		interrupt(t, cmd, stderr, srv.Arrived(hostileserver.PathMetadata))
 	})
 	t.Run("redirect wait", func(t *testing.T) {
+		t.Parallel()
 		srv := hostileserver.Start(t, leaks)
 		cmd, _, stderr, link := cli(t, faultEnv(srv, t.TempDir()), "login")
 		interruptQuiet(t, cmd, stderr)
 		wantPortClosed(t, redirectHost(t, link))
 	})
 	t.Run("token exchange hung", func(t *testing.T) {
+		t.Parallel()
 		srv := hostileserver.Start(t, leaks)
 		srv.Hang(hostileserver.PathToken)
 		cmd, _, stderr, link := cli(t, faultEnv(srv, t.TempDir()), "login")
@@ -196,6 +200,7 @@ func TestFaultInterruptAtEveryWait(t *testing.T) {
 		wantPortClosed(t, redirectHost(t, link))
 	})
 	t.Run("device polling", func(t *testing.T) {
+		t.Parallel()
 		srv := hostileserver.Start(t, leaks)
 		env := append(faultEnv(srv, t.TempDir()), "GONBAUTH_MODE=device")
 		cmd, _, stderr, _ := cli(t, env, "login")
@@ -203,6 +208,7 @@ func TestFaultInterruptAtEveryWait(t *testing.T) {
 		interruptQuiet(t, cmd, stderr)
 	})
 	t.Run("refresh hung", func(t *testing.T) {
+		t.Parallel()
 		srv, dir, before, refresh := hungRefresh(t)
 		cmd, stderr := startCLI(t, faultEnv(srv, dir), "token")
 		interrupt(t, cmd, stderr, refresh)
@@ -211,6 +217,7 @@ func TestFaultInterruptAtEveryWait(t *testing.T) {
 		}
 	})
 	t.Run("lock held by another process", func(t *testing.T) {
+		t.Parallel()
 		srv := hostileserver.Start(t, leaks)
 		dir := t.TempDir()
 		faultSignIn(t, srv, dir)
@@ -300,6 +307,7 @@ func hungRefresh(t *testing.T) (srv *hostileserver.Server, dir string, before ma
 }
 
 func TestFaultKill(t *testing.T) {
+	t.Parallel() // waits on timers: overlaps the other waiting tests
 	t.Run("during a refresh", func(t *testing.T) {
 		srv, dir, before, refresh := hungRefresh(t)
 		cmd, _ := startCLI(t, faultEnv(srv, dir), "token")

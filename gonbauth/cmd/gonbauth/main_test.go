@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gonbauth/gonbauth/gonbauth/internal/testparallel"
 )
 
 // TestMain lets the test binary run as the gonbauth command, so the
@@ -19,6 +21,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv("GONBAUTH_TEST_AS_CLI") == "1" {
 		os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
 	}
+	testparallel.Raise() // the parallel tests wait on timers
 	// Never touch the user's real store; tests that share one set their own.
 	dir, err := os.MkdirTemp("", "gonbauth-test-store-")
 	if err != nil {
