@@ -144,7 +144,6 @@ func deviceSignIn(t *testing.T, out *urlWriter, link string) {
 // TestProvidersE2E signs in to each provider's stand-in, refreshes, signs
 // in with the device grant where the provider has one, and signs out.
 func TestProvidersE2E(t *testing.T) {
-	t.Parallel() // waits on timers: overlaps the other waiting tests
 	for _, name := range pt.All {
 		t.Run(string(name), func(t *testing.T) {
 			s := startStandIn(t, name, pt.Options{})
@@ -481,7 +480,10 @@ func lastFormOf(link, key string) string {
 // free port the system picks; the timeout then names GONBAUTH_PORT, and
 // with the registered port set the sign-in works.
 func TestProviderExactPort(t *testing.T) {
-	t.Parallel() // waits on timers: overlaps the other waiting tests
+	// Not parallel with the other tests: the stand-ins that match ports
+	// exactly register a free port picked in advance, which the many
+	// connections of other tests could take meanwhile. The subtests wait
+	// together.
 	for _, name := range []pt.Name{pt.Okta, pt.Auth0, pt.Cognito} {
 		t.Run(string(name), func(t *testing.T) {
 			t.Parallel()

@@ -8,6 +8,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -229,13 +230,36 @@ func TestFaultInterruptAtEveryWait(t *testing.T) {
 		}
 		defer fl.Unlock()
 		cmd, stderr := startCLI(t, faultEnv(srv, dir), "token")
-		waiting := make(chan struct{})
-		time.AfterFunc(time.Second, func() { close(waiting) }) // it waits up to a minute for the lock
-		interrupt(t, cmd, stderr, waiting)
+		// It waits up to a minute for the lock, holding the lock file open.
+		interrupt(t, cmd, stderr, opened(cmd.Process.Pid, fl.Path()))
 		if srv.Calls(hostileserver.PathToken) != 1 {
 			t.Errorf("the token endpoint had %d requests; the interrupted command should have made none", srv.Calls(hostileserver.PathToken)-1)
 		}
 	})
+}
+
+// opened is closed once process pid holds path open, as /proc/PID/fd
+// shows on Linux; elsewhere after a second. A time alone is not enough:
+// a loaded machine can take longer to start the command.
+func opened(pid int, path string) <-chan struct{} {
+	ch := make(chan struct{})
+	fds := fmt.Sprintf("/proc/%d/fd", pid)
+	if _, err := os.Stat(fds); err != nil {
+		time.AfterFunc(time.Second, func() { close(ch) })
+		return ch
+	}
+	go func() {
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+			entries, _ := os.ReadDir(fds)
+			for _, e := range entries {
+				if target, _ := os.Readlink(filepath.Join(fds, e.Name())); target == path {
+					close(ch)
+					return
+				}
+			}
+		}
+	}()
+	return ch
 }
 
 // await waits for ch, at most 20 s.

@@ -115,7 +115,10 @@ var (
 // --mode device` where the provider has a device grant, `status`, and
 // `logout`.
 func TestProvidersCLI(t *testing.T) {
-	t.Parallel() // waits on timers: overlaps the other waiting tests
+	// Not parallel with the other tests: the stand-ins that match ports
+	// exactly register a free port picked in advance, which the many
+	// connections of other tests could take meanwhile. The subtests wait
+	// together.
 	for _, name := range pt.All {
 		t.Run(string(name), func(t *testing.T) {
 			t.Parallel()
