@@ -82,6 +82,34 @@ func TestUsageErrors(t *testing.T) {
 	}
 }
 
+// A flag's text is read by the library as its variable's would be: the
+// same text gets the same error, naming the flag or the variable; only a
+// flag's is a usage error (exit 2). (gonbauth's TestFlagsMeanWhatVariablesMean
+// checks the values read.)
+func TestFlagsReadLikeVariables(t *testing.T) {
+	for _, tt := range []struct{ flag, env, text string }{
+		{"--port", "GONBAUTH_PORT", "8085,http"},
+		{"--timeout", "GONBAUTH_TIMEOUT", "-1s"},
+		{"--mode", "GONBAUTH_MODE", "oob"},
+		{"--scopes", "GONBAUTH_SCOPES", `openid a"b`},
+		{"--no-browser", "GONBAUTH_NO_BROWSER", "maybe"},
+	} {
+		t.Run(tt.flag, func(t *testing.T) {
+			args := []string{"token", "--issuer", "https://login.example.com", "--client-id", "c"}
+			var flagErr, envErr bytes.Buffer
+			flagCode := run(context.Background(), append(args, tt.flag+"="+tt.text), io.Discard, &flagErr)
+			t.Setenv(tt.env, tt.text)
+			envCode := run(context.Background(), args, io.Discard, &envErr)
+			if flagCode != 2 || envCode != 1 {
+				t.Errorf("exit %d with the flag, %d with the variable; want 2 and 1", flagCode, envCode)
+			}
+			if got, want := strings.Replace(flagErr.String(), tt.flag+"=", tt.env+"=", 1), envErr.String(); got != want || !strings.Contains(want, tt.env+"=") {
+				t.Errorf("with the flag:\n%s\nwith the variable:\n%s", &flagErr, &envErr)
+			}
+		})
+	}
+}
+
 func TestHelp(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	if code := run(context.Background(), []string{"help"}, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "token") {
