@@ -26,20 +26,11 @@ import (
 func BenchmarkCellInit(b *testing.B) {
 	benchHermetic(b)
 	cells := benchBuildCells(b)
-	fake, times := newBenchFakeServer(b)
-	srv := benchServer{name: "fake", issuer: fake.URL, clientID: "test-client", browse: benchFakeBrowse,
-		counts: func(testing.TB) (int, int) {
-			calls, _ := times.snapshot()
-			n := 0
-			for _, c := range calls {
-				n += c
-			}
-			return n, fake.calls("refresh_token")
-		}}
+	srv := benchFakeServer(b)
 	b.StopTimer()
 	dir := filepath.Join(b.TempDir(), "gonbauth")
 	benchSignIn(b, srv, dir)
-	env := append(benchCellEnv(srv, dir), "GODEBUG=inittrace=1")
+	env := append(cellEnv(srv.issuer, srv.clientID, dir), "GODEBUG=inittrace=1")
 	var login, empty []time.Duration
 	var allocs []float64
 	byPkg := map[string][]time.Duration{}
@@ -47,7 +38,7 @@ func BenchmarkCellInit(b *testing.B) {
 		for k := range 2 {
 			if (i+k)%2 == 0 {
 				b.StartTimer()
-				p := benchStartProc(b, cells.login, env)
+				p := startProc(b, cells.login, env)
 				p.wait(b)
 				b.StopTimer()
 				p.insideLogin(b) // it must have found the saved sign-in
@@ -57,7 +48,7 @@ func BenchmarkCellInit(b *testing.B) {
 					byPkg[pkg] = append(byPkg[pkg], d)
 				}
 			} else {
-				p := benchStartProc(b, cells.empty, env)
+				p := startProc(b, cells.empty, env)
 				p.wait(b)
 				total, _, _ := benchInitTrace(b, p.errOut.String())
 				empty = append(empty, total)

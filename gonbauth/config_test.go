@@ -1,11 +1,15 @@
 package gonbauth
 
 import (
+	"errors"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gonbauth/gonbauth/gonbauth/internal/surface"
 )
 
 func envFrom(m map[string]string) func(string) string {
@@ -185,5 +189,103 @@ func TestAccountMustBePrintable(t *testing.T) {
 		if err != nil && strings.ContainsAny(err.Error(), "\x1b\u202e\u0085") {
 			t.Errorf("the error repeats the control characters: %q", err)
 		}
+	}
+}
+
+// The gonbauth command hands its flags over as typed (surface.WithFlags):
+// a text means the same in a flag, in the variable and, where the field
+// can hold it, in the Config field, and bad text gets the same error, each
+// naming where it was set.
+func TestFlagsMeanWhatVariablesMean(t *testing.T) {
+	base := map[string]string{EnvIssuer: "https://login.example.com", EnvClientID: "cid"}
+	type got struct {
+		Scopes    []string
+		Ports     []int
+		Timeout   time.Duration
+		NoBrowser bool
+		Mode      Mode
+	}
+	tests := []struct {
+		field, text string
+		cfg         *Config // the same value as a Config field; nil when it cannot hold it
+		want        got     // with the other settings at their defaults
+		err         string  // the error after the name of the flag, variable or field
+	}{
+		{"Scopes", "openid, email  api:read", &Config{Scopes: []string{"openid", "email", "api:read"}}, got{Scopes: []string{"openid", "email", "api:read"}}, ""},
+		{"Scopes", "openid\temail,,", &Config{Scopes: []string{"openid", "email"}}, got{Scopes: []string{"openid", "email"}}, ""},
+		{"Scopes", `openid a"b`, &Config{Scopes: []string{"openid", `a"b`}}, got{}, ` has the scope "a\"b": scopes cannot hold quotes or backslashes`},
+		{"Ports", "8085, 8086", &Config{Ports: []int{8085, 8086}}, got{Ports: []int{8085, 8086}}, ""},
+		{"Ports", "0", nil, got{Ports: []int{0}}, ""},
+		{"Ports", "8085,70000", &Config{Ports: []int{8085, 70000}}, got{}, `, which is not a port number: use numbers from 0 to 65535, separated by commas such as 8085,8086 (0 means any free port)`},
+		{"Ports", "http", nil, got{}, ` is not a port number: use numbers from 0 to 65535, separated by commas such as 8085,8086 (0 means any free port)`},
+		{"Timeout", "90", &Config{Timeout: 90 * time.Second}, got{Timeout: 90 * time.Second}, ""},
+		{"Timeout", "2m", &Config{Timeout: 2 * time.Minute}, got{Timeout: 2 * time.Minute}, ""},
+		{"Timeout", "-1s", &Config{Timeout: -time.Second}, got{}, ` is not a positive duration: use a form like 90s or 5m, or a number of seconds`},
+		{"Timeout", "0", nil, got{}, ` is not a positive duration: use a form like 90s or 5m, or a number of seconds`},
+		{"NoBrowser", "true", &Config{NoBrowser: true}, got{NoBrowser: true}, ""},
+		{"NoBrowser", "yes", &Config{NoBrowser: true}, got{NoBrowser: true}, ""},
+		{"NoBrowser", "0", nil, got{}, ""},
+		{"NoBrowser", "maybe", nil, got{}, ` is not a boolean: use 1 or 0`},
+		{"Mode", " Device ", &Config{Mode: ModeDevice}, got{Mode: ModeDevice}, ""},
+		{"Mode", "oob", nil, got{}, ` is not a mode: use loopback, paste, device, hosted or auto`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.field+"="+tt.text, func(t *testing.T) {
+			flag, env := settingFlag(tt.field)
+			sources := map[string]struct {
+				cfg *Config
+				src source
+			}{
+				flag: {&Config{}, source{getenv: envFrom(base), flags: map[string]string{tt.field: tt.text}}},
+				env:  {&Config{}, source{getenv: envFrom(with(base, env, tt.text))}},
+			}
+			if tt.cfg != nil {
+				sources["Config."+tt.field] = struct {
+					cfg *Config
+					src source
+				}{tt.cfg, source{getenv: envFrom(base)}}
+			}
+			for name, in := range sources {
+				s, err := in.cfg.resolveIn(in.src, whereTerminal)
+				if tt.err != "" {
+					if err == nil || !strings.HasPrefix(err.Error(), "gonbauth: "+name) || !strings.HasSuffix(err.Error(), tt.err) {
+						t.Errorf("%s: error %v, want one naming %s and ending %q", name, err, name, tt.err)
+					}
+					var usage *surface.UsageError
+					if errors.As(err, &usage) != (name == flag) {
+						t.Errorf("%s: usage error %v: only a flag's text is the command's usage error", name, usage != nil)
+					}
+					continue
+				}
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				want := tt.want
+				if want.Scopes == nil {
+					want.Scopes = DefaultScopes()
+				}
+				if want.Ports == nil {
+					want.Ports = []int{0}
+				}
+				if want.Timeout == 0 {
+					want.Timeout = DefaultTimeout
+				}
+				if g := (got{s.scopes, s.ports, s.timeout, s.noBrowser, s.mode}); !reflect.DeepEqual(g, want) {
+					t.Errorf("%s: got %+v, want %+v", name, g, want)
+				}
+			}
+		})
+	}
+}
+
+// A flag wins over its variable, and an empty one falls back to it.
+func TestFlagsWinOverVariables(t *testing.T) {
+	env := envFrom(map[string]string{EnvIssuer: "https://login.example.com", EnvClientID: "env", EnvPort: "1"})
+	s, err := (&Config{}).resolveIn(source{getenv: env, flags: map[string]string{"ClientID": "flag", "Ports": "2", "Issuer": ""}}, whereCLI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.clientID != "flag" || s.ports[0] != 2 || s.issuer != "https://login.example.com" {
+		t.Fatalf("client %q ports %v issuer %q", s.clientID, s.ports, s.issuer)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gonbauth/gonbauth/gonbauth/internal/testparallel"
 	"github.com/janpfeifer/gonb/gonbui/protocol"
 )
 
@@ -27,6 +28,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv("GONBAUTH_TEST_CELL") == "1" {
 		os.Exit(runTestCell())
 	}
+	testparallel.Raise() // the parallel tests wait on timers
 	// Never touch the user's real store; tests that need one set their own.
 	dir, err := os.MkdirTemp("", "gonbauth-test-store-")
 	if err != nil {
@@ -47,7 +49,11 @@ func runTestCell() int {
 		fmt.Fprintln(os.Stderr, "cell:", err)
 		return 1
 	}
-	fmt.Println("cell: signed in as", sess.Who())
+	from := "in the browser"
+	if sess.FromStore {
+		from = "from the store"
+	}
+	fmt.Println("cell: signed in as", sess.Who(), from)
 	return 0
 }
 

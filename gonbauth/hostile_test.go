@@ -450,6 +450,7 @@ func sendTo(t *testing.T, link string, q url.Values) {
 }
 
 func TestHostileServer(t *testing.T) {
+	t.Parallel() // waits on timers: overlaps the other waiting tests
 	const short = 2 * time.Second
 	many := make([]string, 60000)
 	for i := range many {
@@ -784,6 +785,7 @@ func revokeServer(t *testing.T, revoke hostileHandler) (*fakeServer, func() []*h
 }
 
 func TestHostileRevocation(t *testing.T) {
+	t.Parallel() // waits on timers: overlaps the other waiting tests
 	t.Run("the client secret goes only to its issuer", func(t *testing.T) {
 		const secret = "client-secret-of-A-only"
 		leaks.Secret("client secret", secret)

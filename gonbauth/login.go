@@ -42,7 +42,7 @@ func Login(ctx context.Context, cfg *Config) (*Session, error) {
 	}
 	f := &flow{view: newDisplay(out, time.Now, surface.Command(ctx)), now: time.Now, warn: warner(out), host: realHost()}
 	defer f.view.done()
-	s, err := cfg.resolveIn(os.Getenv, f.view.place())
+	s, err := cfg.resolveIn(sourceFor(ctx, os.Getenv), f.view.place())
 	if err != nil {
 		f.fail(err) // a notebook shows it too, not only the cell's error
 		return nil, err

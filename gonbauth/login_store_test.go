@@ -23,7 +23,7 @@ func signInOnce(t *testing.T, srv *fakeServer, cfg *Config) *Session {
 }
 
 // savedStore returns the store and key Login uses for cfg.
-func savedStore(t *testing.T, cfg *Config) (*store, entryKey) {
+func savedStore(t testing.TB, cfg *Config) (*store, entryKey) {
 	t.Helper()
 	s, err := cfg.resolve(envFrom(nil))
 	if err != nil {
@@ -32,8 +32,9 @@ func savedStore(t *testing.T, cfg *Config) (*store, entryKey) {
 	return &store{dir: s.configDir, warn: func(m string) { t.Log("store warning:", m) }}, newEntryKey(s)
 }
 
-// expireSaved makes the saved access token look expired, as time would.
-func expireSaved(t *testing.T, cfg *Config) {
+// expireSaved makes the saved access token look expired, as time would,
+// and returns it.
+func expireSaved(t testing.TB, cfg *Config) string {
 	t.Helper()
 	st, key := savedStore(t, cfg)
 	e := st.load(key)
@@ -44,6 +45,7 @@ func expireSaved(t *testing.T, cfg *Config) {
 	if err := st.save(e); err != nil {
 		t.Fatal(err)
 	}
+	return e.Token.AccessToken
 }
 
 // loginQuiet runs a Login that must not need the browser.

@@ -155,6 +155,9 @@ func TestLoginSuccess(t *testing.T) {
 		t.Fatal(r.err)
 	}
 	assertPortFree(t, redirectAddr(t, link))
+	if n := srv.calls("authorization_code"); n != 1 {
+		t.Fatalf("%d token requests in one sign-in, want 1", n)
+	}
 	tok, err := r.sess.Token()
 	if err != nil {
 		t.Fatal(err)
@@ -220,21 +223,32 @@ func TestLoginRefreshConcurrent(t *testing.T) {
 		t.Fatal(r.err)
 	}
 	r.sess.src.mu.Lock()
+	old := r.sess.src.tok.AccessToken
 	r.sess.src.tok.Expiry = time.Now().Add(-time.Minute)
 	r.sess.src.mu.Unlock()
+	// BenchmarkRefreshFanIn measures the same.
 	var wg sync.WaitGroup
-	for range 1000 {
+	toks := make([]string, 1000)
+	for i := range toks {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := r.sess.Token(); err != nil {
+			tok, err := r.sess.Token()
+			if err != nil {
 				t.Error(err)
+				return
 			}
+			toks[i] = tok.AccessToken
 		}()
 	}
 	wg.Wait()
 	if n := srv.calls("refresh_token"); n != 1 {
 		t.Fatalf("%d refreshes for 1000 concurrent callers, want 1", n)
+	}
+	for i, tok := range toks {
+		if tok == old || tok != toks[0] {
+			t.Fatalf("caller %d did not get the one refreshed token", i)
+		}
 	}
 }
 
@@ -362,6 +376,7 @@ func TestLoginMetadataIssuerMismatch(t *testing.T) {
 }
 
 func TestLoginIssMismatchKeepsWaiting(t *testing.T) {
+	t.Parallel() // waits on timers: overlaps the other waiting tests
 	srv := newFakeServer(t)
 	srv.sendIss = "https://evil.example"
 	cfg := testConfig(srv)

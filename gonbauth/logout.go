@@ -30,7 +30,7 @@ type SignIn struct {
 // GONBAUTH_CONFIG_DIR or the default). Only the store settings of cfg are
 // used; it may be nil.
 func SignIns(cfg *Config) ([]SignIn, error) {
-	s, err := cfg.resolveStore(os.Getenv, whereTerminal)
+	s, err := cfg.resolveStore(source{getenv: os.Getenv}, whereTerminal)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +59,7 @@ func SignIns(cfg *Config) ([]SignIn, error) {
 // forgotten even when the revocation fails; the error then says so. It
 // returns ErrNotSignedIn when nothing is saved for these settings.
 func Logout(ctx context.Context, cfg *Config) error {
-	s, err := cfg.resolveIn(os.Getenv, whereFor(ctx))
+	s, err := cfg.resolveIn(sourceFor(ctx, os.Getenv), whereFor(ctx))
 	if err != nil {
 		return err
 	}
@@ -75,7 +75,7 @@ func Logout(ctx context.Context, cfg *Config) error {
 // sign-ins of its own issuer and ClientID, the ones it was configured for,
 // never to the other servers in the store.
 func LogoutAll(ctx context.Context, cfg *Config) error {
-	s, err := cfg.resolveStore(os.Getenv, whereFor(ctx))
+	s, err := cfg.resolveStore(sourceFor(ctx, os.Getenv), whereFor(ctx))
 	if err != nil {
 		return err
 	}

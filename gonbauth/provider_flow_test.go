@@ -329,6 +329,7 @@ func TestInvalidScopeHint(t *testing.T) {
 }
 
 func TestTimeoutPortHint(t *testing.T) {
+	t.Parallel() // waits on timers: overlaps the other waiting tests
 	for _, tt := range []struct {
 		provider string
 		ports    []int

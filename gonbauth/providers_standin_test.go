@@ -271,11 +271,13 @@ func checkTokenRequest(t *testing.T, s *pt.Server, req pt.Request) {
 // TestProvidersDeviceE2E signs in with the device grant on each provider
 // that has one (Google: a "TVs and Limited Input devices" client).
 func TestProvidersDeviceE2E(t *testing.T) {
+	t.Parallel() // waits on timers: overlaps the other waiting tests
 	for _, name := range pt.All {
 		if !hasDevice[name] {
 			continue
 		}
 		t.Run(string(name), func(t *testing.T) {
+			t.Parallel()
 			opts := pt.Options{}
 			if name == pt.Google {
 				opts.ClientType = "tv"
@@ -439,6 +441,7 @@ func TestProviderEntraForgedTID(t *testing.T) {
 // gonbauth redirects there by default, and the listener still binds
 // 127.0.0.1. Redirecting to 127.0.0.1 instead is refused as Entra does.
 func TestProviderLocalhostRegistration(t *testing.T) {
+	t.Parallel() // waits on timers: overlaps the other waiting tests
 	s := startStandIn(t, pt.Microsoft, pt.Options{RedirectURIs: []string{"http://localhost/callback"}})
 	cfg := providerConfig(t, s)
 	out, link, done := startLogin(t, context.Background(), cfg)
@@ -477,8 +480,13 @@ func lastFormOf(link, key string) string {
 // free port the system picks; the timeout then names GONBAUTH_PORT, and
 // with the registered port set the sign-in works.
 func TestProviderExactPort(t *testing.T) {
+	// Not parallel with the other tests: the stand-ins that match ports
+	// exactly register a free port picked in advance, which the many
+	// connections of other tests could take meanwhile. The subtests wait
+	// together.
 	for _, name := range []pt.Name{pt.Okta, pt.Auth0, pt.Cognito} {
 		t.Run(string(name), func(t *testing.T) {
+			t.Parallel()
 			s := startStandIn(t, name, pt.Options{})
 			cfg := providerConfig(t, s)
 			cfg.Ports, cfg.Timeout = nil, 2*time.Second
@@ -640,6 +648,7 @@ func TestProviderAuth0TrailingSlash(t *testing.T) {
 // TestProviderAuth0DeviceAudience: the audience of the extra parameters
 // goes to the device authorization request too.
 func TestProviderAuth0DeviceAudience(t *testing.T) {
+	t.Parallel() // waits on timers: overlaps the other waiting tests
 	s := startStandIn(t, pt.Auth0, pt.Options{})
 	cfg := providerConfig(t, s)
 	cfg.Mode, cfg.AuthParams = ModeDevice, url.Values{"audience": {"https://api.example.test"}}

@@ -116,6 +116,7 @@ func deviceServer(t *testing.T, fields func(base string) map[string]any) *httpte
 // negative or overflowing one panicked in its goroutine, killing the
 // program. Now polling simply goes on until the context ends.
 func TestDeviceHostileNumbersDoNotCrash(t *testing.T) {
+	t.Parallel() // waits on timers: overlaps the other waiting tests
 	for _, fields := range []map[string]any{
 		{"interval": -1},
 		{"interval": int64(math.MaxInt64)},
@@ -123,15 +124,18 @@ func TestDeviceHostileNumbersDoNotCrash(t *testing.T) {
 		{"expires_in": -5},
 		{"expires_in": int64(math.MaxInt64)},
 	} {
-		srv := deviceServer(t, func(string) map[string]any { return fields })
-		out := newURLWriter()
-		ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
-		_, err := Login(ctx, &Config{Issuer: srv.URL, ClientID: "c", Scopes: []string{"api"}, Mode: ModeDevice,
-			ConfigDir: t.TempDir(), Output: out, NoBrowser: true})
-		cancel()
-		if !errors.Is(err, ErrCancelled) {
-			t.Errorf("%v: %v, want a cancelled sign-in still polling\n%s", fields, err, out)
-		}
+		t.Run(fmt.Sprint(fields), func(t *testing.T) {
+			t.Parallel()
+			srv := deviceServer(t, func(string) map[string]any { return fields })
+			out := newURLWriter()
+			ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+			_, err := Login(ctx, &Config{Issuer: srv.URL, ClientID: "c", Scopes: []string{"api"}, Mode: ModeDevice,
+				ConfigDir: t.TempDir(), Output: out, NoBrowser: true})
+			cancel()
+			if !errors.Is(err, ErrCancelled) {
+				t.Errorf("%v: %v, want a cancelled sign-in still polling\n%s", fields, err, out)
+			}
+		})
 	}
 }
 
@@ -139,6 +143,7 @@ func TestDeviceHostileNumbersDoNotCrash(t *testing.T) {
 // and never cut: a long complete URI falls back to the plain one; a plain
 // http address on a public host is refused with a clear error.
 func TestDeviceVerificationLinks(t *testing.T) {
+	t.Parallel() // waits on timers: overlaps the other waiting tests
 	long := strings.Repeat("x", maxLink)
 	for _, tt := range []struct {
 		name      string
@@ -166,6 +171,7 @@ func TestDeviceVerificationLinks(t *testing.T) {
 		}, "", "user code"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			srv := deviceServer(t, tt.fields)
 			out := newURLWriter()
 			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
@@ -198,6 +204,7 @@ func TestDeviceVerificationLinks(t *testing.T) {
 // x/oauth2 builds the device authorization request without a context: a
 // server that never answers held Login past its context and SIGINT.
 func TestDeviceAuthorizationHonoursContext(t *testing.T) {
+	t.Parallel() // waits on timers: overlaps the other waiting tests
 	release := make(chan struct{})
 	var srv *httptest.Server
 	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -2,7 +2,7 @@
 # Builds gonbauth's PKCE WebAssembly module (wasm/main.go) into wasm/dist/, or
 # into the directory given as the first argument:
 #
-#   gonbauth.wasm      GOOS=js GOARCH=wasm, tag pkce_nocrypto, -trimpath, -s -w
+#   gonbauth.wasm      GOOS=js GOARCH=wasm, -trimpath, -s -w
 #   gonbauth.wasm.gz   gzip -9
 #   gonbauth.wasm.br   brotli -q 11 (Debian: apt-get install brotli)
 #   gonbauth.mjs       the ES module loader (a copy of wasm/gonbauth.mjs)
@@ -30,7 +30,7 @@ mkdir -p "$out"
 tmp=$(mktemp -d "$out/.build.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
-GOOS=js GOARCH=wasm go build -trimpath -tags pkce_nocrypto -ldflags='-s -w' -o "$tmp/gonbauth.wasm" ./wasm
+GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' -o "$tmp/gonbauth.wasm" ./wasm
 chmod 644 "$tmp/gonbauth.wasm"
 gzip -9 -n -c "$tmp/gonbauth.wasm" >"$tmp/gonbauth.wasm.gz"
 brotli -q 11 -c "$tmp/gonbauth.wasm" >"$tmp/gonbauth.wasm.br"

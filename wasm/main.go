@@ -5,9 +5,10 @@
 // ES module wasm/gonbauth.mjs, whose load() returns the JavaScript API.
 //
 // The rules (verifier alphabet and lengths, encoding, validation, error
-// texts) are gonbauth/pkce's, built with the tag pkce_nocrypto; SHA-256 is
-// wasm/internal/sha256, a compact implementation, because crypto/sha256
-// would link Go's FIPS 140 module and make the module about 600 KB larger.
+// texts) and the S256 challenge are internal/pkce, which gonbauth/pkce
+// uses too; SHA-256 is wasm/internal/sha256, a compact implementation,
+// because crypto/sha256 (and so gonbauth/pkce) would link Go's FIPS 140
+// module and make the module about 600 KB larger.
 // Random bytes come from JavaScript (crypto.getRandomValues), written into
 // the module's memory before each call that needs them.
 //
@@ -25,7 +26,7 @@ import (
 	"encoding/base64"
 	"unsafe"
 
-	"github.com/gonbauth/gonbauth/gonbauth/pkce"
+	"github.com/gonbauth/gonbauth/internal/pkce"
 	"github.com/gonbauth/gonbauth/wasm/internal/sha256"
 )
 
@@ -88,7 +89,7 @@ func gonbauthChallenge(n int32) int32 {
 	if err := checkLen(0, n); err != nil {
 		return fail(err)
 	}
-	c, err := pkce.ChallengeWith(input(0, n), sha256.Sum256)
+	c, err := pkce.Challenge(input(0, n), sha256.Sum256)
 	if err != nil {
 		return fail(err)
 	}
@@ -111,7 +112,7 @@ func gonbauthVerify(nv, nc int32) int32 {
 	if nc < 0 || int(nv)+int(nc) > bufSize {
 		return 0
 	}
-	if pkce.VerifyWith(v, input(nv, nc), sha256.Sum256) {
+	if pkce.Verify(v, input(nv, nc), sha256.Sum256) {
 		return 1
 	}
 	return 0
@@ -148,7 +149,7 @@ func gonbauthPKCE() int32 {
 	if err != nil {
 		return fail(err)
 	}
-	c, err := pkce.ChallengeWith(v, sha256.Sum256)
+	c, err := pkce.Challenge(v, sha256.Sum256)
 	if err != nil {
 		return fail(err)
 	}

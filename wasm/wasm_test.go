@@ -14,15 +14,17 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gonbauth/gonbauth/internal/pkce"
+	"github.com/gonbauth/gonbauth/wasm/internal/sha256"
 	"github.com/gonbauth/gonbauth/wasm/internal/wasmbuild"
 )
 
 func repoDir() string { return wasmbuild.RepoDir() }
 
 // The module must not link what makes it big: crypto/sha256 and crypto/rand
-// (Go's FIPS 140 module), fmt, or syscall/js.
+// (Go's FIPS 140 module, and so gonbauth/pkce), fmt, or syscall/js.
 func TestModuleDependencies(t *testing.T) {
-	cmd := exec.Command("go", "list", "-tags", "pkce_nocrypto", "-deps", "./wasm")
+	cmd := exec.Command("go", "list", "-deps", "./wasm")
 	cmd.Dir = repoDir()
 	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
 	out, err := cmd.CombinedOutput()
@@ -34,14 +36,28 @@ func TestModuleDependencies(t *testing.T) {
 	for _, d := range deps {
 		has[d] = true
 	}
-	for _, want := range []string{"github.com/gonbauth/gonbauth/gonbauth/pkce", "github.com/gonbauth/gonbauth/wasm/internal/sha256"} {
+	for _, want := range []string{"github.com/gonbauth/gonbauth/internal/pkce", "github.com/gonbauth/gonbauth/wasm/internal/sha256"} {
 		if !has[want] {
 			t.Errorf("the module does not use %s", want)
 		}
 	}
-	for _, bad := range []string{"crypto/sha256", "crypto/internal/fips140/sha256", "crypto/rand", "crypto/internal/fips140/drbg", "fmt", "syscall/js"} {
+	for _, bad := range []string{"github.com/gonbauth/gonbauth/gonbauth/pkce", "crypto/sha256", "crypto/internal/fips140/sha256", "crypto/rand", "crypto/internal/fips140/drbg", "fmt", "syscall/js"} {
 		if has[bad] {
 			t.Errorf("the module links %s", bad)
 		}
+	}
+}
+
+// The module's S256 challenge, internal/pkce with the compact
+// SHA-256, gives RFC 7636 Appendix B's answer, and verifies only it. (The
+// Node.js and Chromium tests check the built module against
+// gonbauth/pkce.)
+func TestModuleChallengeRFC7636AppendixB(t *testing.T) {
+	const verifier, challenge = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+	if c, err := pkce.Challenge(verifier, sha256.Sum256); err != nil || c != challenge {
+		t.Fatalf("challenge %q, %v; want %q", c, err, challenge)
+	}
+	if !pkce.Verify(verifier, challenge, sha256.Sum256) || pkce.Verify(verifier, challenge[:42]+"x", sha256.Sum256) {
+		t.Fatal("Verify does not tell the RFC 7636 challenge from a wrong one")
 	}
 }

@@ -1,5 +1,3 @@
-//go:build !pkce_nocrypto
-
 package pkce_test
 
 import (

@@ -2,25 +2,20 @@
 // (RFC 7636): code verifiers, their challenges, and the rules a verifier
 // must follow.
 //
-// It is deliberately small and free of network code so that the same rules
-// serve the Go package and its WebAssembly build (wasm/ in this repository).
-// There is no "plain" method: a challenge that equals its verifier protects
-// nothing once the authorization request is seen, so gonbauth never offers it.
-//
-// The rules (alphabet, lengths, encoding, validation, in pkce.go) import
-// neither a hash, nor a random source, nor fmt: ChallengeWith and VerifyWith
-// take the SHA-256 function. NewVerifier, Challenge and Verify
-// (s256.go) use crypto/rand and crypto/sha256. Built with the tag
-// pkce_nocrypto, the package leaves those three out, so that a program that
-// only needs the rules, such as the WebAssembly module, which hashes with a
-// compact SHA-256 to stay small, links neither crypto/sha256 nor Go's FIPS 140
-// module.
+// There is no "plain" method: a challenge that equals its verifier
+// protects nothing once the authorization request is seen, so gonbauth
+// never offers it. The rules and their error texts are shared with
+// gonbauth's WebAssembly build (wasm/ in this repository), which hashes
+// with its own compact SHA-256; this package uses crypto/sha256 and
+// crypto/rand.
 package pkce
 
 import (
-	"encoding/base64"
-	"errors"
-	"strconv"
+	"crypto/rand"
+	"crypto/sha256"
+	"fmt"
+
+	rules "github.com/gonbauth/gonbauth/internal/pkce"
 )
 
 // Method is the only code_challenge_method this package produces.
@@ -28,88 +23,38 @@ const Method = "S256"
 
 // Verifier length limits from RFC 7636 §4.1.
 const (
-	MinVerifierLen = 43
-	MaxVerifierLen = 128
+	MinVerifierLen = rules.MinVerifierLen
+	MaxVerifierLen = rules.MaxVerifierLen
 )
 
-// EntropyBytes is how many random bytes make a verifier: 32 bytes encode
-// to the minimum 43 characters and give 256 bits of entropy, as RFC 7636
-// §7.1 recommends.
-const EntropyBytes = 32
-
 // ErrVerifier is wrapped by every error about a malformed verifier.
-var ErrVerifier = errors.New("pkce: invalid code verifier")
+var ErrVerifier = rules.ErrVerifier
 
-// EncodeVerifier turns random bytes into a verifier: unpadded base64url,
-// whose alphabet is a subset of the unreserved characters RFC 7636 allows.
-// Callers supply the randomness (crypto/rand in Go, crypto.getRandomValues
-// in a browser).
-func EncodeVerifier(random []byte) (string, error) {
-	if len(random) < EntropyBytes {
-		return "", verifierError("need at least " + itoa(EntropyBytes) + " random bytes, got " + itoa(len(random)))
+// NewVerifier returns a fresh verifier: 32 bytes of crypto/rand (256 bits,
+// as RFC 7636 §7.1 recommends), base64url-encoded without padding to 43
+// characters. Every flow must use its own.
+func NewVerifier() (string, error) {
+	b := make([]byte, rules.EntropyBytes)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("pkce: reading random bytes: %w", err)
 	}
-	v := base64.RawURLEncoding.EncodeToString(random)
-	if len(v) > MaxVerifierLen {
-		return "", verifierError(itoa(len(random)) + " random bytes encode to " + itoa(len(v)) + " characters, more than " + itoa(MaxVerifierLen))
-	}
-	return v, nil
+	return rules.EncodeVerifier(b)
+}
+
+// Challenge returns the S256 challenge of a verifier,
+// BASE64URL(SHA256(ASCII(verifier))), after checking that the verifier is
+// well formed.
+func Challenge(verifier string) (string, error) {
+	return rules.Challenge(verifier, sha256.Sum256)
+}
+
+// Verify reports whether challenge is the S256 challenge of verifier, in
+// constant time. A malformed verifier never verifies.
+func Verify(verifier, challenge string) bool {
+	return rules.Verify(verifier, challenge, sha256.Sum256)
 }
 
 // Validate reports whether v is a well-formed code verifier: 43 to 128
-// characters from [A-Z] [a-z] [0-9] "-" "." "_" "~". The error says which
-// rule is broken and never repeats the verifier itself.
-func Validate(v string) error {
-	if err := ValidateLength(len(v)); err != nil {
-		return err
-	}
-	for i := 0; i < len(v); i++ {
-		if !unreserved(v[i]) {
-			return verifierError("character at position " + itoa(i) + " is not one of A-Z a-z 0-9 - . _ ~")
-		}
-	}
-	return nil
-}
-
-// ValidateLength is the length rule of Validate on its own: it reports
-// whether n characters are a valid verifier length, with Validate's error.
-// It serves callers that know a verifier is too long without holding all of
-// it (the WebAssembly module does not copy a megabyte string to say so).
-func ValidateLength(n int) error {
-	if n < MinVerifierLen || n > MaxVerifierLen {
-		return verifierError("length " + itoa(n) + " is outside " + itoa(MinVerifierLen) + " to " + itoa(MaxVerifierLen) + " characters")
-	}
-	return nil
-}
-
-func unreserved(c byte) bool {
-	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' ||
-		c == '-' || c == '.' || c == '_' || c == '~'
-}
-
-// ChallengeFromDigest encodes a SHA-256 digest of a verifier as its S256
-// challenge: BASE64URL(SHA256(ASCII(verifier))) without padding.
-func ChallengeFromDigest(digest [32]byte) string {
-	return base64.RawURLEncoding.EncodeToString(digest[:])
-}
-
-// ChallengeWith is Challenge with the SHA-256 function supplied by the
-// caller: it validates verifier and returns
-// ChallengeFromDigest(sum256(verifier)). sum256 must be SHA-256.
-func ChallengeWith(verifier string, sum256 func([]byte) [32]byte) (string, error) {
-	if err := Validate(verifier); err != nil {
-		return "", err
-	}
-	return ChallengeFromDigest(sum256([]byte(verifier))), nil
-}
-
-// verifierError is a malformed-verifier error: its text is ErrVerifier's,
-// ": ", and what is wrong, and errors.Is(err, ErrVerifier) holds. (The same
-// as fmt.Errorf("%w: ...", ErrVerifier), without fmt, which would make the
-// WebAssembly module about 360 KB larger.)
-type verifierError string
-
-func (e verifierError) Error() string { return ErrVerifier.Error() + ": " + string(e) }
-
-func (e verifierError) Unwrap() error { return ErrVerifier }
-
-func itoa(n int) string { return strconv.Itoa(n) }
+// characters from [A-Z] [a-z] [0-9] "-" "." "_" "~". The error wraps
+// ErrVerifier, says which rule is broken, and never repeats the verifier.
+func Validate(v string) error { return rules.Validate(v) }

@@ -8,6 +8,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -174,19 +175,23 @@ func wantNoTemp(t *testing.T, dir string) {
 }
 
 func TestFaultInterruptAtEveryWait(t *testing.T) {
+	t.Parallel() // waits on timers: overlaps the other waiting tests
 	t.Run("discovery hung", func(t *testing.T) {
+		t.Parallel()
 		srv := hostileserver.Start(t, leaks)
 		srv.Hang(hostileserver.PathMetadata)
 		cmd, stderr := startCLI(t, faultEnv(srv, t.TempDir()), "login")
 		interrupt(t, cmd, stderr, srv.Arrived(hostileserver.PathMetadata))
 	})
 	t.Run("redirect wait", func(t *testing.T) {
+		t.Parallel()
 		srv := hostileserver.Start(t, leaks)
 		cmd, _, stderr, link := cli(t, faultEnv(srv, t.TempDir()), "login")
 		interruptQuiet(t, cmd, stderr)
 		wantPortClosed(t, redirectHost(t, link))
 	})
 	t.Run("token exchange hung", func(t *testing.T) {
+		t.Parallel()
 		srv := hostileserver.Start(t, leaks)
 		srv.Hang(hostileserver.PathToken)
 		cmd, _, stderr, link := cli(t, faultEnv(srv, t.TempDir()), "login")
@@ -196,6 +201,7 @@ func TestFaultInterruptAtEveryWait(t *testing.T) {
 		wantPortClosed(t, redirectHost(t, link))
 	})
 	t.Run("device polling", func(t *testing.T) {
+		t.Parallel()
 		srv := hostileserver.Start(t, leaks)
 		env := append(faultEnv(srv, t.TempDir()), "GONBAUTH_MODE=device")
 		cmd, _, stderr, _ := cli(t, env, "login")
@@ -203,6 +209,7 @@ func TestFaultInterruptAtEveryWait(t *testing.T) {
 		interruptQuiet(t, cmd, stderr)
 	})
 	t.Run("refresh hung", func(t *testing.T) {
+		t.Parallel()
 		srv, dir, before, refresh := hungRefresh(t)
 		cmd, stderr := startCLI(t, faultEnv(srv, dir), "token")
 		interrupt(t, cmd, stderr, refresh)
@@ -211,6 +218,7 @@ func TestFaultInterruptAtEveryWait(t *testing.T) {
 		}
 	})
 	t.Run("lock held by another process", func(t *testing.T) {
+		t.Parallel()
 		srv := hostileserver.Start(t, leaks)
 		dir := t.TempDir()
 		faultSignIn(t, srv, dir)
@@ -222,13 +230,36 @@ func TestFaultInterruptAtEveryWait(t *testing.T) {
 		}
 		defer fl.Unlock()
 		cmd, stderr := startCLI(t, faultEnv(srv, dir), "token")
-		waiting := make(chan struct{})
-		time.AfterFunc(time.Second, func() { close(waiting) }) // it waits up to a minute for the lock
-		interrupt(t, cmd, stderr, waiting)
+		// It waits up to a minute for the lock, holding the lock file open.
+		interrupt(t, cmd, stderr, opened(cmd.Process.Pid, fl.Path()))
 		if srv.Calls(hostileserver.PathToken) != 1 {
 			t.Errorf("the token endpoint had %d requests; the interrupted command should have made none", srv.Calls(hostileserver.PathToken)-1)
 		}
 	})
+}
+
+// opened is closed once process pid holds path open, as /proc/PID/fd
+// shows on Linux; elsewhere after a second. A time alone is not enough:
+// a loaded machine can take longer to start the command.
+func opened(pid int, path string) <-chan struct{} {
+	ch := make(chan struct{})
+	fds := fmt.Sprintf("/proc/%d/fd", pid)
+	if _, err := os.Stat(fds); err != nil {
+		time.AfterFunc(time.Second, func() { close(ch) })
+		return ch
+	}
+	go func() {
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+			entries, _ := os.ReadDir(fds)
+			for _, e := range entries {
+				if target, _ := os.Readlink(filepath.Join(fds, e.Name())); target == path {
+					close(ch)
+					return
+				}
+			}
+		}
+	}()
+	return ch
 }
 
 // await waits for ch, at most 20 s.
@@ -300,6 +331,7 @@ func hungRefresh(t *testing.T) (srv *hostileserver.Server, dir string, before ma
 }
 
 func TestFaultKill(t *testing.T) {
+	t.Parallel() // waits on timers: overlaps the other waiting tests
 	t.Run("during a refresh", func(t *testing.T) {
 		srv, dir, before, refresh := hungRefresh(t)
 		cmd, _ := startCLI(t, faultEnv(srv, dir), "token")

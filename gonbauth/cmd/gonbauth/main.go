@@ -22,7 +22,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -65,7 +64,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gonbauth: unknown command %q\n\n%s", cmd, usage)
 		return 2
 	}
-	cfg, all, err := parseFlags(cmd, args, stderr)
+	cfg, flags, all, err := parseFlags(cmd, args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
@@ -76,14 +75,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cfg.Output = stderr
 	// Tell the library it speaks for this command: its messages then name
 	// flags, and `token` stays silent when it has nothing to say.
-	ctx = surface.WithCommand(ctx, cmd)
+	ctx = surface.WithFlags(surface.WithCommand(ctx, cmd), flags)
 	if cmd == "logout" {
 		return logout(ctx, cfg, all, stderr)
 	}
 	sess, err := gonbauth.Login(ctx, cfg)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
+		return failed(stderr, err)
 	}
 	if cmd == "login" {
 		// Login already said who signed in, on stderr; nothing on stdout.
@@ -98,74 +96,89 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// parseFlags turns the flags of a command into a Config. Unset flags stay
-// zero so that Login falls back to the environment.
-func parseFlags(cmd string, args []string, stderr io.Writer) (cfg *gonbauth.Config, all bool, err error) {
-	cfg, all, err = parseFlagSet(cmd, args, stderr)
-	return
+// settingFlags are the flags that set a Config field (named as in
+// gonbauth's messages). The command hands their text, as typed, to the
+// library, which splits and checks it as it does the field's environment
+// variable: a value means the same in both, and an error names the flag.
+var settingFlags = []struct {
+	name, field, usage string
+	signIn             bool // only for login and token
+}{
+	{"issuer", "Issuer", "issuer URL of the authorization server (default $" + gonbauth.EnvIssuer + ")", false},
+	{"client-id", "ClientID", "OAuth client ID (default $" + gonbauth.EnvClientID + ")", false},
+	{"scopes", "Scopes", "scopes, separated by spaces or commas (default $" + gonbauth.EnvScopes + ", else openid profile email offline_access)", false},
+	{"account", "Account", "name of the saved sign-in, to keep several (default $" + gonbauth.EnvAccount + ")", false},
+	{"provider", "Provider", "kind of server: google, microsoft, github, gitlab, okta, auth0, keycloak, cognito or generic (default $" + gonbauth.EnvProvider + ", else inferred from the issuer)", false},
+	{"tenant", "Tenant", "Microsoft Entra ID tenant: organizations, common, consumers, a tenant ID or domain (default $" + gonbauth.EnvTenant + ", else organizations)", false},
+	{"client-file", "ClientFile", "client JSON file downloaded from the Google Cloud console (default $" + gonbauth.EnvClientFile + ")", false},
+	{"client-auth", "ClientAuth", "how the client authenticates to the token endpoint: basic, post, none or auto (default $" + gonbauth.EnvClientAuth + ", else the provider's)", false},
+	{"revocation-url", "RevocationURL", "token revocation endpoint (default $" + gonbauth.EnvRevocationURL + ", else the provider's or the metadata's)", false},
+	{"mode", "Mode", "how the sign-in reaches this program: loopback, paste, device, hosted or auto (default $" + gonbauth.EnvMode + ", else auto)", true},
+	{"redirect-url", "RedirectURL", "public redirect URL of the hosted mode; {port} stands for the listener's port (default $" + gonbauth.EnvRedirectURL + ")", true},
+	{"redirect-host", "RedirectHost", "host name of the loopback redirect URI: 127.0.0.1, localhost or [::1] (default $" + gonbauth.EnvRedirectHost + ", else the provider's, else 127.0.0.1)", true},
+	{"device-url", "DeviceAuthURL", "device authorization endpoint (default $" + gonbauth.EnvDeviceURL + ", else the provider's or the metadata's)", true},
+	{"port", "Ports", "loopback port, or comma-separated ports to try in order; 0 means any free port (default $" + gonbauth.EnvPort + ", else 0)", true},
+	{"timeout", "Timeout", "how long to wait for the sign-in: a `duration` such as 2m, or a number of seconds (default $" + gonbauth.EnvTimeout + ", else 5m)", true},
 }
 
-func parseFlagSet(cmd string, args []string, stderr io.Writer) (*gonbauth.Config, bool, error) {
+// parseFlags turns the flags of a command into a Config and the text of
+// the flags given, by Config field, for surface.WithFlags. Unset flags
+// stay out so that the library falls back to the environment.
+func parseFlags(cmd string, args []string, stderr io.Writer) (cfg *gonbauth.Config, flags map[string]string, all bool, err error) {
 	fs := flag.NewFlagSet("gonbauth "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var (
-		cfg       gonbauth.Config
-		scopes    string
-		ports     string
-		timeout   time.Duration
-		noBrowser bool
-	)
-	fs.StringVar(&cfg.Issuer, "issuer", "", "issuer URL of the authorization server (default $"+gonbauth.EnvIssuer+")")
-	fs.StringVar(&cfg.ClientID, "client-id", "", "OAuth client ID (default $"+gonbauth.EnvClientID+")")
-	fs.StringVar(&scopes, "scopes", "", "scopes, separated by spaces or commas (default $"+gonbauth.EnvScopes+", else openid profile email offline_access)")
-	fs.StringVar(&cfg.Account, "account", "", "name of the saved sign-in, to keep several (default $"+gonbauth.EnvAccount+")")
-	fs.StringVar(&cfg.Provider, "provider", "", "kind of server: google, microsoft, github, gitlab, okta, auth0, keycloak, cognito or generic (default $"+gonbauth.EnvProvider+", else inferred from the issuer)")
-	fs.StringVar(&cfg.Tenant, "tenant", "", "Microsoft Entra ID tenant: organizations, common, consumers, a tenant ID or domain (default $"+gonbauth.EnvTenant+", else organizations)")
-	fs.StringVar(&cfg.ClientFile, "client-file", "", "client JSON file downloaded from the Google Cloud console (default $"+gonbauth.EnvClientFile+")")
-	fs.StringVar(&cfg.ClientAuth, "client-auth", "", "how the client authenticates to the token endpoint: basic, post, none or auto (default $"+gonbauth.EnvClientAuth+", else the provider's)")
-	fs.StringVar(&cfg.RevocationURL, "revocation-url", "", "token revocation endpoint (default $"+gonbauth.EnvRevocationURL+", else the provider's or the metadata's)")
-	var all bool
+	cfg = &gonbauth.Config{}
+	fields := map[string]string{} // flag name -> Config field
+	for _, f := range settingFlags {
+		if f.signIn && cmd == "logout" {
+			continue
+		}
+		fs.String(f.name, "", f.usage)
+		fields[f.name] = f.field
+	}
 	if cmd == "logout" {
 		fs.BoolVar(&all, "all", false, "forget and revoke every saved sign-in")
 	} else {
-		fs.BoolVar(&noBrowser, "no-browser", false, "print the link without opening a browser (default $"+gonbauth.EnvNoBrowser+")")
+		fs.Var(new(boolText), "no-browser", "print the link without opening a browser (default $"+gonbauth.EnvNoBrowser+")")
+		fields["no-browser"] = "NoBrowser"
 		fs.BoolVar(&cfg.Force, "force", false, "sign in afresh in the browser even if a saved sign-in is valid")
 		fs.BoolVar(&cfg.NoInteractive, "no-interactive", false, "fail instead of asking for a browser sign-in when the saved one cannot be used")
-		fs.StringVar((*string)(&cfg.Mode), "mode", "", "how the sign-in reaches this program: loopback, paste, device, hosted or auto (default $"+gonbauth.EnvMode+", else auto)")
-		fs.StringVar(&cfg.RedirectURL, "redirect-url", "", "public redirect URL of the hosted mode; {port} stands for the listener's port (default $"+gonbauth.EnvRedirectURL+")")
-		fs.StringVar(&cfg.RedirectHost, "redirect-host", "", "host name of the loopback redirect URI: 127.0.0.1, localhost or [::1] (default $"+gonbauth.EnvRedirectHost+", else the provider's, else 127.0.0.1)")
-		fs.StringVar(&cfg.DeviceAuthURL, "device-url", "", "device authorization endpoint (default $"+gonbauth.EnvDeviceURL+", else the provider's or the metadata's)")
-		fs.StringVar(&ports, "port", "", "loopback port, or comma-separated ports to try in order; 0 means any free port (default $"+gonbauth.EnvPort+", else 0)")
-		fs.DurationVar(&timeout, "timeout", 0, "how long to wait for the sign-in (default $"+gonbauth.EnvTimeout+", else 5m)")
 	}
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: gonbauth %s [flags]\n\nThe client secret, if your server insists on one (Google, GitHub), comes only from $%s or the --client-file.\nSign-ins are saved in $%s (default: gonbauth in the user configuration directory).\n\nFlags:\n", cmd, gonbauth.EnvClientSecret, gonbauth.EnvConfigDir)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
 	if fs.NArg() > 0 {
-		return nil, false, fmt.Errorf("gonbauth %s: unexpected argument %q (this command takes only flags)", cmd, fs.Arg(0))
+		return nil, nil, false, fmt.Errorf("gonbauth %s: unexpected argument %q (this command takes only flags)", cmd, fs.Arg(0))
 	}
-	if scopes != "" {
-		cfg.Scopes = strings.FieldsFunc(scopes, func(r rune) bool { return r == ',' || r == ' ' })
-	}
-	if ports != "" {
-		for _, f := range strings.Split(ports, ",") {
-			p, err := strconv.Atoi(strings.TrimSpace(f))
-			if err != nil || p < 0 || p > 65535 {
-				return nil, false, fmt.Errorf("gonbauth %s: --port %q is not a port number or a comma-separated list of them", cmd, ports)
-			}
-			cfg.Ports = append(cfg.Ports, p)
+	flags = map[string]string{}
+	fs.Visit(func(f *flag.Flag) {
+		if field, ok := fields[f.Name]; ok {
+			flags[field] = f.Value.String()
 		}
+	})
+	return cfg, flags, all, nil
+}
+
+// boolText is a boolean flag (--no-browser, --no-browser=0) that keeps its
+// text, for the library to read as it reads the variable.
+type boolText string
+
+func (b *boolText) String() string     { return string(*b) }
+func (b *boolText) Set(s string) error { *b = boolText(s); return nil }
+func (b *boolText) IsBoolFlag() bool   { return true }
+
+// failed prints err and returns the exit code: 2 when a flag's value is
+// wrong, as for a flag that does not parse; 1 otherwise.
+func failed(stderr io.Writer, err error) int {
+	fmt.Fprintln(stderr, err)
+	if _, ok := errors.AsType[*surface.UsageError](err); ok {
+		return 2
 	}
-	if timeout < 0 {
-		return nil, false, fmt.Errorf("gonbauth %s: --timeout %v is negative", cmd, timeout)
-	}
-	cfg.Timeout = timeout
-	cfg.NoBrowser = noBrowser
-	return &cfg, all, nil
+	return 1
 }
 
 // logout forgets (and revokes) the saved sign-in of cfg, or every one.
@@ -185,8 +198,7 @@ func logout(ctx context.Context, cfg *gonbauth.Config, all bool, stderr io.Write
 		fmt.Fprintln(stderr, "gonbauth: not signed in with these settings; nothing to do (`gonbauth status` lists the saved sign-ins)")
 		return 0
 	case err != nil:
-		fmt.Fprintln(stderr, err)
-		return 1
+		return failed(stderr, err)
 	}
 	// Logout has said what it signed out, and whether the server revoked it.
 	return 0

@@ -5,11 +5,14 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gonbauth/gonbauth/gonbauth/internal/testparallel"
 )
 
 // TestMain lets the test binary run as the gonbauth command, so the
@@ -18,6 +21,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv("GONBAUTH_TEST_AS_CLI") == "1" {
 		os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
 	}
+	testparallel.Raise() // the parallel tests wait on timers
 	// Never touch the user's real store; tests that share one set their own.
 	dir, err := os.MkdirTemp("", "gonbauth-test-store-")
 	if err != nil {
@@ -40,9 +44,13 @@ func TestUsageErrors(t *testing.T) {
 	}{
 		{nil, 2, "usage: gonbauth"},
 		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
-		{[]string{"login", "--port", "http"}, 2, `--port "http"`},
-		{[]string{"login", "--port", "70000"}, 2, "--port"},
-		{[]string{"token", "--timeout", "-1s"}, 2, "negative"},
+		// A flag's value is read as its variable's would be, and refused
+		// with the flag named (TestFlagsMeanWhatVariablesMean).
+		{[]string{"login", "--port", "http"}, 2, `--port="http" is not a port number`},
+		{[]string{"login", "--port", "8085,70000"}, 2, `--port="8085,70000" has "70000"`},
+		{[]string{"token", "--timeout", "-1s"}, 2, `--timeout="-1s" is not a positive duration`},
+		{[]string{"token", "--mode", "oob"}, 2, `--mode="oob" is not a mode`},
+		{[]string{"token", "--no-browser=maybe"}, 2, `--no-browser="maybe" is not a boolean`},
 		{[]string{"token", "extra"}, 2, `unexpected argument "extra"`},
 		{[]string{"login", "--bogus"}, 2, "flag provided but not defined"},
 		// Settings are checked before anything is started.
@@ -69,6 +77,34 @@ func TestUsageErrors(t *testing.T) {
 			}
 			if stdout.Len() != 0 {
 				t.Fatalf("stdout should be empty on error, got %q", &stdout)
+			}
+		})
+	}
+}
+
+// A flag's text is read by the library as its variable's would be: the
+// same text gets the same error, naming the flag or the variable; only a
+// flag's is a usage error (exit 2). (gonbauth's TestFlagsMeanWhatVariablesMean
+// checks the values read.)
+func TestFlagsReadLikeVariables(t *testing.T) {
+	for _, tt := range []struct{ flag, env, text string }{
+		{"--port", "GONBAUTH_PORT", "8085,http"},
+		{"--timeout", "GONBAUTH_TIMEOUT", "-1s"},
+		{"--mode", "GONBAUTH_MODE", "oob"},
+		{"--scopes", "GONBAUTH_SCOPES", `openid a"b`},
+		{"--no-browser", "GONBAUTH_NO_BROWSER", "maybe"},
+	} {
+		t.Run(tt.flag, func(t *testing.T) {
+			args := []string{"token", "--issuer", "https://login.example.com", "--client-id", "c"}
+			var flagErr, envErr bytes.Buffer
+			flagCode := run(context.Background(), append(args, tt.flag+"="+tt.text), io.Discard, &flagErr)
+			t.Setenv(tt.env, tt.text)
+			envCode := run(context.Background(), args, io.Discard, &envErr)
+			if flagCode != 2 || envCode != 1 {
+				t.Errorf("exit %d with the flag, %d with the variable; want 2 and 1", flagCode, envCode)
+			}
+			if got, want := strings.Replace(flagErr.String(), tt.flag+"=", tt.env+"=", 1), envErr.String(); got != want || !strings.Contains(want, tt.env+"=") {
+				t.Errorf("with the flag:\n%s\nwith the variable:\n%s", &flagErr, &envErr)
 			}
 		})
 	}
@@ -138,18 +174,22 @@ func waitExit(t *testing.T, cmd *exec.Cmd) int {
 // TestProviderFlags: each provider setting has its flag, and bad values
 // are refused before anything starts.
 func TestProviderFlags(t *testing.T) {
-	cfg, _, err := parseFlags("login", []string{"--provider", "microsoft", "--tenant", "common", "--client-file", "c.json",
+	_, flags, _, err := parseFlags("login", []string{"--provider", "microsoft", "--tenant", "common", "--client-file", "c.json",
 		"--redirect-host", "localhost", "--client-auth", "auto", "--device-url", "https://d.example/device", "--revocation-url", "https://d.example/revoke"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Provider != "microsoft" || cfg.Tenant != "common" || cfg.ClientFile != "c.json" || cfg.RedirectHost != "localhost" ||
-		cfg.ClientAuth != "auto" || cfg.DeviceAuthURL != "https://d.example/device" || cfg.RevocationURL != "https://d.example/revoke" {
-		t.Fatalf("%+v", cfg)
+	want := map[string]string{"Provider": "microsoft", "Tenant": "common", "ClientFile": "c.json", "RedirectHost": "localhost",
+		"ClientAuth": "auto", "DeviceAuthURL": "https://d.example/device", "RevocationURL": "https://d.example/revoke"}
+	if !maps.Equal(flags, want) {
+		t.Fatalf("flags %q, want %q", flags, want)
 	}
 	// Logout needs what finds and revokes the sign-in, not the redirect.
-	if cfg, _, err = parseFlags("logout", []string{"--provider", "github", "--revocation-url", "https://d.example/revoke"}, io.Discard); err != nil || cfg.Provider != "github" {
-		t.Fatalf("%+v %v", cfg, err)
+	if _, flags, _, err = parseFlags("logout", []string{"--provider", "github", "--revocation-url", "https://d.example/revoke"}, io.Discard); err != nil || flags["Provider"] != "github" {
+		t.Fatalf("%q %v", flags, err)
+	}
+	if _, _, _, err = parseFlags("logout", []string{"--port", "8085"}, io.Discard); err == nil {
+		t.Fatal("logout took --port")
 	}
 	for _, tt := range []struct {
 		args []string

@@ -115,8 +115,13 @@ var (
 // --mode device` where the provider has a device grant, `status`, and
 // `logout`.
 func TestProvidersCLI(t *testing.T) {
+	// Not parallel with the other tests: the stand-ins that match ports
+	// exactly register a free port picked in advance, which the many
+	// connections of other tests could take meanwhile. The subtests wait
+	// together.
 	for _, name := range pt.All {
 		t.Run(string(name), func(t *testing.T) {
+			t.Parallel()
 			s := standIn(t, name, pt.Options{})
 			env, args := providerEnv(t, s), providerArgs(s)
 
@@ -187,6 +192,7 @@ func TestProvidersCLI(t *testing.T) {
 // TestProvidersCLIExactPort: without --port, an exact-port server refuses
 // the redirect; the timeout names GONBAUTH_PORT.
 func TestProvidersCLIExactPort(t *testing.T) {
+	t.Parallel() // waits on timers: overlaps the other waiting tests
 	s := standIn(t, pt.Okta, pt.Options{})
 	env := providerEnv(t, s)
 	cmd, _, stderr, lines := interactive(t, env, "login", "--mode", "loopback", "--timeout", "2s",

@@ -8,11 +8,18 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 
+	"github.com/gonbauth/gonbauth/gonbauth/internal/testparallel"
 	"golang.org/x/oauth2"
 )
+
+func TestMain(m *testing.M) {
+	testparallel.Raise() // TestDeviceGrant waits on timers
+	os.Exit(m.Run())
+}
 
 // redirectFor is a redirect URI each stand-in accepts by default, on port.
 func redirectFor(s *Server, port int) string {
@@ -175,10 +182,12 @@ func wrongRedirects(name Name, good *url.URL) []string {
 }
 
 // TestDeviceGrant approves a device sign-in on each provider with one,
-// through the link and code as displayed.
+// through the link and code as displayed. x/oauth2 polls once a second
+// at best: the providers run in parallel.
 func TestDeviceGrant(t *testing.T) {
 	for _, name := range []Name{Google, Microsoft, GitHub, GitLab, Okta, Auth0, Keycloak} {
 		t.Run(string(name), func(t *testing.T) {
+			t.Parallel()
 			opts := Options{Interval: 1}
 			if name == Google {
 				opts.ClientType = "tv"

@@ -51,29 +51,43 @@ func TestValidateLength(t *testing.T) {
 	}
 }
 
-// ChallengeWith and VerifyWith are what the WebAssembly module calls with
-// its own SHA-256; with crypto/sha256 they are Challenge and Verify.
-func TestChallengeWithAndVerifyWith(t *testing.T) {
-	c, err := ChallengeWith(rfcVerifier, sha256.Sum256)
+// Challenge and Verify use the SHA-256 they are given (the WebAssembly
+// module's own; crypto/sha256 in gonbauth/pkce), and hash nothing for a
+// malformed verifier.
+func TestChallengeAndVerifyWithTheHashGiven(t *testing.T) {
+	c, err := Challenge(rfcVerifier, sha256.Sum256)
 	if err != nil || c != rfcChallenge {
-		t.Fatalf("ChallengeWith = %q, %v; want %q", c, err, rfcChallenge)
+		t.Fatalf("Challenge = %q, %v; want %q", c, err, rfcChallenge)
 	}
-	if !VerifyWith(rfcVerifier, rfcChallenge, sha256.Sum256) {
-		t.Fatal("VerifyWith rejected the RFC 7636 vector")
+	if !Verify(rfcVerifier, rfcChallenge, sha256.Sum256) {
+		t.Fatal("Verify rejected the RFC 7636 vector")
 	}
-	if VerifyWith(rfcVerifier, rfcChallenge+"A", sha256.Sum256) || VerifyWith(rfcVerifier, "", sha256.Sum256) {
-		t.Fatal("VerifyWith accepted a wrong challenge")
+	if Verify(rfcVerifier, rfcChallenge+"A", sha256.Sum256) || Verify(rfcVerifier, "", sha256.Sum256) {
+		t.Fatal("Verify accepted a wrong challenge")
 	}
 	called := false
 	fake := func(b []byte) [32]byte { called = true; return [32]byte{} }
-	if _, err := ChallengeWith("short", fake); !errors.Is(err, ErrVerifier) || called {
-		t.Fatalf("ChallengeWith of a bad verifier: err = %v, hashed = %v", err, called)
+	if _, err := Challenge("short", fake); !errors.Is(err, ErrVerifier) || called {
+		t.Fatalf("Challenge of a bad verifier: err = %v, hashed = %v", err, called)
 	}
-	if VerifyWith("short", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", fake) {
-		t.Fatal("VerifyWith accepted a malformed verifier")
+	if Verify("short", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", fake) {
+		t.Fatal("Verify accepted a malformed verifier")
 	}
-	c, _ = ChallengeWith(rfcVerifier, fake)
+	c, _ = Challenge(rfcVerifier, fake)
 	if c != strings.Repeat("A", 43) {
-		t.Fatalf("ChallengeWith did not use the digest it was given: %q", c)
+		t.Fatalf("Challenge did not use the digest it was given: %q", c)
+	}
+}
+
+func TestEncodeVerifierNeedsEnoughEntropy(t *testing.T) {
+	if _, err := EncodeVerifier(make([]byte, 31)); !errors.Is(err, ErrVerifier) {
+		t.Fatalf("31 bytes: err = %v, want ErrVerifier", err)
+	}
+	if _, err := EncodeVerifier(make([]byte, 97)); !errors.Is(err, ErrVerifier) {
+		t.Fatalf("97 bytes: err = %v, want ErrVerifier", err)
+	}
+	v, err := EncodeVerifier(make([]byte, 96))
+	if err != nil || len(v) != 128 {
+		t.Fatalf("96 bytes: %q, %v", v, err)
 	}
 }
