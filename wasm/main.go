@@ -26,7 +26,7 @@ import (
 	"encoding/base64"
 	"unsafe"
 
-	"github.com/gonbauth/gonbauth/internal/pkce"
+	"github.com/gonbauth/gonbauth/wasm/internal/pkce"
 	"github.com/gonbauth/gonbauth/wasm/internal/sha256"
 )
 

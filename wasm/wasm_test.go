@@ -9,12 +9,14 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
 
-	"github.com/gonbauth/gonbauth/internal/pkce"
+	gopkce "github.com/gonbauth/gonbauth/gonbauth/pkce"
+	"github.com/gonbauth/gonbauth/wasm/internal/pkce"
 	"github.com/gonbauth/gonbauth/wasm/internal/sha256"
 	"github.com/gonbauth/gonbauth/wasm/internal/wasmbuild"
 )
@@ -36,7 +38,7 @@ func TestModuleDependencies(t *testing.T) {
 	for _, d := range deps {
 		has[d] = true
 	}
-	for _, want := range []string{"github.com/gonbauth/gonbauth/internal/pkce", "github.com/gonbauth/gonbauth/wasm/internal/sha256"} {
+	for _, want := range []string{"github.com/gonbauth/gonbauth/wasm/internal/pkce", "github.com/gonbauth/gonbauth/wasm/internal/sha256"} {
 		if !has[want] {
 			t.Errorf("the module does not use %s", want)
 		}
@@ -48,7 +50,7 @@ func TestModuleDependencies(t *testing.T) {
 	}
 }
 
-// The module's S256 challenge, internal/pkce with the compact
+// The module's S256 challenge, wasm/internal/pkce with the compact
 // SHA-256, gives RFC 7636 Appendix B's answer, and verifies only it. (The
 // Node.js and Chromium tests check the built module against
 // gonbauth/pkce.)
@@ -59,5 +61,37 @@ func TestModuleChallengeRFC7636AppendixB(t *testing.T) {
 	}
 	if !pkce.Verify(verifier, challenge, sha256.Sum256) || pkce.Verify(verifier, challenge[:42]+"x", sha256.Sum256) {
 		t.Fatal("Verify does not tell the RFC 7636 challenge from a wrong one")
+	}
+}
+
+// TestRulesAgree: the module's rules (wasm/internal/pkce) and the Go API's
+// (gonbauth/pkce), written apart because Go's internal rule keeps them from
+// sharing a package, accept and refuse the same verifiers with the same
+// words, and give the same challenges.
+func TestRulesAgree(t *testing.T) {
+	var verifiers []string
+	for n := range gopkce.MaxVerifierLen + 3 {
+		verifiers = append(verifiers, strings.Repeat("a", n))
+	}
+	for c := range 256 {
+		verifiers = append(verifiers, strings.Repeat("A", 50)+string(rune(c))+"z")
+	}
+	for range 64 {
+		v, err := gopkce.NewVerifier()
+		if err != nil {
+			t.Fatal(err)
+		}
+		verifiers = append(verifiers, v)
+	}
+	for _, v := range verifiers {
+		goErr, wasmErr := fmt.Sprint(gopkce.Validate(v)), fmt.Sprint(pkce.Validate(v))
+		if goErr != wasmErr {
+			t.Fatalf("Validate of a %d-character verifier: gonbauth/pkce says %q, the module %q", len(v), goErr, wasmErr)
+		}
+		goC, _ := gopkce.Challenge(v)
+		wasmC, _ := pkce.Challenge(v, sha256.Sum256)
+		if goC != wasmC {
+			t.Fatalf("Challenge of %q: gonbauth/pkce %q, the module %q", v, goC, wasmC)
+		}
 	}
 }

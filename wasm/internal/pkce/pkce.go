@@ -1,11 +1,15 @@
 // Package pkce holds the rules of PKCE code verifiers (RFC 7636
 // §4.1: alphabet, lengths, encoding, validation and their error texts) and
-// the S256 challenge with the SHA-256 function supplied by the caller, once
-// for the two builds that use them: gonbauth/pkce, the Go API, which
-// supplies crypto/sha256 and crypto/rand, and the WebAssembly module
-// (wasm/), which hashes with its compact wasm/internal/sha256 and gets its
-// random bytes from JavaScript. It imports neither a hash, nor a random
-// source, nor fmt, which would make the module hundreds of KB larger.
+// the S256 challenge with the SHA-256 function supplied by the caller, for
+// the WebAssembly module, which hashes with its compact wasm/internal/sha256
+// and gets its random bytes from JavaScript. It imports neither a hash, nor
+// a random source, nor fmt, which would make the module hundreds of KB
+// larger.
+//
+// gonbauth/pkce, the Go API, follows the same rules with crypto/sha256.
+// They cannot share this package: Go's internal rule would need it at the
+// repository's top level, and gonbauth/pkce exports nothing made only for
+// this build. wasm's TestRulesAgree checks that the two say the same.
 package pkce
 
 import (
