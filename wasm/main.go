@@ -5,8 +5,8 @@
 // ES module wasm/gonbauth.mjs, whose load() returns the JavaScript API.
 //
 // The rules (verifier alphabet and lengths, encoding, validation, error
-// texts) and the S256 challenge are internal/pkce, which gonbauth/pkce
-// uses too; SHA-256 is wasm/internal/sha256, a compact implementation,
+// texts) and the S256 challenge are wasm/internal/pkce, the same as
+// gonbauth/pkce's (TestRulesAgree); SHA-256 is wasm/internal/sha256, a compact implementation,
 // because crypto/sha256 (and so gonbauth/pkce) would link Go's FIPS 140
 // module and make the module about 600 KB larger.
 // Random bytes come from JavaScript (crypto.getRandomValues), written into
