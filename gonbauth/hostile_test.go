@@ -9,8 +9,6 @@ package gonbauth
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -25,7 +23,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-jose/go-jose/v4"
+
 	"github.com/gonbauth/gonbauth/gonbauth/internal/hostileserver"
+	"github.com/gonbauth/gonbauth/gonbauth/internal/jwttest"
 )
 
 // Hostile text, as a server or a redirect could send it.
@@ -278,23 +279,15 @@ func (f *fakeServer) claims(nonce string, change func(map[string]any)) map[strin
 }
 
 func unsignedIDToken(claims map[string]any) string {
-	enc := func(v any) string { b, _ := json.Marshal(v); return base64.RawURLEncoding.EncodeToString(b) }
-	return enc(map[string]string{"alg": "none", "typ": "JWT"}) + "." + enc(claims) + "."
+	payload, _ := json.Marshal(claims)
+	return jwttest.Unsigned(payload)
 }
-
-var foreignKey = sync.OnceValue(func() *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(err)
-	}
-	return k
-})
 
 // foreignIDToken is signed by a key the issuer never published, under the
 // issuer's key ID.
 func foreignIDToken(claims map[string]any) string {
 	payload, _ := json.Marshal(claims)
-	return signJWT(payload, foreignKey())
+	return jwttest.Sign(jose.RS256, jwttest.ForeignKey(), fakeKeyID, payload)
 }
 
 // Expectations.
