@@ -108,9 +108,7 @@ func TestE2ESignInAndRefresh(t *testing.T) {
 	}
 
 	// Refresh through the returned client: make the token look expired.
-	r.sess.src.mu.Lock()
-	r.sess.src.tok.Expiry = time.Now().Add(-time.Second)
-	r.sess.src.mu.Unlock()
+	expireSession(r.sess)
 	before, err := srv.Stats(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -131,9 +129,7 @@ func TestE2ESignInAndRefresh(t *testing.T) {
 	}
 	// The rotated refresh token is the one kept: a second refresh works
 	// (oidc-provider refuses a reused one with invalid_grant).
-	r.sess.src.mu.Lock()
-	r.sess.src.tok.Expiry = time.Now().Add(-time.Second)
-	r.sess.src.mu.Unlock()
+	expireSession(r.sess)
 	if _, err := r.sess.Token(); err != nil {
 		t.Fatalf("second refresh: %v", err)
 	}
@@ -212,9 +208,7 @@ func TestE2EThousandGoroutinesRefreshOnce(t *testing.T) {
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
-	r.sess.src.mu.Lock()
-	r.sess.src.tok.Expiry = time.Now().Add(-time.Second)
-	r.sess.src.mu.Unlock()
+	expireSession(r.sess)
 	if err := srv.ResetStats(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -13,13 +13,7 @@ import (
 // signInOnce completes an interactive Login against srv with cfg.
 func signInOnce(t *testing.T, srv *fakeServer, cfg *Config) *Session {
 	t.Helper()
-	_, link, done := startLogin(t, context.Background(), cfg)
-	browse(t, link)
-	r := wait(t, done)
-	if r.err != nil {
-		t.Fatal(r.err)
-	}
-	return r.sess
+	return signInThrough(t, cfg, browse)
 }
 
 // savedStore returns the store and key Login uses for cfg.

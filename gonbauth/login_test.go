@@ -71,6 +71,28 @@ func startLogin(t *testing.T, ctx context.Context, cfg *Config) (*urlWriter, str
 	return nil, "", nil
 }
 
+// signInThrough runs Login with cfg, lets follow open the printed link as
+// the user's browser would, and returns the session. A failed Login fails
+// the test, with what Login printed.
+func signInThrough[P any](t *testing.T, cfg *Config, follow func(*testing.T, string) P) *Session {
+	t.Helper()
+	out, link, done := startLogin(t, context.Background(), cfg)
+	follow(t, link)
+	r := wait(t, done)
+	if r.err != nil {
+		t.Fatalf("Login: %v\n%s", r.err, out)
+	}
+	return r.sess
+}
+
+// expireSession makes the session's access token look expired, so that
+// its next use refreshes.
+func expireSession(sess *Session) {
+	sess.src.mu.Lock()
+	defer sess.src.mu.Unlock()
+	sess.src.tok.Expiry = time.Now().Add(-time.Minute)
+}
+
 func testConfig(srv *fakeServer) *Config {
 	return &Config{Issuer: srv.URL, ClientID: "test-client", ConfigDir: srv.t.TempDir()}
 }
@@ -219,9 +241,7 @@ func TestLoginRefreshConcurrent(t *testing.T) {
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
-	r.sess.src.mu.Lock()
-	r.sess.src.tok.Expiry = time.Now().Add(-time.Minute)
-	r.sess.src.mu.Unlock()
+	expireSession(r.sess)
 	var wg sync.WaitGroup
 	for range 1000 {
 		wg.Add(1)
@@ -247,7 +267,7 @@ func TestLoginNoRefreshToken(t *testing.T) {
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
-	r.sess.src.tok.Expiry = time.Now().Add(-time.Minute)
+	expireSession(r.sess)
 	if _, err := r.sess.Token(); !errors.Is(err, ErrNoRefreshToken) {
 		t.Fatalf("err = %v, want ErrNoRefreshToken", err)
 	}

@@ -159,9 +159,7 @@ func TestClientAuthAuto(t *testing.T) {
 	srv.mu.Lock()
 	srv.expiresIn = 0
 	srv.mu.Unlock()
-	sess.src.mu.Lock()
-	sess.src.tok.Expiry = time.Now().Add(-time.Minute)
-	sess.src.mu.Unlock()
+	expireSession(sess)
 	if _, err := sess.Token(); err != nil {
 		t.Fatalf("refresh: %v", err)
 	}
