@@ -8,6 +8,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -72,9 +73,8 @@ func startCLI(t *testing.T, env []string, args ...string) (*exec.Cmd, *lockedBuf
 	return cmd, &stderr
 }
 
-// interrupt sends SIGINT once the command is at the wait (arrived is
-// closed), and wants it to end within 5 s, with a message that says it
-// was interrupted.
+// interrupt waits until the command is at the wait (arrived is closed),
+// then interrupts it as sigint does.
 func interrupt(t *testing.T, cmd *exec.Cmd, stderr *lockedBuffer, arrived <-chan struct{}) {
 	t.Helper()
 	select {
@@ -82,6 +82,16 @@ func interrupt(t *testing.T, cmd *exec.Cmd, stderr *lockedBuffer, arrived <-chan
 	case <-time.After(20 * time.Second):
 		t.Fatalf("the command never reached the wait: %s", stderr)
 	}
+	sigint(t, cmd, stderr)
+}
+
+// sigint lets the command settle into the wait it is at, sends SIGINT,
+// and wants it to end within 5 s, with exit code 1 and a message that says
+// it was interrupted. stderr is read before the command has ended only
+// when it does not end: a plain buffer (from cli) is safe once it is
+// killed.
+func sigint(t *testing.T, cmd *exec.Cmd, stderr fmt.Stringer) {
+	t.Helper()
 	time.Sleep(200 * time.Millisecond) // let it settle into the wait
 	start := time.Now()
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
@@ -92,13 +102,14 @@ func interrupt(t *testing.T, cmd *exec.Cmd, stderr *lockedBuffer, arrived <-chan
 	select {
 	case <-done:
 	case <-time.After(5 * time.Second):
+		cmd.Process.Kill()
+		<-done
 		t.Fatalf("still running 5 s after SIGINT: %s", stderr)
 	}
 	if code := cmd.ProcessState.ExitCode(); code != 1 {
 		t.Errorf("exit code %d after SIGINT, want 1", code)
 	}
-	msg := stderr.String()
-	if !strings.Contains(msg, "interrupt") {
+	if msg := stderr.String(); !strings.Contains(msg, "interrupt") {
 		t.Errorf("stderr does not say the command was interrupted:\n%s", msg)
 	}
 	t.Logf("ended %v after SIGINT", time.Since(start).Round(time.Millisecond))
@@ -183,7 +194,7 @@ func TestFaultInterruptAtEveryWait(t *testing.T) {
 	t.Run("redirect wait", func(t *testing.T) {
 		srv := hostileserver.Start(t, leaks)
 		cmd, _, stderr, link := cli(t, faultEnv(srv, t.TempDir()), "login")
-		interruptQuiet(t, cmd, stderr)
+		sigint(t, cmd, stderr)
 		wantPortClosed(t, redirectHost(t, link))
 	})
 	t.Run("token exchange hung", func(t *testing.T) {
@@ -192,7 +203,7 @@ func TestFaultInterruptAtEveryWait(t *testing.T) {
 		cmd, _, stderr, link := cli(t, faultEnv(srv, t.TempDir()), "login")
 		approve(t, link)
 		await(t, srv.Arrived(hostileserver.PathToken))
-		interruptQuiet(t, cmd, stderr)
+		sigint(t, cmd, stderr)
 		wantPortClosed(t, redirectHost(t, link))
 	})
 	t.Run("device polling", func(t *testing.T) {
@@ -200,7 +211,7 @@ func TestFaultInterruptAtEveryWait(t *testing.T) {
 		env := append(faultEnv(srv, t.TempDir()), "GONBAUTH_MODE=device")
 		cmd, _, stderr, _ := cli(t, env, "login")
 		await(t, srv.Arrived(hostileserver.PathToken))
-		interruptQuiet(t, cmd, stderr)
+		sigint(t, cmd, stderr)
 	})
 	t.Run("refresh hung", func(t *testing.T) {
 		srv, dir, before, refresh := hungRefresh(t)
@@ -238,28 +249,6 @@ func await(t *testing.T, ch <-chan struct{}) {
 	case <-ch:
 	case <-time.After(20 * time.Second):
 		t.Fatal("the command never reached the server")
-	}
-}
-
-// interruptQuiet is interrupt for a command started by cli, whose stderr
-// is a plain buffer read only after it exits.
-func interruptQuiet(t *testing.T, cmd *exec.Cmd, stderr *bytes.Buffer) {
-	t.Helper()
-	time.Sleep(200 * time.Millisecond)
-	if err := cmd.Process.Signal(os.Interrupt); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		cmd.Process.Kill()
-		<-done
-		t.Fatalf("still running 5 s after SIGINT: %s", stderr)
-	}
-	if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(stderr.String(), "interrupt") {
-		t.Errorf("exit %d; stderr does not say the command was interrupted:\n%s", code, stderr)
 	}
 }
 
