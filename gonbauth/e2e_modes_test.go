@@ -218,10 +218,7 @@ func TestE2EDeviceModeNotebook(t *testing.T) {
 	if _, err := b.DeviceSignIn(context.Background(), decoded, browsertest.SignInOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := waitCell(t, cmd); err != nil {
-		t.Fatalf("cell: %v\n%s", err, cellOut)
-	}
-	<-k.done
+	finishCell(t, cmd, cellOut, k)
 	msgs := k.messages()
 	final := msgs[len(msgs)-2].Data[protocol.MIMETextPlain].(string)
 	if !strings.Contains(final, "Signed in to") {

@@ -151,6 +151,16 @@ func waitCell(t *testing.T, cmd *exec.Cmd) error {
 	return nil
 }
 
+// finishCell wants the cell program to exit cleanly (out is what it
+// wrote), and waits until the kernel has all its messages.
+func finishCell(t *testing.T, cmd *exec.Cmd, out fmt.Stringer, k *fakeKernel) {
+	t.Helper()
+	if err := waitCell(t, cmd); err != nil {
+		t.Fatalf("cell failed: %v\n%s", err, out)
+	}
+	<-k.done
+}
+
 var hrefRE = regexp.MustCompile(`href="([^"]+)"`)
 
 // runCell starts the test binary as a cell program under the fake kernel,
@@ -187,15 +197,20 @@ func startCell(t *testing.T, srv *fakeServer, k *fakeKernel) (*exec.Cmd, *string
 	return cmd, out, html.UnescapeString(m[1])
 }
 
+// signInCell runs a cell that signs in with srv, follows its link, and
+// waits for the cell to end well; it returns the link.
+func signInCell(t *testing.T, srv *fakeServer, k *fakeKernel) string {
+	t.Helper()
+	cmd, out, link := startCell(t, srv, k)
+	browse(t, link)
+	finishCell(t, cmd, out, k)
+	return link
+}
+
 func TestNotebookDisplay(t *testing.T) {
 	srv := newFakeServer(t)
 	k := newFakeKernel(t)
-	cmd, out, link := startCell(t, srv, k)
-	browse(t, link)
-	if err := waitCell(t, cmd); err != nil {
-		t.Fatalf("cell failed: %v\n%s", err, out)
-	}
-	<-k.done
+	link := signInCell(t, srv, k)
 	msgs := k.messages()
 	checkDisplays(t, msgs, link, "Signed in to ")
 	last := msgs[len(msgs)-2].Data[protocol.MIMETextPlain].(string)
@@ -302,20 +317,11 @@ func TestNotebookShowsSettingsError(t *testing.T) {
 // sign-in shows one compact line, not a box, and still a text/plain.
 func TestNotebookSavedSignInIsOneLine(t *testing.T) {
 	srv := newFakeServer(t)
-	k := newFakeKernel(t)
-	cmd, out, link := startCell(t, srv, k)
-	browse(t, link)
-	if err := waitCell(t, cmd); err != nil {
-		t.Fatalf("cell failed: %v\n%s", err, out)
-	}
-	<-k.done
+	signInCell(t, srv, newFakeKernel(t))
 
 	k2 := newFakeKernel(t)
 	cmd, out, first := runCell(t, k2, EnvIssuer+"="+srv.URL, EnvClientID+"=test-client")
-	if err := waitCell(t, cmd); err != nil {
-		t.Fatalf("second cell failed: %v\n%s", err, out)
-	}
-	<-k2.done
+	finishCell(t, cmd, out, k2)
 	h, _ := first.Data[protocol.MIMETextHTML].(string)
 	p, _ := first.Data[protocol.MIMETextPlain].(string)
 	if !strings.Contains(p, "(saved sign-in)") || strings.Contains(p, "\n") || strings.Contains(h, "border:") || !strings.Contains(h, "gonbauth-signed-in") {
