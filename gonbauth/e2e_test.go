@@ -49,6 +49,25 @@ func signIn(t *testing.T, b *browsertest.Browser, link string, opts browsertest.
 	return res
 }
 
+// signInAs signs in at link in the browser as login, and wants the browser
+// to end on the listener's page ("Sign-in received") and Login to return
+// a session for login.
+func signInAs(t *testing.T, b *browsertest.Browser, link string, done <-chan loginResult, login string) *Session {
+	t.Helper()
+	res := signIn(t, b, link, browsertest.SignInOptions{Login: login})
+	if !strings.Contains(res.Text, "Sign-in received") {
+		t.Errorf("the browser's last page: %q", res.Text)
+	}
+	r := wait(t, done)
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if r.sess.Subject != login {
+		t.Fatalf("signed in as subject %q, want %q", r.sess.Subject, login)
+	}
+	return r.sess
+}
+
 // userinfo calls the server's userinfo endpoint with client.
 func userinfoSub(t *testing.T, srv *devserver.Server, client *http.Client) string {
 	t.Helper()
@@ -78,42 +97,35 @@ func TestE2ESignInAndRefresh(t *testing.T) {
 	b := launchBrowser(t)
 	cfg := e2eConfig(t, srv)
 	out, link, done := startLogin(t, context.Background(), cfg)
-	res := signIn(t, b, link, browsertest.SignInOptions{Login: "alice"})
-	if !strings.Contains(res.Text, "Sign-in received") {
-		t.Errorf("the browser's last page: %q", res.Text)
-	}
-	r := wait(t, done)
-	if r.err != nil {
-		t.Fatal(r.err)
-	}
+	sess := signInAs(t, b, link, done, "alice")
 	assertPortFree(t, redirectAddr(t, link))
-	if r.sess.Subject != "alice" || !strings.Contains(r.sess.Who(), "alice@example.test") {
-		t.Errorf("who: %q (sub %q)", r.sess.Who(), r.sess.Subject)
+	if !strings.Contains(sess.Who(), "alice@example.test") {
+		t.Errorf("who: %q (sub %q)", sess.Who(), sess.Subject)
 	}
 	if !strings.Contains(out.String(), "signed in to "+strings.TrimPrefix(srv.Issuer, "http://")+" as Dev User alice") {
 		t.Errorf("status does not say who signed in:\n%s", out)
 	}
-	tok, err := r.sess.Token()
+	tok, err := sess.Token()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tok.RefreshToken == "" || r.sess.IDToken() == "" {
+	if tok.RefreshToken == "" || sess.IDToken() == "" {
 		t.Fatalf("no refresh token or ID token (offline_access with prompt=consent, openid)")
 	}
 	if strings.Contains(out.String(), tok.AccessToken) || strings.Contains(out.String(), tok.RefreshToken) {
 		t.Fatal("the status output holds a token")
 	}
-	if sub := userinfoSub(t, srv, r.sess.Client()); sub != "alice" {
+	if sub := userinfoSub(t, srv, sess.Client()); sub != "alice" {
 		t.Fatalf("userinfo sub = %q", sub)
 	}
 
 	// Refresh through the returned client: make the token look expired.
-	expireSession(r.sess)
+	expireSession(sess)
 	before, err := srv.Stats(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sub := userinfoSub(t, srv, r.sess.Client()); sub != "alice" {
+	if sub := userinfoSub(t, srv, sess.Client()); sub != "alice" {
 		t.Fatalf("userinfo after refresh: sub = %q", sub)
 	}
 	after, err := srv.Stats(context.Background())
@@ -123,14 +135,14 @@ func TestE2ESignInAndRefresh(t *testing.T) {
 	if after.Grants["refresh_token"] != before.Grants["refresh_token"]+1 {
 		t.Fatalf("refresh_token grants %d -> %d, want one refresh", before.Grants["refresh_token"], after.Grants["refresh_token"])
 	}
-	tok2, _ := r.sess.Token()
+	tok2, _ := sess.Token()
 	if tok2.AccessToken == tok.AccessToken || tok2.RefreshToken == tok.RefreshToken {
 		t.Fatal("the refresh did not replace the access token and the rotated refresh token")
 	}
 	// The rotated refresh token is the one kept: a second refresh works
 	// (oidc-provider refuses a reused one with invalid_grant).
-	expireSession(r.sess)
-	if _, err := r.sess.Token(); err != nil {
+	expireSession(sess)
+	if _, err := sess.Token(); err != nil {
 		t.Fatalf("second refresh: %v", err)
 	}
 }
