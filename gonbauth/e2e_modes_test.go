@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"html"
-	"io"
 	"net"
 	"net/url"
 	"os"
@@ -48,9 +47,7 @@ func TestE2EPasteMode(t *testing.T) {
 	b := launchBrowser(t)
 	cfg := e2eConfig(t, srv)
 	cfg.Mode = ModePaste
-	in, paste := io.Pipe()
-	defer paste.Close()
-	cfg.Input = in
+	paste := pasteInput(t, cfg)
 	out, link, done := startLogin(t, context.Background(), cfg)
 	if !strings.Contains(out.String(), "paste it here, then press Enter") || !strings.Contains(out.String(), "paste the whole address") {
 		t.Fatalf("no paste instructions:\n%s", out)
@@ -112,9 +109,7 @@ func TestE2EPasteModeDeniedAndNoInput(t *testing.T) {
 	t.Run("a genuine error response ends the flow", func(t *testing.T) {
 		cfg := e2eConfig(t, srv)
 		cfg.Mode = ModePaste
-		in, paste := io.Pipe()
-		defer paste.Close()
-		cfg.Input = in
+		paste := pasteInput(t, cfg)
 		_, link, done := startLogin(t, context.Background(), cfg)
 		res := signIn(t, b, link, browsertest.SignInOptions{Unreachable: true, Deny: true})
 		fmt.Fprintln(paste, res.FinalURL)

@@ -368,9 +368,7 @@ func TestProviderGoogleRemoteKernel(t *testing.T) {
 	s := startStandIn(t, pt.Google, pt.Options{})
 	cfg := providerConfig(t, s)
 	cfg.Mode = ModeAuto
-	in, paste := io.Pipe()
-	defer paste.Close()
-	cfg.Input = in
+	paste := pasteInput(t, cfg)
 	out, link, done := startLogin(t, context.Background(), cfg)
 	if len(s.Requests("device")) != 0 || strings.HasPrefix(link, s.URL+"/device") {
 		t.Fatalf("the automatic mode tried the device grant for a Desktop client:\n%s", out)
@@ -555,9 +553,7 @@ func TestProviderDeviceFallbackToPaste(t *testing.T) {
 			s := startStandIn(t, tt.name, pt.Options{DeviceDisabled: true})
 			cfg := providerConfig(t, s)
 			cfg.Mode = ModeAuto
-			in, paste := io.Pipe()
-			defer paste.Close()
-			cfg.Input = in
+			paste := pasteInput(t, cfg)
 			out, link, done := startLogin(t, context.Background(), cfg)
 			if len(s.Requests("device")) != 1 || !strings.HasPrefix(link, s.Endpoint("authorize")) {
 				t.Fatalf("no fallback to the authorization link: %s\n%s", link, out)
