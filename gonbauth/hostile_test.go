@@ -345,6 +345,18 @@ func wantOK(more func(t *testing.T, r *hostileRun)) func(*testing.T, *hostileRun
 	}
 }
 
+// wantSavedStatusShown wants the next Login, from the saved sign-in, to
+// succeed and to show the saved (hostile) values printable and bounded:
+// every later use of the sign-in shows them again.
+func wantSavedStatusShown(t *testing.T, r *hostileRun) {
+	t.Helper()
+	_, out, err := loginQuiet(t, r.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkShown(t, "the saved sign-in's status", out, maxOutBytes)
+}
+
 // wantSafe accepts a clear error or a success: the row's point is in the
 // checks every row makes (printable, bounded, no panic).
 func wantSafe(t *testing.T, r *hostileRun) {
@@ -553,14 +565,7 @@ func TestHostileServer(t *testing.T) {
 			want:  wantErr(nil)},
 		{name: "token/granted scope with escape sequences",
 			serve: map[string]hostileHandler{"/token": set("scope", "openid "+hostile+" "+strings.Repeat("s", 5000))},
-			want: wantOK(func(t *testing.T, r *hostileRun) {
-				// Every later use of the saved sign-in shows it again.
-				_, out, err := loginQuiet(t, r.cfg)
-				if err != nil {
-					t.Fatal(err)
-				}
-				checkShown(t, "the saved sign-in's status", out, maxOutBytes)
-			})},
+			want:  wantOK(wantSavedStatusShown)},
 		{name: "token/negative expires_in does not refresh on every call",
 			serve: map[string]hostileHandler{"/token": set("expires_in", -3600)},
 			want: wantOK(func(t *testing.T, r *hostileRun) {
@@ -631,13 +636,7 @@ func TestHostileServer(t *testing.T) {
 				f.idClaims = func(m map[string]any) { delete(m, "name"); delete(m, "email") }
 			},
 			serve: map[string]hostileHandler{"/userinfo": respond(200, map[string]any{"sub": "alice", "name": hostile + "Alice", "email": osc52 + "@x"})},
-			want: wantOK(func(t *testing.T, r *hostileRun) {
-				_, out, err := loginQuiet(t, r.cfg)
-				if err != nil {
-					t.Fatal(err)
-				}
-				checkShown(t, "the saved sign-in's status", out, maxOutBytes)
-			})},
+			want:  wantOK(wantSavedStatusShown)},
 		{name: "userinfo/wrong types",
 			setup: func(f *fakeServer, c *Config) {
 				f.idClaims = func(m map[string]any) { delete(m, "name"); delete(m, "email") }
