@@ -130,15 +130,7 @@ func TestSecretRequired(t *testing.T) {
 		cfg := testConfig(srv)
 		cfg.Provider, cfg.Mode, cfg.Output, cfg.DeviceAuthURL, cfg.Timeout = tt.provider, tt.mode, newURLWriter(), srv.URL+"/device", 2*time.Second
 		_, err := Login(context.Background(), cfg)
-		if err == nil {
-			t.Errorf("%s: no error", tt.provider)
-			continue
-		}
-		for _, w := range tt.want {
-			if !strings.Contains(err.Error(), w) {
-				t.Errorf("%s: %v\n(missing %q)", tt.provider, err, w)
-			}
-		}
+		checkErrorSays(t, tt.provider, err, tt.want...)
 		if n := srv.requestCount(); tt.provider == "github" && n != 0 {
 			t.Errorf("%s: %d requests before refusing", tt.provider, n)
 		}
@@ -345,11 +337,7 @@ func TestTimeoutPortHint(t *testing.T) {
 		if !errors.Is(r.err, ErrTimeout) {
 			t.Fatalf("err = %v", r.err)
 		}
-		for _, w := range tt.want {
-			if !strings.Contains(r.err.Error(), w) {
-				t.Errorf("%s: %v\n(missing %q)", tt.provider, r.err, w)
-			}
-		}
+		checkErrorSays(t, tt.provider, r.err, tt.want...)
 		for _, w := range tt.wantNot {
 			if strings.Contains(r.err.Error(), w) {
 				t.Errorf("%s: %v\n(has %q)", tt.provider, r.err, w)
