@@ -836,3 +836,46 @@ func normPath(p string) string {
 	}
 	return p
 }
+
+// Rules that several providers' profiles share.
+
+// withScope is issueRefresh or idToken for a provider that issues the
+// token when the grant's scopes include scope.
+func withScope(scope string) func(s *Server, g *grant) bool {
+	return func(s *Server, g *grant) bool { return slices.Contains(g.scopes, scope) }
+}
+
+// onlyScopes is checkScope for a provider that refuses a scope not in
+// allowed with invalid_scope and the description desc gives for it.
+func onlyScopes(allowed []string, desc func(scope string) string) func(s *Server, scopes []string, device bool) *oauthError {
+	return func(s *Server, scopes []string, device bool) *oauthError {
+		for _, sc := range scopes {
+			if !slices.Contains(allowed, sc) {
+				return &oauthError{Code: "invalid_scope", Desc: desc(sc)}
+			}
+		}
+		return nil
+	}
+}
+
+// refuseDeviceIfDisabled is deviceRefused for a provider whose client
+// setting turns the device grant off (Options.DeviceDisabled): it answers
+// e then.
+func refuseDeviceIfDisabled(e oauthError) func(s *Server) *oauthError {
+	return func(s *Server) *oauthError {
+		if !s.Opts.DeviceDisabled {
+			return nil
+		}
+		answer := e
+		return &answer
+	}
+}
+
+// deviceExpiresIn is deviceAnswer for a provider that answers in the
+// standard shape (RFC 8628 section 3.2) with its own expires_in.
+func deviceExpiresIn(seconds int) func(s *Server, d *deviceGrant, base map[string]any) map[string]any {
+	return func(s *Server, d *deviceGrant, base map[string]any) map[string]any {
+		base["expires_in"] = seconds
+		return base
+	}
+}
