@@ -13,7 +13,8 @@ import (
 // signInOnce completes an interactive Login against srv with cfg.
 func signInOnce(t *testing.T, srv *fakeServer, cfg *Config) *Session {
 	t.Helper()
-	return signInThrough(t, cfg, browse)
+	sess, _, _ := signInThrough(t, cfg, browse)
+	return sess
 }
 
 // savedStore returns the store and key Login uses for cfg.

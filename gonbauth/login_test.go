@@ -72,9 +72,9 @@ func startLogin(t *testing.T, ctx context.Context, cfg *Config) (*urlWriter, str
 }
 
 // signInThrough runs Login with cfg, lets follow open the printed link as
-// the user's browser would, and returns the session. A failed Login fails
-// the test, with what Login printed.
-func signInThrough[P any](t *testing.T, cfg *Config, follow func(*testing.T, string) P) *Session {
+// the user's browser would, and returns the session, the link and what
+// Login printed. A failed Login fails the test, with what it printed.
+func signInThrough[P any](t *testing.T, cfg *Config, follow func(*testing.T, string) P) (*Session, string, *urlWriter) {
 	t.Helper()
 	out, link, done := startLogin(t, context.Background(), cfg)
 	follow(t, link)
@@ -82,7 +82,7 @@ func signInThrough[P any](t *testing.T, cfg *Config, follow func(*testing.T, str
 	if r.err != nil {
 		t.Fatalf("Login: %v\n%s", r.err, out)
 	}
-	return r.sess
+	return r.sess, link, out
 }
 
 // expireSession makes the session's access token look expired, so that

@@ -28,13 +28,7 @@ func (f *fakeServer) lastAuth() url.Values {
 // fakeSignIn runs a whole Login against the fake server with cfg.
 func fakeSignIn(t *testing.T, cfg *Config) (*Session, string, *urlWriter) {
 	t.Helper()
-	out, link, done := startLogin(t, context.Background(), cfg)
-	browse(t, link)
-	r := wait(t, done)
-	if r.err != nil {
-		t.Fatalf("%v\n%s", r.err, out)
-	}
-	return r.sess, link, out
+	return signInThrough(t, cfg, browse)
 }
 
 // TestProviderAuthorizationRequest: what each provider adds to (or leaves

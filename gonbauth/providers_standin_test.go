@@ -376,13 +376,20 @@ func TestProviderGoogleRemoteKernel(t *testing.T) {
 	if !strings.Contains(out.String(), "paste") {
 		t.Fatalf("the status does not offer paste:\n%s", out)
 	}
+	pasteSignIn(t, link, paste, out, done)
+}
+
+// pasteSignIn follows link in a browser that cannot reach the listener,
+// pastes the address it ends on, and wants Login to succeed.
+func pasteSignIn(t *testing.T, link string, paste io.Writer, out *urlWriter, done <-chan loginResult) {
+	t.Helper()
 	p, err := pt.BrowseUnreachable(link)
 	if err != nil {
 		t.Fatal(err)
 	}
 	fmt.Fprintln(paste, p.URL)
 	if r := wait(t, done); r.err != nil {
-		t.Fatalf("%v\n%s", r.err, out)
+		t.Fatalf("the pasted sign-in: %v\n%s", r.err, out)
 	}
 }
 
@@ -392,7 +399,7 @@ func TestProviderGoogleRemoteKernel(t *testing.T) {
 func TestProviderEntraCommonOtherTenant(t *testing.T) {
 	s := startStandIn(t, pt.Microsoft, pt.Options{Tenant: "common", UserTenant: pt.OtherTenant})
 	cfg := providerConfig(t, s)
-	sess := signInThrough(t, cfg, browseTo)
+	sess, _, _ := signInThrough(t, cfg, browseTo)
 	if sess.Claims["tid"] != pt.OtherTenant {
 		t.Fatalf("tid %v", sess.Claims["tid"])
 	}
@@ -492,7 +499,7 @@ func TestProviderGitHubFormEncoded(t *testing.T) {
 	for _, clientType := range []string{"github-app", "oauth-app"} {
 		t.Run(clientType, func(t *testing.T) {
 			s := startStandIn(t, pt.GitHub, pt.Options{ClientType: clientType})
-			sess := signInThrough(t, providerConfig(t, s), browseTo)
+			sess, _, _ := signInThrough(t, providerConfig(t, s), browseTo)
 			tok, _ := sess.Token()
 			if (clientType == "github-app") != (tok.RefreshToken != "") || (clientType == "github-app") == tok.Expiry.IsZero() {
 				t.Fatalf("%s: refresh token %v, expiry %v", clientType, tok.RefreshToken != "", tok.Expiry)
@@ -518,7 +525,7 @@ func TestProviderGitHubErrorsWithStatus200(t *testing.T) {
 	}
 
 	// A refresh token GitHub no longer accepts: bad_refresh_token.
-	sess := signInThrough(t, providerConfig(t, s), browseTo)
+	sess, _, _ := signInThrough(t, providerConfig(t, s), browseTo)
 	tok, _ := sess.Token()
 	req, _ := http.NewRequest("POST", s.Endpoint("token"), strings.NewReader(url.Values{
 		"client_id": {s.ClientID}, "client_secret": {s.ClientSecret}, "grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}}.Encode()))
@@ -561,14 +568,7 @@ func TestProviderDeviceFallbackToPaste(t *testing.T) {
 			if low := strings.ToLower(out.String()); !strings.Contains(low, "paste") || !strings.Contains(low, tt.why) {
 				t.Fatalf("the fallback does not say why (%s) or what to do (paste):\n%s", tt.why, out)
 			}
-			p, err := pt.BrowseUnreachable(link)
-			if err != nil {
-				t.Fatal(err)
-			}
-			fmt.Fprintln(paste, p.URL)
-			if r := wait(t, done); r.err != nil {
-				t.Fatalf("%v\n%s", r.err, out)
-			}
+			pasteSignIn(t, link, paste, out, done)
 		})
 	}
 }
