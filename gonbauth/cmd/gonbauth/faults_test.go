@@ -391,51 +391,55 @@ func fill(t *testing.T, dir string) {
 	}
 }
 
-func TestFaultFullDisk(t *testing.T) {
-	srv := hostileserver.Start(t, leaks)
-	mnt := mountTmpfs(t, 64<<10)
-	dir := filepath.Join(mnt, "store")
+// expiredOnTmpfs signs in at a hostile server with the store in a tmpfs of
+// size bytes, and makes the saved access token expire, so that the next
+// `token` refreshes and saves. It returns the server, the tmpfs and the
+// store.
+func expiredOnTmpfs(t *testing.T, size int) (srv *hostileserver.Server, mnt, dir string) {
+	t.Helper()
+	srv = hostileserver.Start(t, leaks)
+	mnt = mountTmpfs(t, size)
+	dir = filepath.Join(mnt, "store")
 	faultSignIn(t, srv, dir)
 	expireSaved(t, dir)
-	fill(t, mnt)
+	return srv, mnt, dir
+}
+
+// wantRefreshUnsaved wants `token` to refresh and print the token though
+// the store cannot be written (what says why), to warn that the sign-in
+// could not be saved, and to leave the store's files as they were.
+func wantRefreshUnsaved(t *testing.T, srv *hostileserver.Server, dir, what string) {
+	t.Helper()
 	before := readDir(t, dir)
 	code, stdout, stderr := runCLI(t, faultEnv(srv, dir), "token")
 	if code != 0 || !strings.HasPrefix(stdout, "haccess-") {
-		t.Fatalf("with a full disk: exit %d, stdout %q: %s", code, stdout, stderr)
+		t.Fatalf("with %s: exit %d, stdout %q: %s", what, code, stdout, stderr)
 	}
 	if !strings.Contains(stderr, "warning") {
-		t.Errorf("no warning that the refreshed sign-in could not be saved:\n%s", stderr)
+		t.Errorf("with %s: no warning that the refreshed sign-in could not be saved:\n%s", what, stderr)
 	}
-	wantNoTemp(t, dir)
-	// The server rotated the refresh token; the store still holds the old
-	// one, whole: what the full disk cost is a sign-in, not a corrupt file.
 	if after := readDir(t, dir); !sameFiles(before, after) {
-		t.Errorf("the failed save changed the store")
+		t.Errorf("with %s: the failed save changed the store", what)
 	}
+}
+
+func TestFaultFullDisk(t *testing.T) {
+	srv, mnt, dir := expiredOnTmpfs(t, 64<<10)
+	fill(t, mnt)
+	// The server rotates the refresh token; the store still holds the old
+	// one, whole: what the full disk costs is a sign-in, not a corrupt file.
+	wantRefreshUnsaved(t, srv, dir, "a full disk")
+	wantNoTemp(t, dir)
 	entryOK(t, dir)
 }
 
 func TestFaultReadOnlyStore(t *testing.T) {
-	srv := hostileserver.Start(t, leaks)
-	mnt := mountTmpfs(t, 1<<20)
-	dir := filepath.Join(mnt, "store")
-	faultSignIn(t, srv, dir)
-	expireSaved(t, dir)
-	before := readDir(t, dir)
+	srv, mnt, dir := expiredOnTmpfs(t, 1<<20)
 	if err := syscall.Mount("tmpfs", mnt, "tmpfs", syscall.MS_REMOUNT|syscall.MS_RDONLY, ""); err != nil {
 		t.Fatalf("remounting read-only: %v", err)
 	}
-	code, stdout, stderr := runCLI(t, faultEnv(srv, dir), "token")
-	if code != 0 || !strings.HasPrefix(stdout, "haccess-") {
-		t.Fatalf("with a read-only store: exit %d, stdout %q: %s", code, stdout, stderr)
-	}
-	if !strings.Contains(stderr, "warning") {
-		t.Errorf("no warning that the sign-in could not be saved:\n%s", stderr)
-	}
-	if after := readDir(t, dir); !sameFiles(before, after) {
-		t.Errorf("the read-only store changed")
-	}
-	code, _, stderr = runCLI(t, faultEnv(srv, dir), "logout")
+	wantRefreshUnsaved(t, srv, dir, "a read-only store")
+	code, _, stderr := runCLI(t, faultEnv(srv, dir), "logout")
 	if code != 1 || !strings.HasPrefix(stderr, "gonbauth:") || strings.Count(strings.TrimSpace(stderr), "\n") > 2 {
 		t.Errorf("logout from a read-only store: exit %d, want 1 with a short message:\n%s", code, stderr)
 	}
