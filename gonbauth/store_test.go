@@ -111,9 +111,15 @@ func storeTestRaw(t *testing.T, k entryKey) map[string]any {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return jsonObject(t, b)
+}
+
+// jsonObject decodes data, which must be a JSON object.
+func jsonObject(t *testing.T, data []byte) map[string]any {
+	t.Helper()
 	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatalf("not a JSON object: %v", err)
 	}
 	return m
 }
@@ -287,10 +293,7 @@ func TestStoreSaveLoadRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var m map[string]any
-			if err := json.Unmarshal(raw, &m); err != nil {
-				t.Fatal(err)
-			}
+			m := jsonObject(t, raw)
 			if m["version"] != float64(1) {
 				t.Errorf("version in the file = %#v", m["version"])
 			}
