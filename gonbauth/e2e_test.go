@@ -10,11 +10,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -229,34 +228,24 @@ func TestE2EThousandGoroutinesRefreshOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	var failed atomic.Int32
-	for range 1000 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if _, err := r.sess.Token(); err != nil {
-				failed.Add(1)
-			}
-		}()
-	}
 	// Some of the callers go through the HTTP client, as an API user would.
-	for range 20 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			resp, err := client.Get(md.UserinfoEndpoint)
-			if err != nil || resp.StatusCode != 200 {
-				failed.Add(1)
-			}
-			if err == nil {
-				resp.Body.Close()
-			}
-		}()
-	}
-	wg.Wait()
-	if n := failed.Load(); n != 0 {
-		t.Fatalf("%d callers failed", n)
+	failed, first := concurrently(1020, func(i int) error {
+		if i < 1000 {
+			_, err := r.sess.Token()
+			return err
+		}
+		resp, err := client.Get(md.UserinfoEndpoint)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("userinfo: HTTP %d", resp.StatusCode)
+		}
+		return nil
+	})
+	if failed != 0 {
+		t.Fatalf("%d of 1020 callers failed; the first: %v", failed, first)
 	}
 	st, err := srv.Stats(context.Background())
 	if err != nil {

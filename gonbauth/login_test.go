@@ -232,27 +232,35 @@ func TestLoginRefreshThroughClient(t *testing.T) {
 	}
 }
 
-func TestLoginRefreshConcurrent(t *testing.T) {
-	srv := newFakeServer(t)
-	cfg := testConfig(srv)
-	_, link, done := startLogin(t, context.Background(), cfg)
-	browse(t, link)
-	r := wait(t, done)
-	if r.err != nil {
-		t.Fatal(r.err)
-	}
-	expireSession(r.sess)
+// concurrently runs call(0) to call(n-1), each in a goroutine of its own,
+// all at once, and returns how many failed and the first error.
+func concurrently(n int, call func(i int) error) (failed int, first error) {
 	var wg sync.WaitGroup
-	for range 1000 {
+	var mu sync.Mutex
+	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := r.sess.Token(); err != nil {
-				t.Error(err)
+			if err := call(i); err != nil {
+				mu.Lock()
+				defer mu.Unlock()
+				if failed++; first == nil {
+					first = err
+				}
 			}
 		}()
 	}
 	wg.Wait()
+	return failed, first
+}
+
+func TestLoginRefreshConcurrent(t *testing.T) {
+	srv := newFakeServer(t)
+	sess := signInOnce(t, srv, testConfig(srv))
+	expireSession(sess)
+	if failed, err := concurrently(1000, func(int) error { _, err := sess.Token(); return err }); failed != 0 {
+		t.Errorf("%d of 1000 concurrent callers failed; the first: %v", failed, err)
+	}
 	if n := srv.calls("refresh_token"); n != 1 {
 		t.Fatalf("%d refreshes for 1000 concurrent callers, want 1", n)
 	}
