@@ -27,6 +27,7 @@ import (
 
 	"github.com/gonbauth/gonbauth/gonbauth/internal/browsertest"
 	"github.com/gonbauth/gonbauth/gonbauth/internal/devserver"
+	"github.com/gonbauth/gonbauth/gonbauth/internal/loopbacktest"
 )
 
 // withQuery returns u with one query parameter replaced.
@@ -59,11 +60,11 @@ func TestE2EPasteMode(t *testing.T) {
 	// The browser signs in but cannot reach the kernel's listener.
 	res := signIn(t, b, link, browsertest.SignInOptions{Unreachable: true})
 	final := res.FinalURL
-	if !strings.HasPrefix(final, "http://"+redirectAddr(t, link)+"/callback?") {
+	if !strings.HasPrefix(final, "http://"+loopbacktest.RedirectAddr(t, link)+"/callback?") {
 		t.Fatalf("final address %q", final)
 	}
 
-	otherPort := strings.Replace(final, redirectAddr(t, link), "127.0.0.1:1", 1)
+	otherPort := strings.Replace(final, loopbacktest.RedirectAddr(t, link), "127.0.0.1:1", 1)
 	tampered := []struct{ paste, says string }{
 		{"not an address at all", "not a web address"},
 		{withQuery(t, final, "state", "from-another-tab"), "state does not match"},
@@ -87,7 +88,7 @@ func TestE2EPasteMode(t *testing.T) {
 	if code := fu.Query().Get("code"); code == "" || strings.Contains(out.String(), code) {
 		t.Fatal("the pasted address has no code, or the output repeats it")
 	}
-	assertPortFree(t, redirectAddr(t, link))
+	loopbacktest.WantClosed(t, loopbacktest.RedirectAddr(t, link))
 }
 
 // waitFor waits until s has appeared n times in w.
@@ -307,5 +308,5 @@ func TestE2EHostedModeThroughNginx(t *testing.T) {
 	}
 	signInAs(t, b, link, done, "hank") // through the proxy
 	// The listener was the kernel's own, on loopback, and is closed.
-	assertPortFree(t, "127.0.0.1:"+m[1])
+	loopbacktest.WantClosed(t, "127.0.0.1:"+m[1])
 }

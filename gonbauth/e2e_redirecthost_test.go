@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/gonbauth/gonbauth/gonbauth/internal/devserver"
+	"github.com/gonbauth/gonbauth/gonbauth/internal/loopbacktest"
 )
 
 // TestE2ELocalhostRedirect: with RedirectHost "localhost" (what Microsoft
@@ -31,6 +32,6 @@ func TestE2ELocalhostRedirect(t *testing.T) {
 	}
 	signInAs(t, b, link, done, "alice")
 	// Closed on both loopback addresses localhost may resolve to.
-	assertPortFree(t, net.JoinHostPort("127.0.0.1", ru.Port()))
-	assertPortFree(t, net.JoinHostPort("::1", ru.Port()))
+	loopbacktest.WantClosed(t, net.JoinHostPort("127.0.0.1", ru.Port()))
+	loopbacktest.WantClosed(t, net.JoinHostPort("::1", ru.Port()))
 }

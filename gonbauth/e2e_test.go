@@ -19,6 +19,7 @@ import (
 
 	"github.com/gonbauth/gonbauth/gonbauth/internal/browsertest"
 	"github.com/gonbauth/gonbauth/gonbauth/internal/devserver"
+	"github.com/gonbauth/gonbauth/gonbauth/internal/loopbacktest"
 )
 
 func launchBrowser(t *testing.T) *browsertest.Browser {
@@ -97,7 +98,7 @@ func TestE2ESignInAndRefresh(t *testing.T) {
 	cfg := e2eConfig(t, srv)
 	out, link, done := startLogin(t, context.Background(), cfg)
 	sess := signInAs(t, b, link, done, "alice")
-	assertPortFree(t, redirectAddr(t, link))
+	loopbacktest.WantClosed(t, loopbacktest.RedirectAddr(t, link))
 	if !strings.Contains(sess.Who(), "alice@example.test") {
 		t.Errorf("who: %q (sub %q)", sess.Who(), sess.Subject)
 	}
@@ -162,14 +163,14 @@ func TestE2EConsentRefused(t *testing.T) {
 	if !strings.Contains(r.err.Error(), "refused the sign-in: access_denied") {
 		t.Errorf("message %q", r.err)
 	}
-	assertPortFree(t, redirectAddr(t, link))
+	loopbacktest.WantClosed(t, loopbacktest.RedirectAddr(t, link))
 }
 
 func TestE2EForgedStateThenSignIn(t *testing.T) {
 	srv := devserver.StartT(t, devserver.Options{})
 	b := launchBrowser(t)
 	out, link, done := startLogin(t, context.Background(), e2eConfig(t, srv))
-	forged := (&url.URL{Scheme: "http", Host: redirectAddr(t, link), Path: "/callback",
+	forged := (&url.URL{Scheme: "http", Host: loopbacktest.RedirectAddr(t, link), Path: "/callback",
 		RawQuery: url.Values{"code": {"forged"}, "state": {"from-another-tab"}, "iss": {srv.Issuer}}.Encode()}).String()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"html"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +17,8 @@ import (
 	"time"
 
 	"github.com/janpfeifer/gonb/gonbui/protocol"
+
+	"github.com/gonbauth/gonbauth/gonbauth/internal/loopbacktest"
 )
 
 // TestMain lets the test binary double as a GoNB cell program: with
@@ -237,9 +238,7 @@ func TestNotebookInterrupt(t *testing.T) {
 	}
 	<-k.done
 	checkDisplays(t, k.messages(), link, "cancelled")
-	u, _ := url.Parse(link)
-	ru, _ := url.Parse(u.Query().Get("redirect_uri"))
-	assertPortFree(t, ru.Host)
+	loopbacktest.WantClosed(t, loopbacktest.RedirectAddr(t, link))
 }
 
 // checkDisplays asserts one block updated in place, every message with a

@@ -27,6 +27,7 @@ import (
 
 	"github.com/gonbauth/gonbauth/gonbauth/internal/hostileserver"
 	"github.com/gonbauth/gonbauth/gonbauth/internal/jwttest"
+	"github.com/gonbauth/gonbauth/gonbauth/internal/loopbacktest"
 )
 
 // Hostile text, as a server or a redirect could send it.
@@ -328,7 +329,7 @@ func wantPrompt(limit time.Duration, is error, words ...string) func(*testing.T,
 			t.Errorf("Login took %v to end, with a deadline of %v", r.took, limit)
 		}
 		if r.link != "" && r.cfg.Mode != ModeDevice {
-			assertPortFree(t, redirectAddr(t, r.link))
+			loopbacktest.WantClosed(t, loopbacktest.RedirectAddr(t, r.link))
 		}
 	}
 }
@@ -447,7 +448,7 @@ func deviceMode(f *fakeServer, c *Config) {
 // redirect would arrive.
 func sendTo(t *testing.T, link string, q url.Values) {
 	t.Helper()
-	resp, err := http.Get("http://" + redirectAddr(t, link) + DefaultCallbackPath + "?" + q.Encode())
+	resp, err := http.Get("http://" + loopbacktest.RedirectAddr(t, link) + DefaultCallbackPath + "?" + q.Encode())
 	if err != nil {
 		t.Fatal(err)
 	}

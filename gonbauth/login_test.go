@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -12,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gonbauth/gonbauth/gonbauth/internal/loopbacktest"
 )
 
 // urlWriter is a Config.Output that hands over the sign-in link the moment
@@ -124,27 +125,6 @@ func wait(t *testing.T, done <-chan loginResult) loginResult {
 	return loginResult{}
 }
 
-func redirectAddr(t *testing.T, link string) string {
-	t.Helper()
-	u, err := url.Parse(link)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ru, err := url.Parse(u.Query().Get("redirect_uri"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ru.Host
-}
-
-func assertPortFree(t *testing.T, addr string) {
-	t.Helper()
-	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-		c.Close()
-		t.Fatalf("the listener at %s still accepts connections", addr)
-	}
-}
-
 func TestLoginSuccess(t *testing.T) {
 	srv := newFakeServer(t)
 	out, link, done := startLogin(t, context.Background(), testConfig(srv))
@@ -176,7 +156,7 @@ func TestLoginSuccess(t *testing.T) {
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
-	assertPortFree(t, redirectAddr(t, link))
+	loopbacktest.WantClosed(t, loopbacktest.RedirectAddr(t, link))
 	tok, err := r.sess.Token()
 	if err != nil {
 		t.Fatal(err)
@@ -294,13 +274,13 @@ func TestLoginAccessDenied(t *testing.T) {
 	if !errors.As(r.err, &ae) || ae.Code != "access_denied" || ae.Description != "The <b>user</b> said no" {
 		t.Fatalf("err = %v", r.err)
 	}
-	assertPortFree(t, redirectAddr(t, link))
+	loopbacktest.WantClosed(t, loopbacktest.RedirectAddr(t, link))
 }
 
 func TestLoginWrongStateThenRealSignIn(t *testing.T) {
 	srv := newFakeServer(t)
 	out, link, done := startLogin(t, context.Background(), testConfig(srv))
-	forged := "http://" + redirectAddr(t, link) + "/callback?code=forged&state=other-tab&iss=" + url.QueryEscape(srv.URL)
+	forged := "http://" + loopbacktest.RedirectAddr(t, link) + "/callback?code=forged&state=other-tab&iss=" + url.QueryEscape(srv.URL)
 	if page := browse(t, forged); !strings.Contains(page, "does not match") {
 		t.Fatalf("forged callback page: %s", page)
 	}
@@ -342,7 +322,7 @@ func TestLoginTimeoutFreesPort(t *testing.T) {
 	if !errors.Is(r.err, ErrTimeout) || !strings.Contains(r.err.Error(), EnvTimeout) {
 		t.Fatalf("err = %v", r.err)
 	}
-	assertPortFree(t, redirectAddr(t, link))
+	loopbacktest.WantClosed(t, loopbacktest.RedirectAddr(t, link))
 }
 
 func TestLoginContextCancelFreesPort(t *testing.T) {
@@ -354,7 +334,7 @@ func TestLoginContextCancelFreesPort(t *testing.T) {
 	if !errors.Is(r.err, ErrCancelled) || !errors.Is(r.err, context.Canceled) {
 		t.Fatalf("err = %v", r.err)
 	}
-	assertPortFree(t, redirectAddr(t, link))
+	loopbacktest.WantClosed(t, loopbacktest.RedirectAddr(t, link))
 }
 
 func TestLoginSIGINTFreesPort(t *testing.T) {
@@ -369,7 +349,7 @@ func TestLoginSIGINTFreesPort(t *testing.T) {
 	if !errors.Is(r.err, ErrCancelled) || !strings.Contains(r.err.Error(), "interrupt signal received") {
 		t.Fatalf("err = %v", r.err)
 	}
-	assertPortFree(t, redirectAddr(t, link))
+	loopbacktest.WantClosed(t, loopbacktest.RedirectAddr(t, link))
 }
 
 func TestLoginRefusesServerWithoutS256(t *testing.T) {

@@ -9,9 +9,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,6 +22,7 @@ import (
 	"github.com/gofrs/flock"
 
 	"github.com/gonbauth/gonbauth/gonbauth/internal/hostileserver"
+	"github.com/gonbauth/gonbauth/gonbauth/internal/loopbacktest"
 )
 
 // leaks sees the secrets the hostile server issues and everything the
@@ -115,28 +114,6 @@ func sigint(t *testing.T, cmd *exec.Cmd, stderr fmt.Stringer) {
 	t.Logf("ended %v after SIGINT", time.Since(start).Round(time.Millisecond))
 }
 
-// redirectHost is the loopback address in a sign-in link's redirect_uri.
-func redirectHost(t *testing.T, link string) string {
-	t.Helper()
-	u, err := url.Parse(link)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ru, err := url.Parse(u.Query().Get("redirect_uri"))
-	if err != nil || ru.Host == "" {
-		t.Fatalf("no redirect_uri in %q", link)
-	}
-	return ru.Host
-}
-
-func wantPortClosed(t *testing.T, addr string) {
-	t.Helper()
-	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-		c.Close()
-		t.Errorf("the redirect listener %s is still open", addr)
-	}
-}
-
 // approve follows a sign-in link as a signed-in user's browser would.
 func approve(t *testing.T, link string) {
 	t.Helper()
@@ -195,7 +172,7 @@ func TestFaultInterruptAtEveryWait(t *testing.T) {
 		srv := hostileserver.Start(t, leaks)
 		cmd, _, stderr, link := cli(t, faultEnv(srv, t.TempDir()), "login")
 		sigint(t, cmd, stderr)
-		wantPortClosed(t, redirectHost(t, link))
+		loopbacktest.WantClosed(t, loopbacktest.RedirectAddr(t, link))
 	})
 	t.Run("token exchange hung", func(t *testing.T) {
 		srv := hostileserver.Start(t, leaks)
@@ -204,7 +181,7 @@ func TestFaultInterruptAtEveryWait(t *testing.T) {
 		approve(t, link)
 		await(t, srv.Arrived(hostileserver.PathToken))
 		sigint(t, cmd, stderr)
-		wantPortClosed(t, redirectHost(t, link))
+		loopbacktest.WantClosed(t, loopbacktest.RedirectAddr(t, link))
 	})
 	t.Run("device polling", func(t *testing.T) {
 		srv := hostileserver.Start(t, leaks)
