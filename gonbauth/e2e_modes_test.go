@@ -143,55 +143,60 @@ func TestE2EPasteModeDeniedAndNoInput(t *testing.T) {
 	})
 }
 
+// TestE2EDeviceMode signs in with the device grant, and is refused when
+// the user denies it, against one server and browser.
 func TestE2EDeviceMode(t *testing.T) {
 	srv := devserver.StartT(t, devserver.Options{})
 	b := launchBrowser(t)
-	cfg := e2eConfig(t, srv)
-	cfg.Mode = ModeDevice
-	out, link, done := startLogin(t, context.Background(), cfg)
-	if !strings.HasPrefix(link, srv.Issuer+"/device") || !strings.Contains(link, "user_code=") {
-		t.Fatalf("verification link %q", link)
+	start := func(t *testing.T) (*urlWriter, string, <-chan loginResult) {
+		t.Helper()
+		cfg := e2eConfig(t, srv)
+		cfg.Mode = ModeDevice
+		return startLogin(t, context.Background(), cfg)
 	}
-	code := regexp.MustCompile(`confirm the code (\S+)\.`).FindStringSubmatch(out.String())
-	if code == nil {
-		t.Fatalf("no user code shown:\n%s", out)
-	}
-	if u, _ := url.Parse(link); u.Query().Get("user_code") != code[1] {
-		t.Fatalf("the code shown, %q, is not the link's", code[1])
-	}
-	res, err := b.DeviceSignIn(context.Background(), link, browsertest.SignInOptions{Login: "dora"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(res.Text, "Sign-in Success") {
-		t.Fatalf("last page: %q", res.Text)
-	}
-	r := wait(t, done)
-	if r.err != nil {
-		t.Fatal(r.err)
-	}
-	if r.sess.Subject != "dora" || r.sess.IDToken() == "" {
-		t.Fatalf("sub %q, ID token %v", r.sess.Subject, r.sess.IDToken() != "")
-	}
-	if sub := userinfoSub(t, srv, r.sess.Client()); sub != "dora" {
-		t.Fatalf("userinfo sub %q", sub)
-	}
-}
 
-func TestE2EDeviceModeRefused(t *testing.T) {
-	srv := devserver.StartT(t, devserver.Options{})
-	b := launchBrowser(t)
-	cfg := e2eConfig(t, srv)
-	cfg.Mode = ModeDevice
-	_, link, done := startLogin(t, context.Background(), cfg)
-	if _, err := b.DeviceSignIn(context.Background(), link, browsertest.SignInOptions{Deny: true}); err != nil {
-		t.Fatal(err)
-	}
-	r := wait(t, done)
-	var ae *AuthError
-	if !errors.As(r.err, &ae) || ae.Code != "access_denied" {
-		t.Fatalf("err = %v", r.err)
-	}
+	t.Run("signed in", func(t *testing.T) {
+		out, link, done := start(t)
+		if !strings.HasPrefix(link, srv.Issuer+"/device") || !strings.Contains(link, "user_code=") {
+			t.Fatalf("verification link %q", link)
+		}
+		code := regexp.MustCompile(`confirm the code (\S+)\.`).FindStringSubmatch(out.String())
+		if code == nil {
+			t.Fatalf("no user code shown:\n%s", out)
+		}
+		if u, _ := url.Parse(link); u.Query().Get("user_code") != code[1] {
+			t.Fatalf("the code shown, %q, is not the link's", code[1])
+		}
+		res, err := b.DeviceSignIn(context.Background(), link, browsertest.SignInOptions{Login: "dora"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(res.Text, "Sign-in Success") {
+			t.Fatalf("last page: %q", res.Text)
+		}
+		r := wait(t, done)
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		if r.sess.Subject != "dora" || r.sess.IDToken() == "" {
+			t.Fatalf("sub %q, ID token %v", r.sess.Subject, r.sess.IDToken() != "")
+		}
+		if sub := userinfoSub(t, srv, r.sess.Client()); sub != "dora" {
+			t.Fatalf("userinfo sub %q", sub)
+		}
+	})
+
+	t.Run("refused", func(t *testing.T) {
+		_, link, done := start(t)
+		if _, err := b.DeviceSignIn(context.Background(), link, browsertest.SignInOptions{Deny: true}); err != nil {
+			t.Fatal(err)
+		}
+		r := wait(t, done)
+		var ae *AuthError
+		if !errors.As(r.err, &ae) || ae.Code != "access_denied" {
+			t.Fatalf("err = %v", r.err)
+		}
+	})
 }
 
 // TestE2EDeviceModeNotebook runs a device sign-in in a cell under the fake
