@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"html"
-	"io"
 	"net"
 	"net/url"
 	"os"
@@ -28,6 +27,7 @@ import (
 
 	"github.com/gonbauth/gonbauth/gonbauth/internal/browsertest"
 	"github.com/gonbauth/gonbauth/gonbauth/internal/devserver"
+	"github.com/gonbauth/gonbauth/gonbauth/internal/loopbacktest"
 )
 
 // withQuery returns u with one query parameter replaced.
@@ -48,9 +48,7 @@ func TestE2EPasteMode(t *testing.T) {
 	b := launchBrowser(t)
 	cfg := e2eConfig(t, srv)
 	cfg.Mode = ModePaste
-	in, paste := io.Pipe()
-	defer paste.Close()
-	cfg.Input = in
+	paste := pasteInput(t, cfg)
 	out, link, done := startLogin(t, context.Background(), cfg)
 	// The instructions follow the link; waitFor fails with the output.
 	waitFor(t, out, "paste it here, then press Enter", 1)
@@ -62,11 +60,11 @@ func TestE2EPasteMode(t *testing.T) {
 	// The browser signs in but cannot reach the kernel's listener.
 	res := signIn(t, b, link, browsertest.SignInOptions{Unreachable: true})
 	final := res.FinalURL
-	if !strings.HasPrefix(final, "http://"+redirectAddr(t, link)+"/callback?") {
+	if !strings.HasPrefix(final, "http://"+loopbacktest.RedirectAddr(t, link)+"/callback?") {
 		t.Fatalf("final address %q", final)
 	}
 
-	otherPort := strings.Replace(final, redirectAddr(t, link), "127.0.0.1:1", 1)
+	otherPort := strings.Replace(final, loopbacktest.RedirectAddr(t, link), "127.0.0.1:1", 1)
 	tampered := []struct{ paste, says string }{
 		{"not an address at all", "not a web address"},
 		{withQuery(t, final, "state", "from-another-tab"), "state does not match"},
@@ -90,7 +88,7 @@ func TestE2EPasteMode(t *testing.T) {
 	if code := fu.Query().Get("code"); code == "" || strings.Contains(out.String(), code) {
 		t.Fatal("the pasted address has no code, or the output repeats it")
 	}
-	assertPortFree(t, redirectAddr(t, link))
+	loopbacktest.WantClosed(t, loopbacktest.RedirectAddr(t, link))
 }
 
 // waitFor waits until s has appeared n times in w.
@@ -112,9 +110,7 @@ func TestE2EPasteModeDeniedAndNoInput(t *testing.T) {
 	t.Run("a genuine error response ends the flow", func(t *testing.T) {
 		cfg := e2eConfig(t, srv)
 		cfg.Mode = ModePaste
-		in, paste := io.Pipe()
-		defer paste.Close()
-		cfg.Input = in
+		paste := pasteInput(t, cfg)
 		_, link, done := startLogin(t, context.Background(), cfg)
 		res := signIn(t, b, link, browsertest.SignInOptions{Unreachable: true, Deny: true})
 		fmt.Fprintln(paste, res.FinalURL)
@@ -147,55 +143,60 @@ func TestE2EPasteModeDeniedAndNoInput(t *testing.T) {
 	})
 }
 
+// TestE2EDeviceMode signs in with the device grant, and is refused when
+// the user denies it, against one server and browser.
 func TestE2EDeviceMode(t *testing.T) {
 	srv := devserver.StartT(t, devserver.Options{})
 	b := launchBrowser(t)
-	cfg := e2eConfig(t, srv)
-	cfg.Mode = ModeDevice
-	out, link, done := startLogin(t, context.Background(), cfg)
-	if !strings.HasPrefix(link, srv.Issuer+"/device") || !strings.Contains(link, "user_code=") {
-		t.Fatalf("verification link %q", link)
+	start := func(t *testing.T) (*urlWriter, string, <-chan loginResult) {
+		t.Helper()
+		cfg := e2eConfig(t, srv)
+		cfg.Mode = ModeDevice
+		return startLogin(t, context.Background(), cfg)
 	}
-	code := regexp.MustCompile(`confirm the code (\S+)\.`).FindStringSubmatch(out.String())
-	if code == nil {
-		t.Fatalf("no user code shown:\n%s", out)
-	}
-	if u, _ := url.Parse(link); u.Query().Get("user_code") != code[1] {
-		t.Fatalf("the code shown, %q, is not the link's", code[1])
-	}
-	res, err := b.DeviceSignIn(context.Background(), link, browsertest.SignInOptions{Login: "dora"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(res.Text, "Sign-in Success") {
-		t.Fatalf("last page: %q", res.Text)
-	}
-	r := wait(t, done)
-	if r.err != nil {
-		t.Fatal(r.err)
-	}
-	if r.sess.Subject != "dora" || r.sess.IDToken() == "" {
-		t.Fatalf("sub %q, ID token %v", r.sess.Subject, r.sess.IDToken() != "")
-	}
-	if sub := userinfoSub(t, srv, r.sess.Client()); sub != "dora" {
-		t.Fatalf("userinfo sub %q", sub)
-	}
-}
 
-func TestE2EDeviceModeRefused(t *testing.T) {
-	srv := devserver.StartT(t, devserver.Options{})
-	b := launchBrowser(t)
-	cfg := e2eConfig(t, srv)
-	cfg.Mode = ModeDevice
-	_, link, done := startLogin(t, context.Background(), cfg)
-	if _, err := b.DeviceSignIn(context.Background(), link, browsertest.SignInOptions{Deny: true}); err != nil {
-		t.Fatal(err)
-	}
-	r := wait(t, done)
-	var ae *AuthError
-	if !errors.As(r.err, &ae) || ae.Code != "access_denied" {
-		t.Fatalf("err = %v", r.err)
-	}
+	t.Run("signed in", func(t *testing.T) {
+		out, link, done := start(t)
+		if !strings.HasPrefix(link, srv.Issuer+"/device") || !strings.Contains(link, "user_code=") {
+			t.Fatalf("verification link %q", link)
+		}
+		code := regexp.MustCompile(`confirm the code (\S+)\.`).FindStringSubmatch(out.String())
+		if code == nil {
+			t.Fatalf("no user code shown:\n%s", out)
+		}
+		if u, _ := url.Parse(link); u.Query().Get("user_code") != code[1] {
+			t.Fatalf("the code shown, %q, is not the link's", code[1])
+		}
+		res, err := b.DeviceSignIn(context.Background(), link, browsertest.SignInOptions{Login: "dora"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(res.Text, "Sign-in Success") {
+			t.Fatalf("last page: %q", res.Text)
+		}
+		r := wait(t, done)
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		if r.sess.Subject != "dora" || r.sess.IDToken() == "" {
+			t.Fatalf("sub %q, ID token %v", r.sess.Subject, r.sess.IDToken() != "")
+		}
+		if sub := userinfoSub(t, srv, r.sess.Client()); sub != "dora" {
+			t.Fatalf("userinfo sub %q", sub)
+		}
+	})
+
+	t.Run("refused", func(t *testing.T) {
+		_, link, done := start(t)
+		if _, err := b.DeviceSignIn(context.Background(), link, browsertest.SignInOptions{Deny: true}); err != nil {
+			t.Fatal(err)
+		}
+		r := wait(t, done)
+		var ae *AuthError
+		if !errors.As(r.err, &ae) || ae.Code != "access_denied" {
+			t.Fatalf("err = %v", r.err)
+		}
+	})
 }
 
 // TestE2EDeviceModeNotebook runs a device sign-in in a cell under the fake
@@ -218,10 +219,7 @@ func TestE2EDeviceModeNotebook(t *testing.T) {
 	if _, err := b.DeviceSignIn(context.Background(), decoded, browsertest.SignInOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := waitCell(t, cmd); err != nil {
-		t.Fatalf("cell: %v\n%s", err, cellOut)
-	}
-	<-k.done
+	finishCell(t, cmd, cellOut, k)
 	msgs := k.messages()
 	final := msgs[len(msgs)-2].Data[protocol.MIMETextPlain].(string)
 	if !strings.Contains(final, "Signed in to") {
@@ -313,17 +311,7 @@ func TestE2EHostedModeThroughNginx(t *testing.T) {
 	if m == nil {
 		t.Fatalf("redirect_uri %q is not the public URL", ru)
 	}
-	res := signIn(t, b, link, browsertest.SignInOptions{Login: "hank"})
-	if !strings.Contains(res.Text, "Sign-in received") {
-		t.Fatalf("the page through the proxy: %q", res.Text)
-	}
-	r := wait(t, done)
-	if r.err != nil {
-		t.Fatal(r.err)
-	}
-	if r.sess.Subject != "hank" {
-		t.Fatalf("sub %q", r.sess.Subject)
-	}
+	signInAs(t, b, link, done, "hank") // through the proxy
 	// The listener was the kernel's own, on loopback, and is closed.
-	assertPortFree(t, "127.0.0.1:"+m[1])
+	loopbacktest.WantClosed(t, "127.0.0.1:"+m[1])
 }

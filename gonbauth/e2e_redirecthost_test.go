@@ -6,11 +6,10 @@ import (
 	"context"
 	"net"
 	"net/url"
-	"strings"
 	"testing"
 
-	"github.com/gonbauth/gonbauth/gonbauth/internal/browsertest"
 	"github.com/gonbauth/gonbauth/gonbauth/internal/devserver"
+	"github.com/gonbauth/gonbauth/gonbauth/internal/loopbacktest"
 )
 
 // TestE2ELocalhostRedirect: with RedirectHost "localhost" (what Microsoft
@@ -31,18 +30,8 @@ func TestE2ELocalhostRedirect(t *testing.T) {
 	if err != nil || ru.Hostname() != "localhost" {
 		t.Fatalf("redirect_uri %q", u.Query().Get("redirect_uri"))
 	}
-	res := signIn(t, b, link, browsertest.SignInOptions{Login: "alice"})
-	if !strings.Contains(res.Text, "Sign-in received") {
-		t.Errorf("the browser's last page: %q", res.Text)
-	}
-	r := wait(t, done)
-	if r.err != nil {
-		t.Fatal(r.err)
-	}
-	if r.sess.Subject != "alice" {
-		t.Fatalf("subject %q", r.sess.Subject)
-	}
+	signInAs(t, b, link, done, "alice")
 	// Closed on both loopback addresses localhost may resolve to.
-	assertPortFree(t, net.JoinHostPort("127.0.0.1", ru.Port()))
-	assertPortFree(t, net.JoinHostPort("::1", ru.Port()))
+	loopbacktest.WantClosed(t, net.JoinHostPort("127.0.0.1", ru.Port()))
+	loopbacktest.WantClosed(t, net.JoinHostPort("::1", ru.Port()))
 }

@@ -10,16 +10,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gonbauth/gonbauth/gonbauth/internal/browsertest"
 	"github.com/gonbauth/gonbauth/gonbauth/internal/devserver"
+	"github.com/gonbauth/gonbauth/gonbauth/internal/loopbacktest"
 )
 
 func launchBrowser(t *testing.T) *browsertest.Browser {
@@ -47,6 +47,25 @@ func signIn(t *testing.T, b *browsertest.Browser, link string, opts browsertest.
 		t.Fatal(err)
 	}
 	return res
+}
+
+// signInAs signs in at link in the browser as login, and wants the browser
+// to end on the listener's page ("Sign-in received") and Login to return
+// a session for login.
+func signInAs(t *testing.T, b *browsertest.Browser, link string, done <-chan loginResult, login string) *Session {
+	t.Helper()
+	res := signIn(t, b, link, browsertest.SignInOptions{Login: login})
+	if !strings.Contains(res.Text, "Sign-in received") {
+		t.Errorf("the browser's last page: %q", res.Text)
+	}
+	r := wait(t, done)
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if r.sess.Subject != login {
+		t.Fatalf("signed in as subject %q, want %q", r.sess.Subject, login)
+	}
+	return r.sess
 }
 
 // userinfo calls the server's userinfo endpoint with client.
@@ -78,44 +97,35 @@ func TestE2ESignInAndRefresh(t *testing.T) {
 	b := launchBrowser(t)
 	cfg := e2eConfig(t, srv)
 	out, link, done := startLogin(t, context.Background(), cfg)
-	res := signIn(t, b, link, browsertest.SignInOptions{Login: "alice"})
-	if !strings.Contains(res.Text, "Sign-in received") {
-		t.Errorf("the browser's last page: %q", res.Text)
-	}
-	r := wait(t, done)
-	if r.err != nil {
-		t.Fatal(r.err)
-	}
-	assertPortFree(t, redirectAddr(t, link))
-	if r.sess.Subject != "alice" || !strings.Contains(r.sess.Who(), "alice@example.test") {
-		t.Errorf("who: %q (sub %q)", r.sess.Who(), r.sess.Subject)
+	sess := signInAs(t, b, link, done, "alice")
+	loopbacktest.WantClosed(t, loopbacktest.RedirectAddr(t, link))
+	if !strings.Contains(sess.Who(), "alice@example.test") {
+		t.Errorf("who: %q (sub %q)", sess.Who(), sess.Subject)
 	}
 	if !strings.Contains(out.String(), "signed in to "+strings.TrimPrefix(srv.Issuer, "http://")+" as Dev User alice") {
 		t.Errorf("status does not say who signed in:\n%s", out)
 	}
-	tok, err := r.sess.Token()
+	tok, err := sess.Token()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tok.RefreshToken == "" || r.sess.IDToken() == "" {
+	if tok.RefreshToken == "" || sess.IDToken() == "" {
 		t.Fatalf("no refresh token or ID token (offline_access with prompt=consent, openid)")
 	}
 	if strings.Contains(out.String(), tok.AccessToken) || strings.Contains(out.String(), tok.RefreshToken) {
 		t.Fatal("the status output holds a token")
 	}
-	if sub := userinfoSub(t, srv, r.sess.Client()); sub != "alice" {
+	if sub := userinfoSub(t, srv, sess.Client()); sub != "alice" {
 		t.Fatalf("userinfo sub = %q", sub)
 	}
 
 	// Refresh through the returned client: make the token look expired.
-	r.sess.src.mu.Lock()
-	r.sess.src.tok.Expiry = time.Now().Add(-time.Second)
-	r.sess.src.mu.Unlock()
+	expireSession(sess)
 	before, err := srv.Stats(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sub := userinfoSub(t, srv, r.sess.Client()); sub != "alice" {
+	if sub := userinfoSub(t, srv, sess.Client()); sub != "alice" {
 		t.Fatalf("userinfo after refresh: sub = %q", sub)
 	}
 	after, err := srv.Stats(context.Background())
@@ -125,16 +135,14 @@ func TestE2ESignInAndRefresh(t *testing.T) {
 	if after.Grants["refresh_token"] != before.Grants["refresh_token"]+1 {
 		t.Fatalf("refresh_token grants %d -> %d, want one refresh", before.Grants["refresh_token"], after.Grants["refresh_token"])
 	}
-	tok2, _ := r.sess.Token()
+	tok2, _ := sess.Token()
 	if tok2.AccessToken == tok.AccessToken || tok2.RefreshToken == tok.RefreshToken {
 		t.Fatal("the refresh did not replace the access token and the rotated refresh token")
 	}
 	// The rotated refresh token is the one kept: a second refresh works
 	// (oidc-provider refuses a reused one with invalid_grant).
-	r.sess.src.mu.Lock()
-	r.sess.src.tok.Expiry = time.Now().Add(-time.Second)
-	r.sess.src.mu.Unlock()
-	if _, err := r.sess.Token(); err != nil {
+	expireSession(sess)
+	if _, err := sess.Token(); err != nil {
 		t.Fatalf("second refresh: %v", err)
 	}
 }
@@ -155,14 +163,14 @@ func TestE2EConsentRefused(t *testing.T) {
 	if !strings.Contains(r.err.Error(), "refused the sign-in: access_denied") {
 		t.Errorf("message %q", r.err)
 	}
-	assertPortFree(t, redirectAddr(t, link))
+	loopbacktest.WantClosed(t, loopbacktest.RedirectAddr(t, link))
 }
 
 func TestE2EForgedStateThenSignIn(t *testing.T) {
 	srv := devserver.StartT(t, devserver.Options{})
 	b := launchBrowser(t)
 	out, link, done := startLogin(t, context.Background(), e2eConfig(t, srv))
-	forged := (&url.URL{Scheme: "http", Host: redirectAddr(t, link), Path: "/callback",
+	forged := (&url.URL{Scheme: "http", Host: loopbacktest.RedirectAddr(t, link), Path: "/callback",
 		RawQuery: url.Values{"code": {"forged"}, "state": {"from-another-tab"}, "iss": {srv.Issuer}}.Encode()}).String()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -212,9 +220,7 @@ func TestE2EThousandGoroutinesRefreshOnce(t *testing.T) {
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
-	r.sess.src.mu.Lock()
-	r.sess.src.tok.Expiry = time.Now().Add(-time.Second)
-	r.sess.src.mu.Unlock()
+	expireSession(r.sess)
 	if err := srv.ResetStats(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -223,34 +229,24 @@ func TestE2EThousandGoroutinesRefreshOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	var failed atomic.Int32
-	for range 1000 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if _, err := r.sess.Token(); err != nil {
-				failed.Add(1)
-			}
-		}()
-	}
 	// Some of the callers go through the HTTP client, as an API user would.
-	for range 20 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			resp, err := client.Get(md.UserinfoEndpoint)
-			if err != nil || resp.StatusCode != 200 {
-				failed.Add(1)
-			}
-			if err == nil {
-				resp.Body.Close()
-			}
-		}()
-	}
-	wg.Wait()
-	if n := failed.Load(); n != 0 {
-		t.Fatalf("%d callers failed", n)
+	failed, first := concurrently(1020, func(i int) error {
+		if i < 1000 {
+			_, err := r.sess.Token()
+			return err
+		}
+		resp, err := client.Get(md.UserinfoEndpoint)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("userinfo: HTTP %d", resp.StatusCode)
+		}
+		return nil
+	})
+	if failed != 0 {
+		t.Fatalf("%d of 1020 callers failed; the first: %v", failed, first)
 	}
 	st, err := srv.Stats(context.Background())
 	if err != nil {

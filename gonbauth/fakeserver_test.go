@@ -1,8 +1,6 @@
 package gonbauth
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -16,6 +14,7 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 
+	"github.com/gonbauth/gonbauth/gonbauth/internal/jwttest"
 	"github.com/gonbauth/gonbauth/gonbauth/pkce"
 )
 
@@ -51,19 +50,11 @@ type fakeServer struct {
 
 type codeGrant struct{ challenge, redirectURI, nonce string }
 
-// signingKey is shared by every fake server: RSA key generation is slow.
-var signingKey = sync.OnceValue(func() *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(err)
-	}
-	return k
-})
+// fakeKeyID is the key ID of the fake server's signing key, jwttest.Key.
+const fakeKeyID = "k1"
 
 func (f *fakeServer) jwks(w http.ResponseWriter, r *http.Request) {
-	json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{
-		{Key: &signingKey().PublicKey, KeyID: "k1", Algorithm: "RS256", Use: "sig"},
-	}})
+	json.NewEncoder(w).Encode(jwttest.KeySet(fakeKeyID))
 }
 
 // idToken signs an ID token for this server, as a real one would.
@@ -80,27 +71,12 @@ func (f *fakeServer) idToken(nonce string) string {
 		f.idClaims(claims)
 	}
 	payload, _ := json.Marshal(claims)
-	raw := signJWT(payload, signingKey())
+	raw := jwttest.Sign(jose.RS256, jwttest.Key(), fakeKeyID, payload)
 	if f.tamper {
 		parts := strings.Split(raw, ".")
 		parts[1] = base64.RawURLEncoding.EncodeToString([]byte(strings.Replace(string(payload), "alice", "mallory", 1)))
 		raw = strings.Join(parts, ".")
 	}
-	return raw
-}
-
-// signJWT signs payload with key under the key ID "k1", as the fake
-// server's ID tokens are.
-func signJWT(payload []byte, key *rsa.PrivateKey) string {
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: key, KeyID: "k1"}}, (&jose.SignerOptions{}).WithType("JWT"))
-	if err != nil {
-		panic(err)
-	}
-	obj, err := signer.Sign(payload)
-	if err != nil {
-		panic(err)
-	}
-	raw, _ := obj.CompactSerialize()
 	return raw
 }
 

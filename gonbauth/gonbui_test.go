@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"html"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +18,8 @@ import (
 
 	"github.com/gonbauth/gonbauth/gonbauth/internal/testparallel"
 	"github.com/janpfeifer/gonb/gonbui/protocol"
+
+	"github.com/gonbauth/gonbauth/gonbauth/internal/loopbacktest"
 )
 
 // TestMain lets the test binary double as a GoNB cell program: with
@@ -157,6 +158,16 @@ func waitCell(t *testing.T, cmd *exec.Cmd) error {
 	return nil
 }
 
+// finishCell wants the cell program to exit cleanly (out is what it
+// wrote), and waits until the kernel has all its messages.
+func finishCell(t *testing.T, cmd *exec.Cmd, out fmt.Stringer, k *fakeKernel) {
+	t.Helper()
+	if err := waitCell(t, cmd); err != nil {
+		t.Fatalf("cell failed: %v\n%s", err, out)
+	}
+	<-k.done
+}
+
 var hrefRE = regexp.MustCompile(`href="([^"]+)"`)
 
 // runCell starts the test binary as a cell program under the fake kernel,
@@ -193,15 +204,20 @@ func startCell(t *testing.T, srv *fakeServer, k *fakeKernel) (*exec.Cmd, *string
 	return cmd, out, html.UnescapeString(m[1])
 }
 
+// signInCell runs a cell that signs in with srv, follows its link, and
+// waits for the cell to end well; it returns the link.
+func signInCell(t *testing.T, srv *fakeServer, k *fakeKernel) string {
+	t.Helper()
+	cmd, out, link := startCell(t, srv, k)
+	browse(t, link)
+	finishCell(t, cmd, out, k)
+	return link
+}
+
 func TestNotebookDisplay(t *testing.T) {
 	srv := newFakeServer(t)
 	k := newFakeKernel(t)
-	cmd, out, link := startCell(t, srv, k)
-	browse(t, link)
-	if err := waitCell(t, cmd); err != nil {
-		t.Fatalf("cell failed: %v\n%s", err, out)
-	}
-	<-k.done
+	link := signInCell(t, srv, k)
 	msgs := k.messages()
 	checkDisplays(t, msgs, link, "Signed in to ")
 	last := msgs[len(msgs)-2].Data[protocol.MIMETextPlain].(string)
@@ -228,9 +244,7 @@ func TestNotebookInterrupt(t *testing.T) {
 	}
 	<-k.done
 	checkDisplays(t, k.messages(), link, "cancelled")
-	u, _ := url.Parse(link)
-	ru, _ := url.Parse(u.Query().Get("redirect_uri"))
-	assertPortFree(t, ru.Host)
+	loopbacktest.WantClosed(t, loopbacktest.RedirectAddr(t, link))
 }
 
 // checkDisplays asserts one block updated in place, every message with a
@@ -308,20 +322,11 @@ func TestNotebookShowsSettingsError(t *testing.T) {
 // sign-in shows one compact line, not a box, and still a text/plain.
 func TestNotebookSavedSignInIsOneLine(t *testing.T) {
 	srv := newFakeServer(t)
-	k := newFakeKernel(t)
-	cmd, out, link := startCell(t, srv, k)
-	browse(t, link)
-	if err := waitCell(t, cmd); err != nil {
-		t.Fatalf("cell failed: %v\n%s", err, out)
-	}
-	<-k.done
+	signInCell(t, srv, newFakeKernel(t))
 
 	k2 := newFakeKernel(t)
 	cmd, out, first := runCell(t, k2, EnvIssuer+"="+srv.URL, EnvClientID+"=test-client")
-	if err := waitCell(t, cmd); err != nil {
-		t.Fatalf("second cell failed: %v\n%s", err, out)
-	}
-	<-k2.done
+	finishCell(t, cmd, out, k2)
 	h, _ := first.Data[protocol.MIMETextHTML].(string)
 	p, _ := first.Data[protocol.MIMETextPlain].(string)
 	if !strings.Contains(p, "(saved sign-in)") || strings.Contains(p, "\n") || strings.Contains(h, "border:") || !strings.Contains(h, "gonbauth-signed-in") {

@@ -9,8 +9,6 @@ package gonbauth
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -25,7 +23,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-jose/go-jose/v4"
+
 	"github.com/gonbauth/gonbauth/gonbauth/internal/hostileserver"
+	"github.com/gonbauth/gonbauth/gonbauth/internal/jwttest"
+	"github.com/gonbauth/gonbauth/gonbauth/internal/loopbacktest"
 )
 
 // Hostile text, as a server or a redirect could send it.
@@ -278,23 +280,15 @@ func (f *fakeServer) claims(nonce string, change func(map[string]any)) map[strin
 }
 
 func unsignedIDToken(claims map[string]any) string {
-	enc := func(v any) string { b, _ := json.Marshal(v); return base64.RawURLEncoding.EncodeToString(b) }
-	return enc(map[string]string{"alg": "none", "typ": "JWT"}) + "." + enc(claims) + "."
+	payload, _ := json.Marshal(claims)
+	return jwttest.Unsigned(payload)
 }
-
-var foreignKey = sync.OnceValue(func() *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(err)
-	}
-	return k
-})
 
 // foreignIDToken is signed by a key the issuer never published, under the
 // issuer's key ID.
 func foreignIDToken(claims map[string]any) string {
 	payload, _ := json.Marshal(claims)
-	return signJWT(payload, foreignKey())
+	return jwttest.Sign(jose.RS256, jwttest.ForeignKey(), fakeKeyID, payload)
 }
 
 // Expectations.
@@ -335,7 +329,7 @@ func wantPrompt(limit time.Duration, is error, words ...string) func(*testing.T,
 			t.Errorf("Login took %v to end, with a deadline of %v", r.took, limit)
 		}
 		if r.link != "" && r.cfg.Mode != ModeDevice {
-			assertPortFree(t, redirectAddr(t, r.link))
+			loopbacktest.WantClosed(t, loopbacktest.RedirectAddr(t, r.link))
 		}
 	}
 }
@@ -350,6 +344,18 @@ func wantOK(more func(t *testing.T, r *hostileRun)) func(*testing.T, *hostileRun
 			more(t, r)
 		}
 	}
+}
+
+// wantSavedStatusShown wants the next Login, from the saved sign-in, to
+// succeed and to show the saved (hostile) values printable and bounded:
+// every later use of the sign-in shows them again.
+func wantSavedStatusShown(t *testing.T, r *hostileRun) {
+	t.Helper()
+	_, out, err := loginQuiet(t, r.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkShown(t, "the saved sign-in's status", out, maxOutBytes)
 }
 
 // wantSafe accepts a clear error or a success: the row's point is in the
@@ -442,7 +448,7 @@ func deviceMode(f *fakeServer, c *Config) {
 // redirect would arrive.
 func sendTo(t *testing.T, link string, q url.Values) {
 	t.Helper()
-	resp, err := http.Get("http://" + redirectAddr(t, link) + defaultCallbackPath + "?" + q.Encode())
+	resp, err := http.Get("http://" + loopbacktest.RedirectAddr(t, link) + defaultCallbackPath + "?" + q.Encode())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -561,14 +567,7 @@ func TestHostileServer(t *testing.T) {
 			want:  wantErr(nil)},
 		{name: "token/granted scope with escape sequences",
 			serve: map[string]hostileHandler{"/token": set("scope", "openid "+hostile+" "+strings.Repeat("s", 5000))},
-			want: wantOK(func(t *testing.T, r *hostileRun) {
-				// Every later use of the saved sign-in shows it again.
-				_, out, err := loginQuiet(t, r.cfg)
-				if err != nil {
-					t.Fatal(err)
-				}
-				checkShown(t, "the saved sign-in's status", out, maxOutBytes)
-			})},
+			want:  wantOK(wantSavedStatusShown)},
 		{name: "token/negative expires_in does not refresh on every call",
 			serve: map[string]hostileHandler{"/token": set("expires_in", -3600)},
 			want: wantOK(func(t *testing.T, r *hostileRun) {
@@ -639,13 +638,7 @@ func TestHostileServer(t *testing.T) {
 				f.idClaims = func(m map[string]any) { delete(m, "name"); delete(m, "email") }
 			},
 			serve: map[string]hostileHandler{"/userinfo": respond(200, map[string]any{"sub": "alice", "name": hostile + "Alice", "email": osc52 + "@x"})},
-			want: wantOK(func(t *testing.T, r *hostileRun) {
-				_, out, err := loginQuiet(t, r.cfg)
-				if err != nil {
-					t.Fatal(err)
-				}
-				checkShown(t, "the saved sign-in's status", out, maxOutBytes)
-			})},
+			want:  wantOK(wantSavedStatusShown)},
 		{name: "userinfo/wrong types",
 			setup: func(f *fakeServer, c *Config) {
 				f.idClaims = func(m map[string]any) { delete(m, "name"); delete(m, "email") }

@@ -1,9 +1,7 @@
 package gonbauth
 
 import (
-	"crypto/rand"
 	"crypto/rsa"
-	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +11,8 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/gonbauth/gonbauth/gonbauth/internal/jwttest"
 )
 
 // tokenRewriter wraps a fake server so that the token answers of one
@@ -63,14 +63,6 @@ func newRewrittenServer(t *testing.T) (*fakeServer, *tokenRewriter) {
 	return newWrappedFakeServer(t, tr.wrap), tr
 }
 
-var otherSigningKey = sync.OnceValue(func() *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(err)
-	}
-	return k
-})
-
 // forgeIDToken makes an ID token for srv with the claims edited; key nil
 // makes an unsigned one (alg none).
 func forgeIDToken(t *testing.T, srv *fakeServer, key *rsa.PrivateKey, edit func(map[string]any)) string {
@@ -82,19 +74,9 @@ func forgeIDToken(t *testing.T, srv *fakeServer, key *rsa.PrivateKey, edit func(
 	}
 	payload, _ := json.Marshal(claims)
 	if key == nil {
-		enc := base64.RawURLEncoding.EncodeToString
-		return enc([]byte(`{"alg":"none","typ":"JWT"}`)) + "." + enc(payload) + "."
+		return jwttest.Unsigned(payload)
 	}
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: key, KeyID: "k1"}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	obj, err := signer.Sign(payload)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := obj.CompactSerialize()
-	return raw
+	return jwttest.Sign(jose.RS256, key, fakeKeyID, payload)
 }
 
 // OpenID Connect Core §12.2: the ID token of a refresh is verified like
@@ -107,15 +89,15 @@ func TestRefreshIDTokenVerified(t *testing.T) {
 		edit   func(map[string]any)
 		reason string // "" when it must be accepted
 	}{
-		{"valid", signingKey, nil, ""},
+		{"valid", jwttest.Key, nil, ""},
 		{"alg none", func() *rsa.PrivateKey { return nil }, nil, "signature"},
-		{"another subject", signingKey, func(c map[string]any) { c["sub"] = "mallory" }, "sub"},
-		{"another audience", signingKey, func(c map[string]any) { c["aud"] = "another-client" }, "audience"},
-		{"another issuer", signingKey, func(c map[string]any) { c["iss"] = "https://evil.example" }, "issue"},
-		{"foreign key", otherSigningKey, nil, "signature"},
-		{"expired", signingKey, func(c map[string]any) { c["exp"] = time.Now().Add(-time.Hour).Unix() }, "expired"},
-		{"another azp", signingKey, func(c map[string]any) { c["azp"] = "another-client" }, "azp"},
-		{"hostile text", signingKey, func(c map[string]any) { c["iss"] = "\x1b]52;c;ZXZpbA==\x07" + strings.Repeat("\u202e", 5000) }, "issue"},
+		{"another subject", jwttest.Key, func(c map[string]any) { c["sub"] = "mallory" }, "sub"},
+		{"another audience", jwttest.Key, func(c map[string]any) { c["aud"] = "another-client" }, "audience"},
+		{"another issuer", jwttest.Key, func(c map[string]any) { c["iss"] = "https://evil.example" }, "issue"},
+		{"foreign key", jwttest.ForeignKey, nil, "signature"},
+		{"expired", jwttest.Key, func(c map[string]any) { c["exp"] = time.Now().Add(-time.Hour).Unix() }, "expired"},
+		{"another azp", jwttest.Key, func(c map[string]any) { c["azp"] = "another-client" }, "azp"},
+		{"hostile text", jwttest.Key, func(c map[string]any) { c["iss"] = "\x1b]52;c;ZXZpbA==\x07" + strings.Repeat("\u202e", 5000) }, "issue"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -13,13 +13,8 @@ import (
 // signInOnce completes an interactive Login against srv with cfg.
 func signInOnce(t *testing.T, srv *fakeServer, cfg *Config) *Session {
 	t.Helper()
-	_, link, done := startLogin(t, context.Background(), cfg)
-	browse(t, link)
-	r := wait(t, done)
-	if r.err != nil {
-		t.Fatal(r.err)
-	}
-	return r.sess
+	sess, _, _ := signInThrough(t, cfg, browse)
+	return sess
 }
 
 // savedStore returns the store and key Login uses for cfg.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -12,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gonbauth/gonbauth/gonbauth/internal/loopbacktest"
 )
 
 // urlWriter is a Config.Output that hands over the sign-in link the moment
@@ -71,6 +72,28 @@ func startLogin(t *testing.T, ctx context.Context, cfg *Config) (*urlWriter, str
 	return nil, "", nil
 }
 
+// signInThrough runs Login with cfg, lets follow open the printed link as
+// the user's browser would, and returns the session, the link and what
+// Login printed. A failed Login fails the test, with what it printed.
+func signInThrough[P any](t *testing.T, cfg *Config, follow func(*testing.T, string) P) (*Session, string, *urlWriter) {
+	t.Helper()
+	out, link, done := startLogin(t, context.Background(), cfg)
+	follow(t, link)
+	r := wait(t, done)
+	if r.err != nil {
+		t.Fatalf("Login: %v\n%s", r.err, out)
+	}
+	return r.sess, link, out
+}
+
+// expireSession makes the session's access token look expired, so that
+// its next use refreshes.
+func expireSession(sess *Session) {
+	sess.src.mu.Lock()
+	defer sess.src.mu.Unlock()
+	sess.src.tok.Expiry = time.Now().Add(-time.Minute)
+}
+
 func testConfig(srv *fakeServer) *Config {
 	return &Config{Issuer: srv.URL, ClientID: "test-client", ConfigDir: srv.t.TempDir()}
 }
@@ -100,27 +123,6 @@ func wait(t *testing.T, done <-chan loginResult) loginResult {
 		t.Fatal("Login did not return")
 	}
 	return loginResult{}
-}
-
-func redirectAddr(t *testing.T, link string) string {
-	t.Helper()
-	u, err := url.Parse(link)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ru, err := url.Parse(u.Query().Get("redirect_uri"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ru.Host
-}
-
-func assertPortFree(t *testing.T, addr string) {
-	t.Helper()
-	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-		c.Close()
-		t.Fatalf("the listener at %s still accepts connections", addr)
-	}
 }
 
 func TestLoginSuccess(t *testing.T) {
@@ -154,7 +156,7 @@ func TestLoginSuccess(t *testing.T) {
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
-	assertPortFree(t, redirectAddr(t, link))
+	loopbacktest.WantClosed(t, loopbacktest.RedirectAddr(t, link))
 	if n := srv.calls("authorization_code"); n != 1 {
 		t.Fatalf("%d token requests in one sign-in, want 1", n)
 	}
@@ -213,35 +215,44 @@ func TestLoginRefreshThroughClient(t *testing.T) {
 	}
 }
 
-func TestLoginRefreshConcurrent(t *testing.T) {
-	srv := newFakeServer(t)
-	cfg := testConfig(srv)
-	_, link, done := startLogin(t, context.Background(), cfg)
-	browse(t, link)
-	r := wait(t, done)
-	if r.err != nil {
-		t.Fatal(r.err)
-	}
-	r.sess.src.mu.Lock()
-	old := r.sess.src.tok.AccessToken
-	r.sess.src.tok.Expiry = time.Now().Add(-time.Minute)
-	r.sess.src.mu.Unlock()
-	// BenchmarkRefreshFanIn measures the same.
+// concurrently runs call(0) to call(n-1), each in a goroutine of its own,
+// all at once, and returns how many failed and the first error.
+func concurrently(n int, call func(i int) error) (failed int, first error) {
 	var wg sync.WaitGroup
-	toks := make([]string, 1000)
-	for i := range toks {
+	var mu sync.Mutex
+	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			tok, err := r.sess.Token()
-			if err != nil {
-				t.Error(err)
-				return
+			if err := call(i); err != nil {
+				mu.Lock()
+				defer mu.Unlock()
+				if failed++; first == nil {
+					first = err
+				}
 			}
-			toks[i] = tok.AccessToken
 		}()
 	}
 	wg.Wait()
+	return failed, first
+}
+
+func TestLoginRefreshConcurrent(t *testing.T) {
+	srv := newFakeServer(t)
+	sess := signInOnce(t, srv, testConfig(srv))
+	old := sess.src.tok.AccessToken
+	expireSession(sess)
+	toks := make([]string, 1000) // BenchmarkRefreshFanIn measures the same.
+	failed, err := concurrently(len(toks), func(i int) error {
+		tok, err := sess.Token()
+		if err == nil {
+			toks[i] = tok.AccessToken
+		}
+		return err
+	})
+	if failed != 0 {
+		t.Errorf("%d of 1000 concurrent callers failed; the first: %v", failed, err)
+	}
 	if n := srv.calls("refresh_token"); n != 1 {
 		t.Fatalf("%d refreshes for 1000 concurrent callers, want 1", n)
 	}
@@ -261,7 +272,7 @@ func TestLoginNoRefreshToken(t *testing.T) {
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
-	r.sess.src.tok.Expiry = time.Now().Add(-time.Minute)
+	expireSession(r.sess)
 	if _, err := r.sess.Token(); !errors.Is(err, ErrNoRefreshToken) {
 		t.Fatalf("err = %v, want ErrNoRefreshToken", err)
 	}
@@ -280,13 +291,13 @@ func TestLoginAccessDenied(t *testing.T) {
 	if !errors.As(r.err, &ae) || ae.Code != "access_denied" || ae.Description != "The <b>user</b> said no" {
 		t.Fatalf("err = %v", r.err)
 	}
-	assertPortFree(t, redirectAddr(t, link))
+	loopbacktest.WantClosed(t, loopbacktest.RedirectAddr(t, link))
 }
 
 func TestLoginWrongStateThenRealSignIn(t *testing.T) {
 	srv := newFakeServer(t)
 	out, link, done := startLogin(t, context.Background(), testConfig(srv))
-	forged := "http://" + redirectAddr(t, link) + "/callback?code=forged&state=other-tab&iss=" + url.QueryEscape(srv.URL)
+	forged := "http://" + loopbacktest.RedirectAddr(t, link) + "/callback?code=forged&state=other-tab&iss=" + url.QueryEscape(srv.URL)
 	if page := browse(t, forged); !strings.Contains(page, "does not match") {
 		t.Fatalf("forged callback page: %s", page)
 	}
@@ -328,7 +339,7 @@ func TestLoginTimeoutFreesPort(t *testing.T) {
 	if !errors.Is(r.err, ErrTimeout) || !strings.Contains(r.err.Error(), EnvTimeout) {
 		t.Fatalf("err = %v", r.err)
 	}
-	assertPortFree(t, redirectAddr(t, link))
+	loopbacktest.WantClosed(t, loopbacktest.RedirectAddr(t, link))
 }
 
 func TestLoginContextCancelFreesPort(t *testing.T) {
@@ -340,7 +351,7 @@ func TestLoginContextCancelFreesPort(t *testing.T) {
 	if !errors.Is(r.err, ErrCancelled) || !errors.Is(r.err, context.Canceled) {
 		t.Fatalf("err = %v", r.err)
 	}
-	assertPortFree(t, redirectAddr(t, link))
+	loopbacktest.WantClosed(t, loopbacktest.RedirectAddr(t, link))
 }
 
 func TestLoginSIGINTFreesPort(t *testing.T) {
@@ -355,7 +366,7 @@ func TestLoginSIGINTFreesPort(t *testing.T) {
 	if !errors.Is(r.err, ErrCancelled) || !strings.Contains(r.err.Error(), "interrupt signal received") {
 		t.Fatalf("err = %v", r.err)
 	}
-	assertPortFree(t, redirectAddr(t, link))
+	loopbacktest.WantClosed(t, loopbacktest.RedirectAddr(t, link))
 }
 
 func TestLoginRefusesServerWithoutS256(t *testing.T) {

@@ -8,6 +8,15 @@ import (
 	"testing"
 )
 
+// pasteInput gives cfg an Input the test writes to, as a user pastes into
+// the prompt. It is closed when the test ends.
+func pasteInput(t *testing.T, cfg *Config) io.Writer {
+	in, paste := io.Pipe()
+	t.Cleanup(func() { paste.Close() })
+	cfg.Input = in
+	return paste
+}
+
 // repeatReader yields n bytes of c, then the tail.
 type repeatReader struct {
 	c    byte

@@ -14,6 +14,8 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 	"golang.org/x/oauth2"
+
+	"github.com/gonbauth/gonbauth/gonbauth/internal/jwttest"
 )
 
 // keyServer serves a JWKS with one ES256 key, which rotate replaces, and
@@ -63,21 +65,13 @@ func (ks *keyServer) count() int {
 }
 
 // token is a token response whose ID token the current key signs.
-func (ks *keyServer) token(t *testing.T, nonce string) *oauth2.Token {
+func (ks *keyServer) token(nonce string) *oauth2.Token {
 	ks.mu.Lock()
 	key, kid := ks.key, ks.kid
 	ks.mu.Unlock()
 	payload, _ := json.Marshal(map[string]any{"iss": "https://issuer.test", "aud": "test-client", "sub": "alice",
 		"nonce": nonce, "iat": time.Now().Unix(), "exp": time.Now().Add(time.Hour).Unix()})
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: jose.JSONWebKey{Key: key, KeyID: kid}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	obj, err := signer.Sign(payload)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := obj.CompactSerialize()
+	raw := jwttest.Sign(jose.ES256, key, kid, payload)
 	return (&oauth2.Token{AccessToken: "a"}).WithExtra(map[string]any{"id_token": raw})
 }
 
@@ -117,7 +111,7 @@ func TestIDTokenPrefetch(t *testing.T) {
 			if tc.between != nil {
 				tc.between(t, ks)
 			}
-			if _, err := c.verify(context.Background(), ks.token(t, "n1")); err != nil {
+			if _, err := c.verify(context.Background(), ks.token("n1")); err != nil {
 				t.Fatalf("verify: %v", err)
 			}
 			if got := ks.count(); got != tc.wantRequests {
@@ -135,10 +129,10 @@ func TestIDTokenPrefetchStillChecks(t *testing.T) {
 	c.prefetch(context.Background())
 	ks.waitRequests(t, 1)
 	other := newKeyServer(t) // same kid, another key
-	if _, err := c.verify(context.Background(), other.token(t, "n1")); err == nil {
+	if _, err := c.verify(context.Background(), other.token("n1")); err == nil {
 		t.Error("a token signed by a key not in the key set was accepted")
 	}
-	if _, err := c.verify(context.Background(), ks.token(t, "n2")); err == nil {
+	if _, err := c.verify(context.Background(), ks.token("n2")); err == nil {
 		t.Error("a token with another nonce was accepted")
 	}
 }

@@ -28,13 +28,7 @@ func (f *fakeServer) lastAuth() url.Values {
 // fakeSignIn runs a whole Login against the fake server with cfg.
 func fakeSignIn(t *testing.T, cfg *Config) (*Session, string, *urlWriter) {
 	t.Helper()
-	out, link, done := startLogin(t, context.Background(), cfg)
-	browse(t, link)
-	r := wait(t, done)
-	if r.err != nil {
-		t.Fatalf("%v\n%s", r.err, out)
-	}
-	return r.sess, link, out
+	return signInThrough(t, cfg, browse)
 }
 
 // TestProviderAuthorizationRequest: what each provider adds to (or leaves
@@ -130,15 +124,7 @@ func TestSecretRequired(t *testing.T) {
 		cfg := testConfig(srv)
 		cfg.Provider, cfg.Mode, cfg.Output, cfg.DeviceAuthURL, cfg.Timeout = tt.provider, tt.mode, newURLWriter(), srv.URL+"/device", 2*time.Second
 		_, err := Login(context.Background(), cfg)
-		if err == nil {
-			t.Errorf("%s: no error", tt.provider)
-			continue
-		}
-		for _, w := range tt.want {
-			if !strings.Contains(err.Error(), w) {
-				t.Errorf("%s: %v\n(missing %q)", tt.provider, err, w)
-			}
-		}
+		checkErrorSays(t, tt.provider, err, tt.want...)
 		if n := srv.requestCount(); tt.provider == "github" && n != 0 {
 			t.Errorf("%s: %d requests before refusing", tt.provider, n)
 		}
@@ -159,9 +145,7 @@ func TestClientAuthAuto(t *testing.T) {
 	srv.mu.Lock()
 	srv.expiresIn = 0
 	srv.mu.Unlock()
-	sess.src.mu.Lock()
-	sess.src.tok.Expiry = time.Now().Add(-time.Minute)
-	sess.src.mu.Unlock()
+	expireSession(sess)
 	if _, err := sess.Token(); err != nil {
 		t.Fatalf("refresh: %v", err)
 	}
@@ -348,11 +332,7 @@ func TestTimeoutPortHint(t *testing.T) {
 		if !errors.Is(r.err, ErrTimeout) {
 			t.Fatalf("err = %v", r.err)
 		}
-		for _, w := range tt.want {
-			if !strings.Contains(r.err.Error(), w) {
-				t.Errorf("%s: %v\n(missing %q)", tt.provider, r.err, w)
-			}
-		}
+		checkErrorSays(t, tt.provider, r.err, tt.want...)
 		for _, w := range tt.wantNot {
 			if strings.Contains(r.err.Error(), w) {
 				t.Errorf("%s: %v\n(has %q)", tt.provider, r.err, w)

@@ -1,6 +1,7 @@
 package gonbauth
 
 import (
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -133,14 +134,21 @@ func TestProviderErrors(t *testing.T) {
 	} {
 		tt.cfg.ClientID = "cid"
 		_, err := tt.cfg.resolve(envFrom(nil))
-		if err == nil {
-			t.Errorf("%+v: no error", tt.cfg)
-			continue
-		}
-		for _, w := range tt.want {
-			if !strings.Contains(err.Error(), w) {
-				t.Errorf("%+v: %v\n(missing %q)", tt.cfg, err, w)
-			}
+		checkErrorSays(t, fmt.Sprintf("%+v", tt.cfg), err, tt.want...)
+	}
+}
+
+// checkErrorSays wants an error whose message holds each of words; what
+// names the case in the failures.
+func checkErrorSays(t *testing.T, what string, err error, words ...string) {
+	t.Helper()
+	if err == nil {
+		t.Errorf("%s: no error; want one that says %q", what, words)
+		return
+	}
+	for _, w := range words {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("%s: %v\n(missing %q)", what, err, w)
 		}
 	}
 }
@@ -201,11 +209,7 @@ func TestClientFile(t *testing.T) {
 			if err == nil {
 				t.Fatal("no error")
 			}
-			for _, w := range append(tt.want, "GONBAUTH_CLIENT_FILE") {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("%v\n(missing %q)", err, w)
-				}
-			}
+			checkErrorSays(t, "client file", err, append(tt.want, "GONBAUTH_CLIENT_FILE")...)
 			if strings.Contains(err.Error(), `"s"`) {
 				t.Errorf("the error repeats the file's secret: %v", err)
 			}

@@ -173,9 +173,7 @@ func TestProvidersE2E(t *testing.T) {
 			if tok.RefreshToken == "" {
 				t.Fatalf("no refresh token from %s: the sign-in would die when the access token expires", name)
 			}
-			r.sess.src.mu.Lock()
-			r.sess.src.tok.Expiry = time.Now().Add(-time.Second)
-			r.sess.src.mu.Unlock()
+			expireSession(r.sess)
 			if userAPI(t, s, r.sess.Client()) != http.StatusOK || s.Grants("refresh_token") != 1 {
 				t.Fatalf("refresh: %d refresh grants", s.Grants("refresh_token"))
 			}
@@ -354,11 +352,7 @@ func TestProviderGoogleClientFile(t *testing.T) {
 	cfg := &Config{ClientFile: file, Issuer: s.Issuer, Mode: ModeLoopback, Timeout: 30 * time.Second, ConfigDir: t.TempDir()}
 	t.Setenv(EnvClientSecret, "")
 	t.Setenv(EnvClientID, "")
-	out, link, done := startLogin(t, context.Background(), cfg)
-	browseTo(t, link)
-	if r := wait(t, done); r.err != nil {
-		t.Fatalf("%v\n%s", r.err, out)
-	}
+	signInThrough(t, cfg, browseTo)
 	if f := lastForm(t, s, "authorize").Form; f.Get("client_id") != s.ClientID || f.Get("access_type") != "offline" {
 		t.Fatalf("authorization request %v", f)
 	}
@@ -376,9 +370,7 @@ func TestProviderGoogleRemoteKernel(t *testing.T) {
 	s := startStandIn(t, pt.Google, pt.Options{})
 	cfg := providerConfig(t, s)
 	cfg.Mode = ModeAuto
-	in, paste := io.Pipe()
-	defer paste.Close()
-	cfg.Input = in
+	paste := pasteInput(t, cfg)
 	out, link, done := startLogin(t, context.Background(), cfg)
 	if len(s.Requests("device")) != 0 || strings.HasPrefix(link, s.URL+"/device") {
 		t.Fatalf("the automatic mode tried the device grant for a Desktop client:\n%s", out)
@@ -386,13 +378,20 @@ func TestProviderGoogleRemoteKernel(t *testing.T) {
 	if !strings.Contains(out.String(), "paste") {
 		t.Fatalf("the status does not offer paste:\n%s", out)
 	}
+	pasteSignIn(t, link, paste, out, done)
+}
+
+// pasteSignIn follows link in a browser that cannot reach the listener,
+// pastes the address it ends on, and wants Login to succeed.
+func pasteSignIn(t *testing.T, link string, paste io.Writer, out *urlWriter, done <-chan loginResult) {
+	t.Helper()
 	p, err := pt.BrowseUnreachable(link)
 	if err != nil {
 		t.Fatal(err)
 	}
 	fmt.Fprintln(paste, p.URL)
 	if r := wait(t, done); r.err != nil {
-		t.Fatalf("%v\n%s", r.err, out)
+		t.Fatalf("the pasted sign-in: %v\n%s", r.err, out)
 	}
 }
 
@@ -402,14 +401,9 @@ func TestProviderGoogleRemoteKernel(t *testing.T) {
 func TestProviderEntraCommonOtherTenant(t *testing.T) {
 	s := startStandIn(t, pt.Microsoft, pt.Options{Tenant: "common", UserTenant: pt.OtherTenant})
 	cfg := providerConfig(t, s)
-	out, link, done := startLogin(t, context.Background(), cfg)
-	browseTo(t, link)
-	r := wait(t, done)
-	if r.err != nil {
-		t.Fatalf("%v\n%s", r.err, out)
-	}
-	if r.sess.Claims["tid"] != pt.OtherTenant {
-		t.Fatalf("tid %v", r.sess.Claims["tid"])
+	sess, _, _ := signInThrough(t, cfg, browseTo)
+	if sess.Claims["tid"] != pt.OtherTenant {
+		t.Fatalf("tid %v", sess.Claims["tid"])
 	}
 	// Status shows the scopes granted, not defaults that were dropped.
 	list, err := SignIns(cfg)
@@ -499,12 +493,8 @@ func TestProviderExactPort(t *testing.T) {
 				t.Fatalf("the timeout does not name %s: %v", EnvPort, r.err)
 			}
 
-			cfg = providerConfig(t, s) // with Ports: the registered one
-			out, link, done := startLogin(t, context.Background(), cfg)
-			browseTo(t, link)
-			if r := wait(t, done); r.err != nil {
-				t.Fatalf("with the registered port: %v\n%s", r.err, out)
-			}
+			// With Ports: the registered one.
+			signInThrough(t, providerConfig(t, s), browseTo)
 		})
 	}
 }
@@ -517,19 +507,13 @@ func TestProviderGitHubFormEncoded(t *testing.T) {
 	for _, clientType := range []string{"github-app", "oauth-app"} {
 		t.Run(clientType, func(t *testing.T) {
 			s := startStandIn(t, pt.GitHub, pt.Options{ClientType: clientType})
-			cfg := providerConfig(t, s)
-			out, link, done := startLogin(t, context.Background(), cfg)
-			browseTo(t, link)
-			r := wait(t, done)
-			if r.err != nil {
-				t.Fatalf("%v\n%s", r.err, out)
-			}
-			tok, _ := r.sess.Token()
+			sess, _, _ := signInThrough(t, providerConfig(t, s), browseTo)
+			tok, _ := sess.Token()
 			if (clientType == "github-app") != (tok.RefreshToken != "") || (clientType == "github-app") == tok.Expiry.IsZero() {
 				t.Fatalf("%s: refresh token %v, expiry %v", clientType, tok.RefreshToken != "", tok.Expiry)
 			}
-			if !strings.Contains(r.sess.Who(), "octocat") && !strings.Contains(r.sess.Who(), "Octocat") {
-				t.Fatalf("who: %q", r.sess.Who())
+			if !strings.Contains(sess.Who(), "octocat") && !strings.Contains(sess.Who(), "Octocat") {
+				t.Fatalf("who: %q", sess.Who())
 			}
 			accept := lastForm(t, s, "token").Header.Get("Accept")
 			t.Logf("token request Accept %q: answered %s", accept, map[bool]string{true: "JSON", false: "form-encoded"}[strings.Contains(accept, "json")])
@@ -549,24 +533,16 @@ func TestProviderGitHubErrorsWithStatus200(t *testing.T) {
 	}
 
 	// A refresh token GitHub no longer accepts: bad_refresh_token.
-	cfg = providerConfig(t, s)
-	out, link, done := startLogin(t, context.Background(), cfg)
-	browseTo(t, link)
-	r := wait(t, done)
-	if r.err != nil {
-		t.Fatalf("%v\n%s", r.err, out)
-	}
-	tok, _ := r.sess.Token()
+	sess, _, _ := signInThrough(t, providerConfig(t, s), browseTo)
+	tok, _ := sess.Token()
 	req, _ := http.NewRequest("POST", s.Endpoint("token"), strings.NewReader(url.Values{
 		"client_id": {s.ClientID}, "client_secret": {s.ClientSecret}, "grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if resp, err := http.DefaultClient.Do(req); err == nil { // rotate it behind the session's back
 		resp.Body.Close()
 	}
-	r.sess.src.mu.Lock()
-	r.sess.src.tok.Expiry = time.Now().Add(-time.Second)
-	r.sess.src.mu.Unlock()
-	_, err = r.sess.Token()
+	expireSession(sess)
+	_, err = sess.Token()
 	var te *TokenError
 	if !errors.As(err, &te) || te.Code != "bad_refresh_token" {
 		t.Fatalf("refresh with a used token: %v", err)
@@ -592,9 +568,7 @@ func TestProviderDeviceFallbackToPaste(t *testing.T) {
 			s := startStandIn(t, tt.name, pt.Options{DeviceDisabled: true})
 			cfg := providerConfig(t, s)
 			cfg.Mode = ModeAuto
-			in, paste := io.Pipe()
-			defer paste.Close()
-			cfg.Input = in
+			paste := pasteInput(t, cfg)
 			out, link, done := startLogin(t, context.Background(), cfg)
 			if len(s.Requests("device")) != 1 || !strings.HasPrefix(link, s.Endpoint("authorize")) {
 				t.Fatalf("no fallback to the authorization link: %s\n%s", link, out)
@@ -602,14 +576,7 @@ func TestProviderDeviceFallbackToPaste(t *testing.T) {
 			if low := strings.ToLower(out.String()); !strings.Contains(low, "paste") || !strings.Contains(low, tt.why) {
 				t.Fatalf("the fallback does not say why (%s) or what to do (paste):\n%s", tt.why, out)
 			}
-			p, err := pt.BrowseUnreachable(link)
-			if err != nil {
-				t.Fatal(err)
-			}
-			fmt.Fprintln(paste, p.URL)
-			if r := wait(t, done); r.err != nil {
-				t.Fatalf("%v\n%s", r.err, out)
-			}
+			pasteSignIn(t, link, paste, out, done)
 		})
 	}
 }
@@ -690,11 +657,7 @@ func TestProviderLogoutWithoutRevocation(t *testing.T) {
 		t.Run(string(name), func(t *testing.T) {
 			s := startStandIn(t, name, pt.Options{})
 			cfg := providerConfig(t, s)
-			_, link, done := startLogin(t, context.Background(), cfg)
-			browseTo(t, link)
-			if r := wait(t, done); r.err != nil {
-				t.Fatal(r.err)
-			}
+			signInThrough(t, cfg, browseTo)
 			said, err := logout(cfg)
 			if err != nil {
 				t.Fatalf("Logout: %v", err)
@@ -714,11 +677,7 @@ func TestProviderLogoutWithoutRevocation(t *testing.T) {
 func TestProviderGoogleRefreshWithoutSecret(t *testing.T) {
 	s := startStandIn(t, pt.Google, pt.Options{})
 	cfg := providerConfig(t, s)
-	out, link, done := startLogin(t, context.Background(), cfg)
-	browseTo(t, link)
-	if r := wait(t, done); r.err != nil {
-		t.Fatalf("%v\n%s", r.err, out)
-	}
+	signInThrough(t, cfg, browseTo)
 	expireSaved(t, cfg)
 	t.Setenv(EnvClientSecret, "")
 	noSecret := *cfg

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/gonbauth/gonbauth/gonbauth/internal/loopbacktest"
 )
 
 // A flood of forged redirects is bounded (the first few listed, the rest
@@ -16,7 +18,7 @@ func TestRefusedRedirectsBoundedMixUpAlwaysShown(t *testing.T) {
 	srv := newFakeServer(t)
 	cfg := testConfig(srv)
 	out, link, done := startLogin(t, context.Background(), cfg)
-	callback := "http://" + redirectAddr(t, link) + "/callback?"
+	callback := "http://" + loopbacktest.RedirectAddr(t, link) + "/callback?"
 	get := func(q url.Values) {
 		resp, err := http.Get(callback + q.Encode())
 		if err != nil {

@@ -111,9 +111,15 @@ func storeTestRaw(t *testing.T, k entryKey) map[string]any {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return jsonObject(t, b)
+}
+
+// jsonObject decodes data, which must be a JSON object.
+func jsonObject(t *testing.T, data []byte) map[string]any {
+	t.Helper()
 	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatalf("not a JSON object: %v", err)
 	}
 	return m
 }
@@ -158,6 +164,20 @@ func checkNoSecrets(t *testing.T, what string, msgs ...string) {
 			}
 		}
 	}
+}
+
+// checkStoreError wants op on the store to have failed with err, a message
+// that starts with "gonbauth: ", names path (what was in the way) and
+// quotes no token.
+func checkStoreError(t *testing.T, op string, err error, path string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("%s succeeded where it must fail (%s is in the way)", op, path)
+	}
+	if !strings.HasPrefix(err.Error(), "gonbauth: ") || !strings.Contains(err.Error(), path) {
+		t.Errorf("%s error %q should start with \"gonbauth: \" and name %s", op, err, path)
+	}
+	checkNoSecrets(t, op+" error", err.Error())
 }
 
 // checkNoTempFiles fails if a save left a temporary file in dir.
@@ -273,10 +293,7 @@ func TestStoreSaveLoadRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var m map[string]any
-			if err := json.Unmarshal(raw, &m); err != nil {
-				t.Fatal(err)
-			}
+			m := jsonObject(t, raw)
 			if m["version"] != float64(1) {
 				t.Errorf("version in the file = %#v", m["version"])
 			}
@@ -799,16 +816,9 @@ func TestStoreUnwritable(t *testing.T) {
 			st := &store{dir: dir, warn: w.add}
 			k := storeTestDefaultKey
 
-			err := st.save(storeTestEntry(k))
-			if err == nil {
-				t.Fatal("save into an unwritable store succeeded")
-			}
-			if !strings.HasPrefix(err.Error(), "gonbauth: ") || !strings.Contains(err.Error(), dir) {
-				t.Errorf("save error %q should start with \"gonbauth: \" and name %s", err, dir)
-			}
-			checkNoSecrets(t, "save error", err.Error())
+			checkStoreError(t, "save", st.save(storeTestEntry(k)), dir)
 
-			err = st.saveLocked(context.Background(), storeTestEntry(k))
+			err := st.saveLocked(context.Background(), storeTestEntry(k))
 			if err == nil || !strings.HasPrefix(err.Error(), "gonbauth: ") {
 				t.Errorf("saveLocked error = %v", err)
 			}
@@ -816,11 +826,8 @@ func TestStoreUnwritable(t *testing.T) {
 			unlock, err := st.lock(context.Background(), k)
 			if err == nil {
 				unlock()
-				t.Fatal("lock in an unwritable store succeeded")
 			}
-			if !strings.HasPrefix(err.Error(), "gonbauth: ") || !strings.Contains(err.Error(), dir) {
-				t.Errorf("lock error %q should start with \"gonbauth: \" and name %s", err, dir)
-			}
+			checkStoreError(t, "lock", err, dir)
 
 			if got := st.load(k); got != nil {
 				t.Errorf("load = %+v, want nil", got)
@@ -847,14 +854,7 @@ func TestStoreSaveFailureLeavesNoTempFile(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(p, "x"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	err := st.save(storeTestEntry(k))
-	if err == nil {
-		t.Fatal("save over a directory succeeded")
-	}
-	if !strings.HasPrefix(err.Error(), "gonbauth: ") || !strings.Contains(err.Error(), p) {
-		t.Errorf("save error %q should start with \"gonbauth: \" and name %s", err, p)
-	}
-	checkNoSecrets(t, "save error", err.Error())
+	checkStoreError(t, "save", st.save(storeTestEntry(k)), p)
 	checkNoTempFiles(t, st.dir)
 	if got := st.load(k); got != nil {
 		t.Errorf("load = %+v", got)

@@ -9,9 +9,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,6 +22,7 @@ import (
 	"github.com/gofrs/flock"
 
 	"github.com/gonbauth/gonbauth/gonbauth/internal/hostileserver"
+	"github.com/gonbauth/gonbauth/gonbauth/internal/loopbacktest"
 )
 
 // leaks sees the secrets the hostile server issues and everything the
@@ -73,9 +72,8 @@ func startCLI(t *testing.T, env []string, args ...string) (*exec.Cmd, *lockedBuf
 	return cmd, &stderr
 }
 
-// interrupt sends SIGINT once the command is at the wait (arrived is
-// closed), and wants it to end within 5 s, with a message that says it
-// was interrupted.
+// interrupt waits until the command is at the wait (arrived is closed),
+// then interrupts it as sigint does.
 func interrupt(t *testing.T, cmd *exec.Cmd, stderr *lockedBuffer, arrived <-chan struct{}) {
 	t.Helper()
 	select {
@@ -83,6 +81,16 @@ func interrupt(t *testing.T, cmd *exec.Cmd, stderr *lockedBuffer, arrived <-chan
 	case <-time.After(20 * time.Second):
 		t.Fatalf("the command never reached the wait: %s", stderr)
 	}
+	sigint(t, cmd, stderr)
+}
+
+// sigint lets the command settle into the wait it is at, sends SIGINT,
+// and wants it to end within 5 s, with exit code 1 and a message that says
+// it was interrupted. stderr is read before the command has ended only
+// when it does not end: a plain buffer (from cli) is safe once it is
+// killed.
+func sigint(t *testing.T, cmd *exec.Cmd, stderr fmt.Stringer) {
+	t.Helper()
 	time.Sleep(200 * time.Millisecond) // let it settle into the wait
 	start := time.Now()
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
@@ -93,38 +101,17 @@ func interrupt(t *testing.T, cmd *exec.Cmd, stderr *lockedBuffer, arrived <-chan
 	select {
 	case <-done:
 	case <-time.After(5 * time.Second):
+		cmd.Process.Kill()
+		<-done
 		t.Fatalf("still running 5 s after SIGINT: %s", stderr)
 	}
 	if code := cmd.ProcessState.ExitCode(); code != 1 {
 		t.Errorf("exit code %d after SIGINT, want 1", code)
 	}
-	msg := stderr.String()
-	if !strings.Contains(msg, "interrupt") {
+	if msg := stderr.String(); !strings.Contains(msg, "interrupt") {
 		t.Errorf("stderr does not say the command was interrupted:\n%s", msg)
 	}
 	t.Logf("ended %v after SIGINT", time.Since(start).Round(time.Millisecond))
-}
-
-// redirectHost is the loopback address in a sign-in link's redirect_uri.
-func redirectHost(t *testing.T, link string) string {
-	t.Helper()
-	u, err := url.Parse(link)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ru, err := url.Parse(u.Query().Get("redirect_uri"))
-	if err != nil || ru.Host == "" {
-		t.Fatalf("no redirect_uri in %q", link)
-	}
-	return ru.Host
-}
-
-func wantPortClosed(t *testing.T, addr string) {
-	t.Helper()
-	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-		c.Close()
-		t.Errorf("the redirect listener %s is still open", addr)
-	}
 }
 
 // approve follows a sign-in link as a signed-in user's browser would.
@@ -187,8 +174,8 @@ func TestFaultInterruptAtEveryWait(t *testing.T) {
 		t.Parallel()
 		srv := hostileserver.Start(t, leaks)
 		cmd, _, stderr, link := cli(t, faultEnv(srv, t.TempDir()), "login")
-		interruptQuiet(t, cmd, stderr)
-		wantPortClosed(t, redirectHost(t, link))
+		sigint(t, cmd, stderr)
+		loopbacktest.WantClosed(t, loopbacktest.RedirectAddr(t, link))
 	})
 	t.Run("token exchange hung", func(t *testing.T) {
 		t.Parallel()
@@ -197,8 +184,8 @@ func TestFaultInterruptAtEveryWait(t *testing.T) {
 		cmd, _, stderr, link := cli(t, faultEnv(srv, t.TempDir()), "login")
 		approve(t, link)
 		await(t, srv.Arrived(hostileserver.PathToken))
-		interruptQuiet(t, cmd, stderr)
-		wantPortClosed(t, redirectHost(t, link))
+		sigint(t, cmd, stderr)
+		loopbacktest.WantClosed(t, loopbacktest.RedirectAddr(t, link))
 	})
 	t.Run("device polling", func(t *testing.T) {
 		t.Parallel()
@@ -206,7 +193,7 @@ func TestFaultInterruptAtEveryWait(t *testing.T) {
 		env := append(faultEnv(srv, t.TempDir()), "GONBAUTH_MODE=device")
 		cmd, _, stderr, _ := cli(t, env, "login")
 		await(t, srv.Arrived(hostileserver.PathToken))
-		interruptQuiet(t, cmd, stderr)
+		sigint(t, cmd, stderr)
 	})
 	t.Run("refresh hung", func(t *testing.T) {
 		t.Parallel()
@@ -269,28 +256,6 @@ func await(t *testing.T, ch <-chan struct{}) {
 	case <-ch:
 	case <-time.After(20 * time.Second):
 		t.Fatal("the command never reached the server")
-	}
-}
-
-// interruptQuiet is interrupt for a command started by cli, whose stderr
-// is a plain buffer read only after it exits.
-func interruptQuiet(t *testing.T, cmd *exec.Cmd, stderr *bytes.Buffer) {
-	t.Helper()
-	time.Sleep(200 * time.Millisecond)
-	if err := cmd.Process.Signal(os.Interrupt); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		cmd.Process.Kill()
-		<-done
-		t.Fatalf("still running 5 s after SIGINT: %s", stderr)
-	}
-	if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(stderr.String(), "interrupt") {
-		t.Errorf("exit %d; stderr does not say the command was interrupted:\n%s", code, stderr)
 	}
 }
 
@@ -434,51 +399,55 @@ func fill(t *testing.T, dir string) {
 	}
 }
 
-func TestFaultFullDisk(t *testing.T) {
-	srv := hostileserver.Start(t, leaks)
-	mnt := mountTmpfs(t, 64<<10)
-	dir := filepath.Join(mnt, "store")
+// expiredOnTmpfs signs in at a hostile server with the store in a tmpfs of
+// size bytes, and makes the saved access token expire, so that the next
+// `token` refreshes and saves. It returns the server, the tmpfs and the
+// store.
+func expiredOnTmpfs(t *testing.T, size int) (srv *hostileserver.Server, mnt, dir string) {
+	t.Helper()
+	srv = hostileserver.Start(t, leaks)
+	mnt = mountTmpfs(t, size)
+	dir = filepath.Join(mnt, "store")
 	faultSignIn(t, srv, dir)
 	expireSaved(t, dir)
-	fill(t, mnt)
+	return srv, mnt, dir
+}
+
+// wantRefreshUnsaved wants `token` to refresh and print the token though
+// the store cannot be written (what says why), to warn that the sign-in
+// could not be saved, and to leave the store's files as they were.
+func wantRefreshUnsaved(t *testing.T, srv *hostileserver.Server, dir, what string) {
+	t.Helper()
 	before := readDir(t, dir)
 	code, stdout, stderr := runCLI(t, faultEnv(srv, dir), "token")
 	if code != 0 || !strings.HasPrefix(stdout, "haccess-") {
-		t.Fatalf("with a full disk: exit %d, stdout %q: %s", code, stdout, stderr)
+		t.Fatalf("with %s: exit %d, stdout %q: %s", what, code, stdout, stderr)
 	}
 	if !strings.Contains(stderr, "warning") {
-		t.Errorf("no warning that the refreshed sign-in could not be saved:\n%s", stderr)
+		t.Errorf("with %s: no warning that the refreshed sign-in could not be saved:\n%s", what, stderr)
 	}
-	wantNoTemp(t, dir)
-	// The server rotated the refresh token; the store still holds the old
-	// one, whole: what the full disk cost is a sign-in, not a corrupt file.
 	if after := readDir(t, dir); !sameFiles(before, after) {
-		t.Errorf("the failed save changed the store")
+		t.Errorf("with %s: the failed save changed the store", what)
 	}
+}
+
+func TestFaultFullDisk(t *testing.T) {
+	srv, mnt, dir := expiredOnTmpfs(t, 64<<10)
+	fill(t, mnt)
+	// The server rotates the refresh token; the store still holds the old
+	// one, whole: what the full disk costs is a sign-in, not a corrupt file.
+	wantRefreshUnsaved(t, srv, dir, "a full disk")
+	wantNoTemp(t, dir)
 	entryOK(t, dir)
 }
 
 func TestFaultReadOnlyStore(t *testing.T) {
-	srv := hostileserver.Start(t, leaks)
-	mnt := mountTmpfs(t, 1<<20)
-	dir := filepath.Join(mnt, "store")
-	faultSignIn(t, srv, dir)
-	expireSaved(t, dir)
-	before := readDir(t, dir)
+	srv, mnt, dir := expiredOnTmpfs(t, 1<<20)
 	if err := syscall.Mount("tmpfs", mnt, "tmpfs", syscall.MS_REMOUNT|syscall.MS_RDONLY, ""); err != nil {
 		t.Fatalf("remounting read-only: %v", err)
 	}
-	code, stdout, stderr := runCLI(t, faultEnv(srv, dir), "token")
-	if code != 0 || !strings.HasPrefix(stdout, "haccess-") {
-		t.Fatalf("with a read-only store: exit %d, stdout %q: %s", code, stdout, stderr)
-	}
-	if !strings.Contains(stderr, "warning") {
-		t.Errorf("no warning that the sign-in could not be saved:\n%s", stderr)
-	}
-	if after := readDir(t, dir); !sameFiles(before, after) {
-		t.Errorf("the read-only store changed")
-	}
-	code, _, stderr = runCLI(t, faultEnv(srv, dir), "logout")
+	wantRefreshUnsaved(t, srv, dir, "a read-only store")
+	code, _, stderr := runCLI(t, faultEnv(srv, dir), "logout")
 	if code != 1 || !strings.HasPrefix(stderr, "gonbauth:") || strings.Count(strings.TrimSpace(stderr), "\n") > 2 {
 		t.Errorf("logout from a read-only store: exit %d, want 1 with a short message:\n%s", code, stderr)
 	}

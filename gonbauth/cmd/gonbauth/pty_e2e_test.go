@@ -4,6 +4,7 @@ package main
 
 import (
 	"errors"
+	"bytes"
 	"regexp"
 	"strings"
 	"testing"
@@ -78,14 +79,8 @@ func TestPTYDevice(t *testing.T) {
 	}
 
 	t.Run("token is silent with a saved sign-in", func(t *testing.T) {
-		term := openTerminal(t)
-		cmd, stdout := startOnTerminal(t, term, env, "token")
-		term.tty.Close()
-		if code := waitExit(t, cmd); code != 0 {
-			t.Fatalf("exit %d; the terminal shows:\n%s", code, term.text())
-		}
-		<-term.eof
-		if got := term.text(); got != "" {
+		got, stdout := runOnTerminal(t, env, "token")
+		if got != "" {
 			t.Errorf("token wrote to the terminal with a saved sign-in: %q", got)
 		}
 		if stdout.String() != token+"\n" {
@@ -95,14 +90,7 @@ func TestPTYDevice(t *testing.T) {
 
 	t.Run("logout says what and whether revoked", func(t *testing.T) {
 		rt := savedToken(t, dir, "refresh_token")
-		term := openTerminal(t)
-		cmd, stdout := startOnTerminal(t, term, env, "logout")
-		term.tty.Close()
-		if code := waitExit(t, cmd); code != 0 {
-			t.Fatalf("exit %d; the terminal shows:\n%s", code, term.text())
-		}
-		<-term.eof
-		said := term.text()
+		said, stdout := runOnTerminal(t, env, "logout")
 		host := strings.TrimPrefix(srv.Issuer, "http://")
 		for _, want := range []string{"signed out", host, "tess", "revoked"} {
 			if !strings.Contains(strings.ToLower(said), strings.ToLower(want)) {
@@ -122,6 +110,21 @@ func TestPTYDevice(t *testing.T) {
 			}
 		}
 	})
+}
+
+// runOnTerminal runs the command on a terminal of its own to its end,
+// wants exit code 0, and returns what the terminal showed and what went to
+// stdout.
+func runOnTerminal(t *testing.T, env []string, args ...string) (shown string, stdout *bytes.Buffer) {
+	t.Helper()
+	term := openTerminal(t)
+	cmd, stdout := startOnTerminal(t, term, env, args...)
+	term.tty.Close() // the command holds its own copies
+	if code := waitExit(t, cmd); code != 0 {
+		t.Fatalf("%s: exit %d; the terminal shows:\n%s", strings.Join(args, " "), code, term.text())
+	}
+	<-term.eof
+	return term.text(), stdout
 }
 
 // TestPipeDevice: the same device sign-in with stderr on a pipe gets plain

@@ -41,6 +41,17 @@ func browserLogin(t *testing.T, b *browsertest.Browser, env []string, user strin
 	return stderr.String()
 }
 
+// signedInStore signs user in with `gonbauth login` in Chromium, over a
+// store of its own, and returns the store's folder and the environment
+// that points the command at srv and it.
+func signedInStore(t *testing.T, srv *devserver.Server, b *browsertest.Browser, user string) (dir string, env []string) {
+	t.Helper()
+	dir = t.TempDir()
+	env = storeEnv(srv, dir)
+	browserLogin(t, b, env, user)
+	return dir, env
+}
+
 func savedToken(t *testing.T, dir, field string) string {
 	_, m := savedFile(t, dir)
 	s, _ := m["token"].(map[string]any)[field].(string)
@@ -99,9 +110,7 @@ func TestE2EStoreAcrossProcesses(t *testing.T) {
 	})
 
 	t.Run("eight processes refresh once", func(t *testing.T) {
-		dir := t.TempDir()
-		env := storeEnv(srv, dir)
-		browserLogin(t, b, env, "frank")
+		dir, env := signedInStore(t, srv, b, "frank")
 		old := savedToken(t, dir, "access_token")
 		expireSaved(t, dir)
 		resetStats(t, srv)
@@ -130,9 +139,7 @@ func TestE2EStoreAcrossProcesses(t *testing.T) {
 	})
 
 	t.Run("revoked refresh token leads to a browser sign-in", func(t *testing.T) {
-		dir := t.TempDir()
-		env := storeEnv(srv, dir)
-		browserLogin(t, b, env, "grace")
+		dir, env := signedInStore(t, srv, b, "grace")
 		rt := savedToken(t, dir, "refresh_token")
 		resp, err := http.PostForm(srv.Issuer+"/token/revocation", url.Values{"token": {rt}, "client_id": {srv.ClientID}})
 		if err != nil || resp.StatusCode != 200 {
@@ -152,9 +159,7 @@ func TestE2EStoreAcrossProcesses(t *testing.T) {
 	})
 
 	t.Run("logout revokes", func(t *testing.T) {
-		dir := t.TempDir()
-		env := storeEnv(srv, dir)
-		browserLogin(t, b, env, "heidi")
+		dir, env := signedInStore(t, srv, b, "heidi")
 		rt := savedToken(t, dir, "refresh_token")
 		resetStats(t, srv)
 		code, _, stderr := runCLI(t, env, "logout")
@@ -177,9 +182,7 @@ func TestE2EStoreAcrossProcesses(t *testing.T) {
 	})
 
 	t.Run("logout all", func(t *testing.T) {
-		dir := t.TempDir()
-		env := storeEnv(srv, dir)
-		browserLogin(t, b, env, "ivan")
+		dir, env := signedInStore(t, srv, b, "ivan")
 		browserLogin(t, b, env, "ivan", "--account", "second")
 		if code, _, stderr := runCLI(t, env, "logout", "--all"); code != 0 {
 			t.Fatalf("logout --all: %s", stderr)
@@ -190,9 +193,7 @@ func TestE2EStoreAcrossProcesses(t *testing.T) {
 	})
 
 	t.Run("corrupt, loose and unwritable stores", func(t *testing.T) {
-		dir := t.TempDir()
-		env := storeEnv(srv, dir)
-		browserLogin(t, b, env, "judy")
+		dir, env := signedInStore(t, srv, b, "judy")
 		name, _ := savedFile(t, dir)
 		tok := savedToken(t, dir, "access_token")
 
@@ -233,9 +234,7 @@ func TestE2EStoreAcrossProcesses(t *testing.T) {
 func TestE2ERotationAcrossProcesses(t *testing.T) {
 	srv := devserver.StartT(t, devserver.Options{AccessTokenTTL: 12 * time.Second})
 	_, b := launchBrowser(t, 2*time.Minute)
-	dir := t.TempDir()
-	env := storeEnv(srv, dir)
-	browserLogin(t, b, env, "mallory")
+	dir, env := signedInStore(t, srv, b, "mallory")
 	rt0 := savedToken(t, dir, "refresh_token")
 	resetStats(t, srv)
 

@@ -1,9 +1,6 @@
 package providertest
 
-import (
-	"net/http"
-	"slices"
-)
+import "net/http"
 
 // Auth0, a Native application by default. The issuer is the tenant's
 // domain with a trailing slash.
@@ -80,21 +77,16 @@ func auth0Profile(o Options) *profile {
 		// [pkce] a refresh token with offline_access (when the API allows
 		// offline access); [rotation] each use returns a new one and the
 		// used one is invalid (reuse is detected).
-		issueRefresh: func(s *Server, g *grant) bool { return slices.Contains(g.scopes, "offline_access") },
+		issueRefresh: withScope("offline_access"),
 		rotate:       true, revokeOld: true,
-		idToken: func(s *Server, g *grant) bool { return slices.Contains(g.scopes, "openid") },
+		idToken: withScope("openid"),
 		claims: func(s *Server, g *grant, c map[string]any) {
 			c["nickname"] = s.User.Login
 			c["email_verified"] = true
 			c["sid"] = "standin-session"
 		},
 		// [device]: the application's Device Code grant must be enabled.
-		deviceRefused: func(s *Server) *oauthError {
-			if s.Opts.DeviceDisabled {
-				return &oauthError{Status: 403, Code: "unauthorized_client", Desc: "Grant type 'urn:ietf:params:oauth:grant-type:device_code' not allowed for the client."}
-			}
-			return nil
-		},
+		deviceRefused: refuseDeviceIfDisabled(oauthError{Status: 403, Code: "unauthorized_client", Desc: "Grant type 'urn:ietf:params:oauth:grant-type:device_code' not allowed for the client."}),
 		deviceAnswer: func(s *Server, d *deviceGrant, base map[string]any) map[string]any {
 			base["verification_uri"] = s.URL + "/activate"
 			return base

@@ -3,7 +3,6 @@ package providertest
 import (
 	"net/http"
 	"net/url"
-	"slices"
 )
 
 // Amazon Cognito user pool, an app client without a secret (public) by
@@ -63,14 +62,7 @@ func cognitoProfile(o Options) *profile {
 			http.Redirect(w, r, s.URL+"/error?"+url.Values{"error": {"redirect_mismatch"}, "client_id": {s.ClientID}}.Encode(), http.StatusFound)
 		},
 		// [authorize]: scopes the app client does not allow are refused.
-		checkScope: func(s *Server, scopes []string, device bool) *oauthError {
-			for _, sc := range scopes {
-				if !slices.Contains(cognitoScopes, sc) {
-					return &oauthError{Code: "invalid_scope", Desc: "invalid_scope"}
-				}
-			}
-			return nil
-		},
+		checkScope: onlyScopes(cognitoScopes, func(string) string { return "invalid_scope" }),
 		checkClient: func(s *Server, c client, endpoint string) *oauthError {
 			if c.id != s.ClientID || (s.ClientSecret != "" && c.secret != s.ClientSecret) || (s.ClientSecret == "" && c.secret != "") {
 				return &oauthError{Status: 400, Code: "invalid_client"}
@@ -78,7 +70,7 @@ func cognitoProfile(o Options) *profile {
 			return nil
 		},
 		issueRefresh: func(s *Server, g *grant) bool { return true },
-		idToken:      func(s *Server, g *grant) bool { return slices.Contains(g.scopes, "openid") },
+		idToken:      withScope("openid"),
 		claims: func(s *Server, g *grant, c map[string]any) {
 			c["cognito:username"] = s.User.Login
 			c["token_use"] = "id"

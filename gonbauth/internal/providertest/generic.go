@@ -1,7 +1,5 @@
 package providertest
 
-import "slices"
-
 // Generic is a plain RFC 8414 authorization server, of the kind issue 9
 // describes: its metadata lists no scopes_supported, and it refuses the
 // profile and email scopes with invalid_scope (RFC 6749 section 4.1.2.1).
@@ -38,8 +36,8 @@ func genericProfile(o Options) *profile {
 			}
 			return nil
 		},
-		issueRefresh: func(s *Server, g *grant) bool { return slices.Contains(g.scopes, "offline_access") },
+		issueRefresh: withScope("offline_access"),
 		rotate:       true, revokeOld: true,
-		idToken: func(s *Server, g *grant) bool { return slices.Contains(g.scopes, "openid") },
+		idToken: withScope("openid"),
 	}
 }

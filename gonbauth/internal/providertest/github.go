@@ -144,12 +144,7 @@ func githubProfile(o Options) *profile {
 				}
 			}
 		},
-		deviceRefused: func(s *Server) *oauthError {
-			if s.Opts.DeviceDisabled {
-				return &oauthError{Code: "device_flow_disabled"}
-			}
-			return nil
-		},
+		deviceRefused: refuseDeviceIfDisabled(oauthError{Code: "device_flow_disabled"}),
 		// [oauth] "Device flow" step 1: verification_uri, no complete form.
 		deviceAnswer: func(s *Server, d *deviceGrant, base map[string]any) map[string]any {
 			return map[string]any{"device_code": base["device_code"], "user_code": d.userCode,

@@ -2,7 +2,6 @@ package providertest
 
 import (
 	"net/http"
-	"slices"
 	"time"
 )
 
@@ -70,14 +69,7 @@ func gitlabProfile(o Options) *profile {
 			errorPage(w, http.StatusBadRequest, "The redirect URI included is not valid.")
 		},
 		// [doorkeeper] invalid_scope, redirected.
-		checkScope: func(s *Server, scopes []string, device bool) *oauthError {
-			for _, sc := range scopes {
-				if !slices.Contains(gitlabScopes, sc) {
-					return &oauthError{Code: "invalid_scope", Desc: "The requested scope is invalid, unknown, or malformed."}
-				}
-			}
-			return nil
-		},
+		checkScope: onlyScopes(gitlabScopes, func(string) string { return "The requested scope is invalid, unknown, or malformed." }),
 		checkClient: func(s *Server, c client, endpoint string) *oauthError {
 			bad := &oauthError{Status: 401, Code: "invalid_client", Desc: "Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method."}
 			if c.id != s.ClientID || (c.secret != "" && c.secret != s.ClientSecret) || (s.ClientSecret != "" && c.secret == "" && endpoint != "device") {
@@ -89,7 +81,7 @@ func gitlabProfile(o Options) *profile {
 		// refresh answers with a new one and revokes the one used.
 		issueRefresh: func(s *Server, g *grant) bool { return true },
 		rotate:       true, revokeOld: true,
-		idToken: func(s *Server, g *grant) bool { return slices.Contains(g.scopes, "openid") },
+		idToken: withScope("openid"),
 		claims: func(s *Server, g *grant, c map[string]any) {
 			c["sub_legacy"] = "2ee5a9b8e4cd1e9bd4b8fc1fa7b2fa3b2f41c4b6bb9b7c1f1e49d7c5e29a3c71"
 			c["nickname"], c["preferred_username"] = s.User.Login, s.User.Login
@@ -97,19 +89,11 @@ func gitlabProfile(o Options) *profile {
 			c["auth_time"] = time.Now().Unix()
 		},
 		// [api] token answers carry created_at.
-		tokenExtra: func(s *Server, g *grant, body map[string]any) { body["created_at"] = time.Now().Unix() },
-		deviceRefused: func(s *Server) *oauthError {
-			if s.Opts.DeviceDisabled {
-				return &oauthError{Status: 401, Code: "invalid_client", Desc: "Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method."}
-			}
-			return nil
-		},
+		tokenExtra:    func(s *Server, g *grant, body map[string]any) { body["created_at"] = time.Now().Unix() },
+		deviceRefused: refuseDeviceIfDisabled(oauthError{Status: 401, Code: "invalid_client", Desc: "Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method."}),
 		// [api] "Device authorization grant flow": the answer, with
 		// verification_uri_complete, expires_in 300.
-		deviceAnswer: func(s *Server, d *deviceGrant, base map[string]any) map[string]any {
-			base["expires_in"] = 300
-			return base
-		},
+		deviceAnswer: deviceExpiresIn(300),
 		userAnswer: func(s *Server, g *grant) any {
 			return map[string]any{"sub": s.User.Subject, "sub_legacy": "2ee5a9b8e4cd1e9bd4b8fc1fa7b2fa3b2f41c4b6bb9b7c1f1e49d7c5e29a3c71",
 				"name": s.User.Name, "nickname": s.User.Login, "preferred_username": s.User.Login, "email": s.User.Email, "email_verified": true,

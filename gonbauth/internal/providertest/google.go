@@ -128,7 +128,7 @@ func googleProfile(o Options) *profile {
 		issueRefresh: func(s *Server, g *grant) bool {
 			return g.params.Get("access_type") == "offline" || isDeviceGrant(g)
 		},
-		idToken: func(s *Server, g *grant) bool { return slices.Contains(g.scopes, "openid") },
+		idToken: withScope("openid"),
 		claims: func(s *Server, g *grant, c map[string]any) {
 			c["azp"] = s.ClientID
 			c["email_verified"] = true

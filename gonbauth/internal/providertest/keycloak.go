@@ -93,15 +93,8 @@ func keycloakProfile(o Options) *profile {
 		refuseRedirect: func(s *Server, w http.ResponseWriter, r *http.Request) {
 			errorPage(w, http.StatusBadRequest, "We are sorry... Invalid parameter: redirect_uri")
 		},
-		sendIss: true,
-		checkScope: func(s *Server, scopes []string, device bool) *oauthError {
-			for _, sc := range scopes {
-				if !slices.Contains(keycloakScopes, sc) {
-					return &oauthError{Code: "invalid_scope", Desc: "Invalid scopes: " + sc}
-				}
-			}
-			return nil
-		},
+		sendIss:    true,
+		checkScope: onlyScopes(keycloakScopes, func(sc string) string { return "Invalid scopes: " + sc }),
 		checkClient: func(s *Server, c client, endpoint string) *oauthError {
 			if c.id != s.ClientID {
 				return &oauthError{Status: 401, Code: "invalid_client", Desc: "Invalid client or Invalid client credentials"}
@@ -116,7 +109,7 @@ func keycloakProfile(o Options) *profile {
 		// so the used one keeps working.
 		issueRefresh: func(s *Server, g *grant) bool { return true },
 		rotate:       true,
-		idToken:      func(s *Server, g *grant) bool { return slices.Contains(g.scopes, "openid") },
+		idToken:      withScope("openid"),
 		claims: func(s *Server, g *grant, c map[string]any) {
 			c["typ"] = "ID"
 			c["azp"] = s.ClientID
@@ -132,16 +125,8 @@ func keycloakProfile(o Options) *profile {
 			body["session_state"] = "9d3c0b4e-standin-session"
 		},
 		// [admin] "OAuth 2.0 Device Authorization Grant" is a client switch.
-		deviceRefused: func(s *Server) *oauthError {
-			if s.Opts.DeviceDisabled {
-				return &oauthError{Status: 400, Code: "unauthorized_client", Desc: "Client is not allowed to initiate OAuth 2.0 Device Authorization Grant. The flow is disabled for the client."}
-			}
-			return nil
-		},
-		deviceAnswer: func(s *Server, d *deviceGrant, base map[string]any) map[string]any {
-			base["expires_in"] = 600
-			return base
-		},
+		deviceRefused: refuseDeviceIfDisabled(oauthError{Status: 400, Code: "unauthorized_client", Desc: "Client is not allowed to initiate OAuth 2.0 Device Authorization Grant. The flow is disabled for the client."}),
+		deviceAnswer:  deviceExpiresIn(600),
 		userAnswer: func(s *Server, g *grant) any {
 			return map[string]any{"sub": s.User.Subject, "email_verified": true, "name": s.User.Name, "preferred_username": s.User.Login,
 				"given_name": "Ada", "family_name": "Lovelace", "email": s.User.Email}

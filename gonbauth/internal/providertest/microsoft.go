@@ -116,9 +116,9 @@ func microsoftProfile(o Options) *profile {
 		// [code] "Successful response": a refresh token only with
 		// offline_access, no prompt needed. [refresh]: each refresh returns
 		// a new refresh token; the old one is not revoked.
-		issueRefresh: func(s *Server, g *grant) bool { return slices.Contains(g.scopes, "offline_access") },
+		issueRefresh: withScope("offline_access"),
 		rotate:       true,
-		idToken:      func(s *Server, g *grant) bool { return slices.Contains(g.scopes, "openid") },
+		idToken:      withScope("openid"),
 		// [claims]: iss is https://login.microsoftonline.com/{tid}/v2.0 with
 		// the user's own tenant, tid that tenant, ver 2.0.
 		claims: func(s *Server, g *grant, c map[string]any) {
@@ -156,13 +156,8 @@ func microsoftProfile(o Options) *profile {
 				"expires_in": 900, "interval": base["interval"],
 				"message": fmt.Sprintf("To sign in, use a web browser to open the page %s and enter the code %s to authenticate.", link, d.userCode)}
 		},
-		deviceRefused: func(s *Server) *oauthError {
-			if s.Opts.DeviceDisabled {
-				// "Allow public client flows" off in the registration.
-				return &oauthError{Status: 400, Code: "invalid_client", Desc: "AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or 'client_secret'."}
-			}
-			return nil
-		},
+		// "Allow public client flows" off in the registration.
+		deviceRefused: refuseDeviceIfDisabled(oauthError{Status: 400, Code: "invalid_client", Desc: "AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or 'client_secret'."}),
 		// [errors] "Error response": error, error_description (with the
 		// AADSTS code), error_codes, timestamp, trace_id, correlation_id.
 		writeError: func(w http.ResponseWriter, r *http.Request, e *oauthError) {

@@ -1,9 +1,6 @@
 package providertest
 
-import (
-	"net/http"
-	"slices"
-)
+import "net/http"
 
 // Okta, a custom authorization server ("default") and a Native app
 // integration (public client, PKCE) by default.
@@ -72,14 +69,9 @@ func oktaProfile(o Options) *profile {
 		refuseRedirect: func(s *Server, w http.ResponseWriter, r *http.Request) {
 			errorPage(w, http.StatusBadRequest, "Identity Provider: Unknown. Error Code: invalid_request. Description: The 'redirect_uri' parameter must be a Login redirect URI in the client app settings: "+s.URL+"/admin/app/oidc_client/instance/"+s.ClientID+"#tab-general")
 		},
-		checkScope: func(s *Server, scopes []string, device bool) *oauthError {
-			for _, sc := range scopes {
-				if !slices.Contains([]string{"openid", "profile", "email", "address", "phone", "offline_access", "device_sso"}, sc) {
-					return &oauthError{Code: "invalid_scope", Desc: "One or more scopes are not configured for the authorization server resource."}
-				}
-			}
-			return nil
-		},
+		checkScope: onlyScopes([]string{"openid", "profile", "email", "address", "phone", "offline_access", "device_sso"}, func(string) string {
+			return "One or more scopes are not configured for the authorization server resource."
+		}),
 		checkClient: func(s *Server, c client, endpoint string) *oauthError {
 			if c.id != s.ClientID || (s.ClientSecret != "" && c.secret != s.ClientSecret) || (s.ClientSecret == "" && c.secret != "") {
 				return &oauthError{Status: 401, Code: "invalid_client", Desc: "Client authentication failed. Either the client or the client credentials are invalid."}
@@ -89,9 +81,9 @@ func oktaProfile(o Options) *profile {
 		// [refresh]: a refresh token only with offline_access; rotation
 		// ("Rotate token after every use") issues a new one and the old one
 		// stops working after the grace period.
-		issueRefresh: func(s *Server, g *grant) bool { return slices.Contains(g.scopes, "offline_access") },
+		issueRefresh: withScope("offline_access"),
 		rotate:       true, revokeOld: true,
-		idToken: func(s *Server, g *grant) bool { return slices.Contains(g.scopes, "openid") },
+		idToken: withScope("openid"),
 		claims: func(s *Server, g *grant, c map[string]any) {
 			c["ver"] = 1
 			c["preferred_username"] = s.User.Login
@@ -99,17 +91,9 @@ func oktaProfile(o Options) *profile {
 			c["idp"] = "00o1standinidp5d7"
 		},
 		// [device]: the app's "Device Authorization" grant type must be on.
-		deviceRefused: func(s *Server) *oauthError {
-			if s.Opts.DeviceDisabled {
-				return &oauthError{Status: 400, Code: "unauthorized_client", Desc: "The client is not authorized to use the provided grant type. Configured grant types: [authorization_code, refresh_token]."}
-			}
-			return nil
-		},
+		deviceRefused: refuseDeviceIfDisabled(oauthError{Status: 400, Code: "unauthorized_client", Desc: "The client is not authorized to use the provided grant type. Configured grant types: [authorization_code, refresh_token]."}),
 		// [device]: verification_uri https://{domain}/activate, with the complete form.
-		deviceAnswer: func(s *Server, d *deviceGrant, base map[string]any) map[string]any {
-			base["expires_in"] = 600
-			return base
-		},
+		deviceAnswer: deviceExpiresIn(600),
 		userAnswer: func(s *Server, g *grant) any {
 			return map[string]any{"sub": s.User.Subject, "name": s.User.Name, "email": s.User.Email, "email_verified": true,
 				"preferred_username": s.User.Login, "given_name": "Ada", "family_name": "Lovelace"}

@@ -21,7 +21,6 @@ package providertest
 
 import (
 	"crypto/rand"
-	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -36,6 +35,7 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 
+	"github.com/gonbauth/gonbauth/gonbauth/internal/jwttest"
 	"github.com/gonbauth/gonbauth/gonbauth/pkce"
 )
 
@@ -221,15 +221,7 @@ type client struct{ id, secret, method, grant string }
 
 var profiles = map[Name]func(o Options) *profile{}
 
-// signingKey is shared by every stand-in: RSA key generation is slow.
-var signingKey = sync.OnceValue(func() *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(err)
-	}
-	return k
-})
-
+// keyID names jwttest.Key, which every stand-in signs with.
 const keyID = "providertest-1"
 
 // Start runs the named provider's stand-in until the test ends.
@@ -385,9 +377,7 @@ func (s *Server) serveMetadata(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serveJWKS(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, jose.JSONWebKeySet{Keys: []jose.JSONWebKey{
-		{Key: &signingKey().PublicKey, KeyID: keyID, Algorithm: "RS256", Use: "sig"},
-	}})
+	writeJSON(w, http.StatusOK, jwttest.KeySet(keyID))
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -653,17 +643,7 @@ func (s *Server) signIDToken(g *grant) string {
 		s.p.claims(s, g, c)
 	}
 	payload, _ := json.Marshal(c)
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: signingKey(), KeyID: keyID}},
-		(&jose.SignerOptions{}).WithType("JWT"))
-	if err != nil {
-		panic(err)
-	}
-	obj, err := signer.Sign(payload)
-	if err != nil {
-		panic(err)
-	}
-	raw, _ := obj.CompactSerialize()
-	return raw
+	return jwttest.Sign(jose.RS256, jwttest.Key(), keyID, payload)
 }
 
 // deviceAuthorization is RFC 8628 section 3.1-3.2, in the provider's
@@ -855,4 +835,47 @@ func normPath(p string) string {
 		return "/"
 	}
 	return p
+}
+
+// Rules that several providers' profiles share.
+
+// withScope is issueRefresh or idToken for a provider that issues the
+// token when the grant's scopes include scope.
+func withScope(scope string) func(s *Server, g *grant) bool {
+	return func(s *Server, g *grant) bool { return slices.Contains(g.scopes, scope) }
+}
+
+// onlyScopes is checkScope for a provider that refuses a scope not in
+// allowed with invalid_scope and the description desc gives for it.
+func onlyScopes(allowed []string, desc func(scope string) string) func(s *Server, scopes []string, device bool) *oauthError {
+	return func(s *Server, scopes []string, device bool) *oauthError {
+		for _, sc := range scopes {
+			if !slices.Contains(allowed, sc) {
+				return &oauthError{Code: "invalid_scope", Desc: desc(sc)}
+			}
+		}
+		return nil
+	}
+}
+
+// refuseDeviceIfDisabled is deviceRefused for a provider whose client
+// setting turns the device grant off (Options.DeviceDisabled): it answers
+// e then.
+func refuseDeviceIfDisabled(e oauthError) func(s *Server) *oauthError {
+	return func(s *Server) *oauthError {
+		if !s.Opts.DeviceDisabled {
+			return nil
+		}
+		answer := e
+		return &answer
+	}
+}
+
+// deviceExpiresIn is deviceAnswer for a provider that answers in the
+// standard shape (RFC 8628 section 3.2) with its own expires_in.
+func deviceExpiresIn(seconds int) func(s *Server, d *deviceGrant, base map[string]any) map[string]any {
+	return func(s *Server, d *deviceGrant, base map[string]any) map[string]any {
+		base["expires_in"] = seconds
+		return base
+	}
 }
