@@ -30,6 +30,10 @@ How it measures:
     and the kernel's return to idle, as a front end sees it.
   - Reported: median [min-max] of the cell times, and the proxy requests
     per cell execution (median [min-max]), with the modules they named.
+  - Each execution of a cell differs from the last by a println of the
+    round, as a new cell does, so that GoNB's go build links a new program
+    each time; with --same-cell the cells are executed unchanged, as a
+    re-run is, and go build reuses the program it linked before.
   - The cells declare their imports, as users and this repository's
     notebooks do (GoNB keeps a cell's imports for the cells after it);
     --implicit-imports leaves them to goimports instead, which then
@@ -57,6 +61,7 @@ import tempfile
 import threading
 import urllib.error
 import urllib.request
+import time
 from pathlib import Path
 
 import nbformat
@@ -176,7 +181,7 @@ def sign_in(server, config_dir, work):
         raise SystemExit(f"bench.py: the first sign-in failed: {out}")
 
 
-def time_steps(dirs, env, rounds, warmup):
+def time_steps(dirs, env, rounds, warmup, same_cell):
     """Times GoNB's per-execution steps in each cell module (see the doc)."""
     gobin = Path(subprocess.run(["go", "env", "GOPATH"], capture_output=True, text=True, check=True).stdout.strip()) / "bin"
     goimports = shutil.which("goimports", path=os.pathsep.join([env.get("PATH", ""), str(gobin)]))
@@ -194,6 +199,9 @@ def time_steps(dirs, env, rounds, warmup):
         for name in names[r % 3:] + names[:r % 3]:
             d = dirs[name]
             shutil.copy(d / "main.go.cell", d / "main.go")
+            if not same_cell:  # a new program each time, as a new cell is: go build links it again
+                with open(d / "main.go", "a") as f:
+                    f.write(f'\nfunc init() {{ println("step round {r}") }}\n')
             for step, cmd, extra in steps:
                 start = time.monotonic()
                 p = subprocess.run(cmd, cwd=d, env={**env, **extra}, capture_output=True, text=True)
@@ -210,11 +218,11 @@ def time_steps(dirs, env, rounds, warmup):
         print(f"{n:10} " + " ".join(f"{fmt(times[n][s], 1000):>18}" for s, _, _ in steps) + f" {total * 1000:>19.0f}")
 
 
-def cell_dir(kernel):
+def cell_dir(name, kernel):
     """The kernel's cell module: where GoNB's `!*` commands run."""
-    _, out, err = kernel.execute("!*pwd")
+    _, out, err = execute(kernel, "!*pwd")
     if err or not out.strip():
-        raise SystemExit(f"bench.py: {kernel.name}: cannot find the cell module: {err} {out}")
+        raise SystemExit(f"bench.py: {name}: cannot find the cell module: {err} {out}")
     return Path(out.strip().splitlines()[-1])
 
 
@@ -230,6 +238,8 @@ def main():
     ap.add_argument("--paths", action="store_true", help="print the proxy paths of each cell's last execution")
     ap.add_argument("--implicit-imports", action="store_true", help="cells without import declarations")
     ap.add_argument("--no-steps", action="store_true", help="skip timing GoNB's steps one by one")
+    ap.add_argument("--same-cell", action="store_true",
+                    help="execute each cell unchanged, so that go build may reuse the last link")
     args = ap.parse_args()
     if not shutil.which("gonb", path=os.pathsep.join([os.environ.get("PATH", ""), str(Path.home() / "go" / "bin")])):
         raise SystemExit("bench.py: gonb is not installed: run make deps")
@@ -273,7 +283,8 @@ def main():
         for r in range(args.warmup + args.rounds):
             order = names[r % 3:] + names[:r % 3]
             for name in order:
-                secs, out, err = execute(kernels[name], cells[name][1])
+                code = cells[name][1] if args.same_cell else cells[name][1] + f'println("round {r}")\n'
+                secs, out, err = execute(kernels[name], code)
                 paths = proxy.take()
                 if err:
                     raise SystemExit(f"bench.py: {name}: the cell failed: {err}\n{out}")
@@ -296,7 +307,7 @@ def main():
         e, o, g = (statistics.median(times[n]) for n in names)
         print(f"gonbauth / x/oauth2 = {g / o:.2f}; gonbauth - x/oauth2 = {(g - o) * 1000:.0f} ms; x/oauth2 - empty = {(o - e) * 1000:.0f} ms")
         if not args.no_steps:
-            time_steps({n: cell_dir(kernels[n]) for n in names}, env, args.rounds, args.warmup)
+            time_steps({n: cell_dir(n, kernels[n]) for n in names}, env, args.rounds, args.warmup, args.same_cell)
     finally:
         for k in kernels.values():
             try:
