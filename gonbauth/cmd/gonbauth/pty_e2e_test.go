@@ -3,8 +3,8 @@
 package main
 
 import (
-	"errors"
 	"bytes"
+	"errors"
 	"regexp"
 	"strings"
 	"testing"
