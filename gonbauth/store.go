@@ -115,26 +115,18 @@ func decodeEntry(data []byte) (*entry, error) {
 	if len(data) > maxEntryBytes {
 		return nil, fmt.Errorf("larger than %d bytes", maxEntryBytes)
 	}
-	var probe struct {
-		Version *int `json:"version"`
-	}
-	if err := json.Unmarshal(data, &probe); err != nil {
-		return nil, fmt.Errorf("not valid JSON (%v)", err)
-	}
-	if probe.Version == nil || *probe.Version != storeVersion {
-		v := "none"
-		if probe.Version != nil {
-			v = fmt.Sprint(*probe.Version)
-		}
-		return nil, fmt.Errorf("format version %s, not %d", v, storeVersion)
-	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var e entry
-	if err := dec.Decode(&e); err != nil {
+	if err := dec.Decode(&e); err != nil || e.Version != storeVersion {
+		// Only then is the file read again: a fresh cell's Login decodes
+		// its sign-in once.
+		if verr := checkVersion(data); verr != nil {
+			return nil, verr
+		}
 		return nil, fmt.Errorf("not a saved sign-in (%v)", err)
 	}
-	if dec.More() {
+	if len(bytes.TrimSpace(data[dec.InputOffset():])) != 0 {
 		return nil, errors.New("trailing data after the saved sign-in")
 	}
 	switch {
@@ -154,6 +146,26 @@ func decodeEntry(data []byte) (*entry, error) {
 		return nil, errors.New("an access token with characters other than visible ASCII")
 	}
 	return &e, nil
+}
+
+// checkVersion says why data is not a sign-in of this version: not JSON,
+// or another format version (a newer gonbauth's, whose fields this one
+// would refuse as unknown).
+func checkVersion(data []byte) error {
+	var probe struct {
+		Version *int `json:"version"`
+	}
+	if err := json.Unmarshal(data, &probe); err != nil {
+		return fmt.Errorf("not valid JSON (%v)", err)
+	}
+	if probe.Version == nil || *probe.Version != storeVersion {
+		v := "none"
+		if probe.Version != nil {
+			v = fmt.Sprint(*probe.Version)
+		}
+		return fmt.Errorf("format version %s, not %d", v, storeVersion)
+	}
+	return nil
 }
 
 // store keeps sign-ins in a directory only the user can read, one file per
@@ -268,10 +280,12 @@ func (s *store) read(p string) (*entry, error) {
 		}
 		s.warn(fmt.Sprintf("the saved sign-in %s was readable by other users; it is now private (0600): if they may have read it, sign out and in again", p))
 	}
-	data, err := io.ReadAll(io.LimitReader(f, maxEntryBytes+1))
-	if err != nil {
+	// Sized from the file, so that it is read in one call (and the EOF).
+	buf := bytes.NewBuffer(make([]byte, 0, min(fi.Size(), maxEntryBytes)+bytes.MinRead))
+	if _, err := buf.ReadFrom(io.LimitReader(f, maxEntryBytes+1)); err != nil {
 		return nil, err
 	}
+	data := buf.Bytes()
 	e, err := decodeEntry(data)
 	if err != nil {
 		return nil, fmt.Errorf("%v; it will be replaced at the next sign-in", err)
