@@ -11,14 +11,17 @@ import (
 
 // BenchmarkCellInit measures package initialisation in a cell program:
 // internal/cmd/logincell (which imports gonbauth and finds a valid saved
-// sign-in, made once against the fake) against internal/cmd/emptycell,
-// each run as a new process with GODEBUG=inittrace=1, in alternating
-// order. The runtime prints one line per package initialiser that does
+// sign-in, made once against the fake) against internal/cmd/emptycell and
+// the x/oauth2 cell of sizereport (internal/cmd/sizereport/oauth2cell, run
+// without settings: it initialises, then fails at once), each run as a new
+// process with GODEBUG=inittrace=1, in rotating order. The runtime prints one line per package initialiser that does
 // work, with its wall-clock time; the benchmark adds them up per process.
 //
 //	init-ms/op             logincell: the sum of its initialisers (median)
 //	empty-init-ms/op       emptycell: the same (median)
 //	init-minus-empty-ms/op the difference of the two medians
+//	oauth2-init-ms/op      the x/oauth2 cell: the same (median)
+//	init-minus-oauth2-ms/op logincell's median minus the x/oauth2 cell's
 //	init-allocs/op         logincell: allocations made by initialisers (median)
 //
 // The benchmark's log lists logincell's ten slowest initialisers (median
@@ -31,12 +34,13 @@ func BenchmarkCellInit(b *testing.B) {
 	dir := filepath.Join(b.TempDir(), "gonbauth")
 	benchSignIn(b, srv, dir)
 	env := append(cellEnv(srv.issuer, srv.clientID, dir), "GODEBUG=inittrace=1")
-	var login, empty []time.Duration
+	var login, empty, oauth2 []time.Duration
 	var allocs []float64
 	byPkg := map[string][]time.Duration{}
 	for i := 0; i < b.N; i++ {
-		for k := range 2 {
-			if (i+k)%2 == 0 {
+		for k := range 3 {
+			switch (i + k) % 3 {
+			case 0:
 				b.StartTimer()
 				p := startProc(b, cells.login, env)
 				p.wait(b)
@@ -47,17 +51,25 @@ func BenchmarkCellInit(b *testing.B) {
 				for pkg, d := range pkgs {
 					byPkg[pkg] = append(byPkg[pkg], d)
 				}
-			} else {
+			case 1:
 				p := startProc(b, cells.empty, env)
 				p.wait(b)
 				total, _, _ := benchInitTrace(b, p.errOut.String())
 				empty = append(empty, total)
+			case 2:
+				p := startProc(b, cells.oauth2, env)
+				p.cmd.Wait() // its exchange fails without settings, after initialisation
+				p.kill.Stop()
+				total, _, _ := benchInitTrace(b, p.errOut.String())
+				oauth2 = append(oauth2, total)
 			}
 		}
 	}
 	b.ReportMetric(benchMedianMS(login), "init-ms/op")
 	b.ReportMetric(benchMedianMS(empty), "empty-init-ms/op")
 	b.ReportMetric(benchMedianMS(login)-benchMedianMS(empty), "init-minus-empty-ms/op")
+	b.ReportMetric(benchMedianMS(oauth2), "oauth2-init-ms/op")
+	b.ReportMetric(benchMedianMS(login)-benchMedianMS(oauth2), "init-minus-oauth2-ms/op")
 	slices.Sort(allocs)
 	b.ReportMetric(allocs[len(allocs)/2], "init-allocs/op")
 	type pkgTime struct {

@@ -659,9 +659,9 @@ func benchSignIn(tb testing.TB, srv benchServer, dir string) (*Config, *Session)
 // benchCells are the programs run as fresh processes: logincell (one
 // gonbauth.Login with every setting from GONBAUTH_*) and emptycell
 // (func main() {}), both under internal/cmd.
-type benchCells struct{ login, empty string }
+type benchCells struct{ login, empty, oauth2 string }
 
-// benchBuildCells builds the two programs into a temporary directory with
+// benchBuildCells builds the three programs into a temporary directory with
 // go build and its default flags.
 func benchBuildCells(b *testing.B) benchCells {
 	dir := b.TempDir()
@@ -669,10 +669,11 @@ func benchBuildCells(b *testing.B) benchCells {
 	if runtime.GOOS == "windows" {
 		exe = ".exe"
 	}
-	c := benchCells{login: filepath.Join(dir, "logincell"+exe), empty: filepath.Join(dir, "emptycell"+exe)}
+	c := benchCells{login: filepath.Join(dir, "logincell"+exe), empty: filepath.Join(dir, "emptycell"+exe), oauth2: filepath.Join(dir, "oauth2cell"+exe)}
 	for _, p := range []struct{ out, pkg string }{
 		{c.login, "./internal/cmd/logincell"},
 		{c.empty, "./internal/cmd/emptycell"},
+		{c.oauth2, "./internal/cmd/sizereport/oauth2cell"},
 	} {
 		// The working directory of a test is its package's: gonbauth/.
 		if out, err := exec.Command("go", "build", "-o", p.out, p.pkg).CombinedOutput(); err != nil {

@@ -2,7 +2,8 @@
 // golang.org/x/oauth2 alone (a code it already has, no PKCE listener, no
 // ID token check, no store, no display) and calls an API compiles to: the
 // reference issue 13 measures the gonbauth cell against. sizereport builds
-// it; it is never run.
+// it; BenchmarkCellInit runs it without settings, for its package
+// initialisation only (its exchange then fails at once).
 package main
 
 import (
