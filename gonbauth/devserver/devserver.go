@@ -30,6 +30,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/gonbauth/gonbauth/gonbauth/internal/lockedio"
 )
 
 // Client credentials registered with the development server, besides the
@@ -165,7 +167,9 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if logw == nil {
 		logw = io.Discard
 	}
-	cmd.Stderr = &syncWriter{w: io.MultiWriter(stderr, logw)}
+	// One at a time: os/exec copies stderr from one goroutine, but the
+	// stdout reader also reports stray lines there.
+	cmd.Stderr = lockedio.New(io.MultiWriter(stderr, logw))
 	// stdout carries the ready line; anything else there is unexpected and
 	// kept with stderr for debugging. os/exec copies it in its own goroutine
 	// and Wait waits for that copy, so no line is lost.
@@ -382,17 +386,4 @@ func (b *tailBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return string(b.buf)
-}
-
-// syncWriter serializes writes: os/exec copies stderr from one goroutine, but
-// the stdout reader also reports stray lines there.
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (w *syncWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.w.Write(p)
 }

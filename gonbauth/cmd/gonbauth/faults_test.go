@@ -14,7 +14,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -22,6 +21,7 @@ import (
 	"github.com/gofrs/flock"
 
 	"github.com/gonbauth/gonbauth/gonbauth/internal/hostileserver"
+	"github.com/gonbauth/gonbauth/gonbauth/internal/lockedio"
 	"github.com/gonbauth/gonbauth/gonbauth/internal/loopbacktest"
 )
 
@@ -37,31 +37,14 @@ func faultEnv(srv *hostileserver.Server, dir string) []string {
 		"GONBAUTH_SCOPES=api offline_access", "GONBAUTH_CONFIG_DIR=" + dir, "GONBAUTH_NO_BROWSER=1", "GONBAUTH_MODE=loopback"}
 }
 
-// lockedBuffer is a stderr that can be read while the process writes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // startCLI starts the command without waiting for anything.
-func startCLI(t *testing.T, env []string, args ...string) (*exec.Cmd, *lockedBuffer) {
+func startCLI(t *testing.T, env []string, args ...string) (*exec.Cmd, *lockedio.Writer) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(append(os.Environ(), "GONBAUTH_TEST_AS_CLI=1"), env...)
-	var stderr lockedBuffer
-	cmd.Stderr = &stderr
+	// stderr is read while the process writes.
+	stderr := lockedio.New(new(bytes.Buffer))
+	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -69,12 +52,12 @@ func startCLI(t *testing.T, env []string, args ...string) (*exec.Cmd, *lockedBuf
 		cmd.Process.Kill()
 		leaks.Output(t.Name()+": stderr", stderr.String())
 	})
-	return cmd, &stderr
+	return cmd, stderr
 }
 
 // interrupt waits until the command is at the wait (arrived is closed),
 // then interrupts it as sigint does.
-func interrupt(t *testing.T, cmd *exec.Cmd, stderr *lockedBuffer, arrived <-chan struct{}) {
+func interrupt(t *testing.T, cmd *exec.Cmd, stderr *lockedio.Writer, arrived <-chan struct{}) {
 	t.Helper()
 	select {
 	case <-arrived:

@@ -8,6 +8,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"net"
@@ -19,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gonbauth/gonbauth/gonbauth/internal/lockedio"
 	pt "github.com/gonbauth/gonbauth/gonbauth/internal/providertest"
 )
 
@@ -69,13 +71,13 @@ func providerEnv(t *testing.T, s *pt.Server) []string {
 
 // interactive starts the command and hands over its stderr lines as they
 // come, so that the test reads the link and the code as a person would.
-func interactive(t *testing.T, env []string, args ...string) (*exec.Cmd, *lockedBuffer, *lockedBuffer, <-chan string) {
+func interactive(t *testing.T, env []string, args ...string) (*exec.Cmd, *lockedio.Writer, *lockedio.Writer, <-chan string) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(append(os.Environ(), "GONBAUTH_TEST_AS_CLI=1", "GONBAUTH_NO_BROWSER=1"), env...)
-	var stdout, stderr lockedBuffer
+	stdout, stderr := lockedio.New(new(bytes.Buffer)), lockedio.New(new(bytes.Buffer))
 	pr, pw := io.Pipe()
-	cmd.Stdout, cmd.Stderr = &stdout, io.MultiWriter(&stderr, pw)
+	cmd.Stdout, cmd.Stderr = stdout, io.MultiWriter(stderr, pw)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -87,11 +89,11 @@ func interactive(t *testing.T, env []string, args ...string) (*exec.Cmd, *locked
 			lines <- sc.Text()
 		}
 	}()
-	return cmd, &stdout, &stderr, lines
+	return cmd, stdout, stderr, lines
 }
 
 // nextLine waits for a stderr line that matches re and returns its groups.
-func nextLine(t *testing.T, lines <-chan string, stderr *lockedBuffer, re *regexp.Regexp) []string {
+func nextLine(t *testing.T, lines <-chan string, stderr *lockedio.Writer, re *regexp.Regexp) []string {
 	t.Helper()
 	for {
 		select {

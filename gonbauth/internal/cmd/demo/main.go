@@ -39,6 +39,7 @@ import (
 	"github.com/gonbauth/gonbauth/gonbauth"
 	"github.com/gonbauth/gonbauth/gonbauth/internal/browsertest"
 	"github.com/gonbauth/gonbauth/gonbauth/internal/devserver"
+	"github.com/gonbauth/gonbauth/gonbauth/internal/lockedio"
 )
 
 // requestTimeout bounds each request the demo makes itself (discovery,
@@ -51,7 +52,7 @@ func main() {
 
 func run(args []string, stdout, stderr io.Writer) int {
 	// The server's log and the demo itself both write to stderr.
-	stderr = &lockedWriter{w: stderr}
+	stderr = lockedio.New(stderr)
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	auto := fs.Bool("auto", false, "sign in with a headless Chromium instead of waiting for you")
@@ -335,16 +336,4 @@ func (p *prefixWriter) Write(b []byte) (int, error) {
 		return 0, err
 	}
 	return len(b), nil
-}
-
-// lockedWriter serialises writes from several goroutines.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
