@@ -75,8 +75,10 @@ type Options struct {
 	WebRedirectURIs []string
 
 	// Log receives the server's stderr (oidc-provider warnings, errors).
-	// nil discards it. Writes come from another goroutine, possibly after
-	// Close has returned for output already in flight.
+	// nil discards it. Writes come from other goroutines, one at a time, and
+	// have all ended when Start returns an error or Close returns (both wait
+	// for the process and its output), so Log needs no lock of its own if it
+	// is read only then.
 	Log io.Writer
 }
 

@@ -59,6 +59,8 @@ type Options struct {
 	DistDir string
 
 	// Log receives the development server's stderr. nil discards it.
+	// As with devserver.Options.Log, writes come one at a time and have
+	// ended when Start returns an error or Close returns.
 	Log io.Writer
 }
 

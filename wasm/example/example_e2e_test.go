@@ -5,7 +5,6 @@ package example
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,7 +17,9 @@ func startT(t *testing.T) *Server {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	log := &syncBuffer{}
+	// Read only after Start failed or Close returned, when the server
+	// writes no more (devserver.Options.Log): no lock needed.
+	log := &strings.Builder{}
 	srv, err := Start(ctx, Options{DistDir: wasmbuild.Dir(t), Log: log})
 	if err != nil {
 		t.Fatalf("%v\ndevelopment server log:\n%s", err, log)
@@ -32,23 +33,6 @@ func startT(t *testing.T) *Server {
 		}
 	})
 	return srv
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // The page's sign-in in a browser, in both modes, and its server's CORS
