@@ -223,51 +223,57 @@ func benchLoginToLink(b *testing.B, base Config, fresh bool) {
 // benchDiscover times the metadata fetch alone, with the HTTP client Login
 // uses by default.
 func benchDiscover(b *testing.B, issuer string, fresh bool) {
-	b.StopTimer() // each iteration times itself
 	client := &http.Client{Timeout: 30 * time.Second}
-	var total time.Duration
-	var each []time.Duration
-	for i := 0; i < b.N; i++ {
+	benchEach(b, func(timed func(op func())) {
 		if fresh {
 			benchCloseIdleConns()
 		}
-		b.StartTimer()
-		start := time.Now()
-		md, err := discover(context.Background(), client, issuer)
-		d := time.Since(start)
-		b.StopTimer()
-		total += d
-		each = append(each, d)
+		var md *metadata
+		var err error
+		timed(func() { md, err = discover(context.Background(), client, issuer) })
 		if err != nil {
 			b.Fatal(err)
 		}
 		if md.TokenEndpoint == "" {
 			b.Fatal("metadata without a token endpoint")
 		}
-	}
-	b.ReportMetric(benchMS(total)/float64(b.N), "ms/op")
-	b.ReportMetric(benchMedianMS(each), "median-ms")
+	})
 }
 
 // benchListenerStart times startReceiver (bind a free loopback port and
 // start serving) as Login calls it; closing it is outside the timer.
 func benchListenerStart(b *testing.B) {
-	b.StopTimer() // each iteration times itself
 	check := (&callbackCheck{state: "s"}).check
-	var total time.Duration
-	var each []time.Duration
-	for i := 0; i < b.N; i++ {
-		b.StartTimer()
-		start := time.Now()
-		rcv, err := startReceiver([]int{0}, defaultCallbackPath, check)
-		d := time.Since(start)
-		b.StopTimer()
-		total += d
-		each = append(each, d)
+	benchEach(b, func(timed func(op func())) {
+		var rcv *receiver
+		var err error
+		timed(func() { rcv, err = startReceiver([]int{0}, defaultCallbackPath, check) })
 		if err != nil {
 			b.Fatal(err)
 		}
 		rcv.close()
+	})
+}
+
+// benchEach runs iter b.N times with the timer stopped; iter calls timed
+// once around the span it measures, which runs the timer only then, so
+// setup and checks stay outside. It reports the spans' mean (ms/op) and
+// median (median-ms).
+func benchEach(b *testing.B, iter func(timed func(op func()))) {
+	b.StopTimer()
+	var total time.Duration
+	var each []time.Duration
+	timed := func(op func()) {
+		b.StartTimer()
+		start := time.Now()
+		op()
+		d := time.Since(start)
+		b.StopTimer()
+		total += d
+		each = append(each, d)
+	}
+	for i := 0; i < b.N; i++ {
+		iter(timed)
 	}
 	b.ReportMetric(benchMS(total)/float64(b.N), "ms/op")
 	b.ReportMetric(benchMedianMS(each), "median-ms")
