@@ -45,7 +45,7 @@ func withQuery(t *testing.T, u, key, value string) string {
 
 func TestE2EPasteMode(t *testing.T) {
 	srv := devserver.StartT(t, devserver.Options{})
-	b := launchBrowser(t)
+	b := browsertest.LaunchT(t, browsertest.Options{})
 	cfg := e2eConfig(t, srv)
 	cfg.Mode = ModePaste
 	paste := pasteInput(t, cfg)
@@ -105,7 +105,7 @@ func waitFor(t *testing.T, w *urlWriter, s string, n int) {
 
 func TestE2EPasteModeDeniedAndNoInput(t *testing.T) {
 	srv := devserver.StartT(t, devserver.Options{})
-	b := launchBrowser(t)
+	b := browsertest.LaunchT(t, browsertest.Options{})
 
 	t.Run("a genuine error response ends the flow", func(t *testing.T) {
 		cfg := e2eConfig(t, srv)
@@ -147,7 +147,7 @@ func TestE2EPasteModeDeniedAndNoInput(t *testing.T) {
 // the user denies it, against one server and browser.
 func TestE2EDeviceMode(t *testing.T) {
 	srv := devserver.StartT(t, devserver.Options{})
-	b := launchBrowser(t)
+	b := browsertest.LaunchT(t, browsertest.Options{})
 	start := func(t *testing.T) (*urlWriter, string, <-chan loginResult) {
 		t.Helper()
 		cfg := e2eConfig(t, srv)
@@ -203,7 +203,7 @@ func TestE2EDeviceMode(t *testing.T) {
 // kernel: the QR code it displays must decode to the verification link.
 func TestE2EDeviceModeNotebook(t *testing.T) {
 	srv := devserver.StartT(t, devserver.Options{})
-	b := launchBrowser(t)
+	b := browsertest.LaunchT(t, browsertest.Options{})
 	k := newFakeKernel(t)
 	cmd, cellOut, first := runCell(t, k, EnvIssuer+"="+srv.Issuer, EnvClientID+"="+srv.ClientID, EnvMode+"=device", EnvConfigDir+"="+t.TempDir())
 	page := first.Data[protocol.MIMETextHTML].(string)
@@ -291,7 +291,7 @@ http {
 
 func TestE2EHostedModeThroughNginx(t *testing.T) {
 	srv := devserver.StartT(t, devserver.Options{})
-	b := launchBrowser(t)
+	b := browsertest.LaunchT(t, browsertest.Options{})
 	proxy := startNginx(t)
 	cfg := e2eConfig(t, srv)
 	cfg.ClientID = devserver.HostedClientID

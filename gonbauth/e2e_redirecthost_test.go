@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"testing"
 
+	"github.com/gonbauth/gonbauth/gonbauth/internal/browsertest"
 	"github.com/gonbauth/gonbauth/gonbauth/internal/devserver"
 	"github.com/gonbauth/gonbauth/gonbauth/internal/loopbacktest"
 )
@@ -18,7 +19,7 @@ import (
 // the listener, which binds only loopback addresses.
 func TestE2ELocalhostRedirect(t *testing.T) {
 	srv := devserver.StartT(t, devserver.Options{})
-	b := launchBrowser(t)
+	b := browsertest.LaunchT(t, browsertest.Options{})
 	cfg := e2eConfig(t, srv)
 	cfg.Mode, cfg.RedirectHost = ModeLoopback, "localhost" // this machine would pick device or paste
 	_, link, done := startLogin(t, context.Background(), cfg)

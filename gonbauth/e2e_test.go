@@ -22,18 +22,6 @@ import (
 	"github.com/gonbauth/gonbauth/gonbauth/internal/loopbacktest"
 )
 
-func launchBrowser(t *testing.T) *browsertest.Browser {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	b, err := browsertest.Launch(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	return b
-}
-
 func e2eConfig(t *testing.T, srv *devserver.Server) *Config {
 	return &Config{Issuer: srv.Issuer, ClientID: srv.ClientID, Timeout: time.Minute, ConfigDir: t.TempDir()}
 }
@@ -94,7 +82,7 @@ func userinfoSub(t *testing.T, srv *devserver.Server, client *http.Client) strin
 
 func TestE2ESignInAndRefresh(t *testing.T) {
 	srv := devserver.StartT(t, devserver.Options{})
-	b := launchBrowser(t)
+	b := browsertest.LaunchT(t, browsertest.Options{})
 	cfg := e2eConfig(t, srv)
 	out, link, done := startLogin(t, context.Background(), cfg)
 	sess := signInAs(t, b, link, done, "alice")
@@ -149,7 +137,7 @@ func TestE2ESignInAndRefresh(t *testing.T) {
 
 func TestE2EConsentRefused(t *testing.T) {
 	srv := devserver.StartT(t, devserver.Options{})
-	b := launchBrowser(t)
+	b := browsertest.LaunchT(t, browsertest.Options{})
 	_, link, done := startLogin(t, context.Background(), e2eConfig(t, srv))
 	res := signIn(t, b, link, browsertest.SignInOptions{Deny: true})
 	if !strings.Contains(res.Text, "Sign-in failed") || !strings.Contains(res.Text, "access_denied") {
@@ -168,7 +156,7 @@ func TestE2EConsentRefused(t *testing.T) {
 
 func TestE2EForgedStateThenSignIn(t *testing.T) {
 	srv := devserver.StartT(t, devserver.Options{})
-	b := launchBrowser(t)
+	b := browsertest.LaunchT(t, browsertest.Options{})
 	out, link, done := startLogin(t, context.Background(), e2eConfig(t, srv))
 	forged := (&url.URL{Scheme: "http", Host: loopbacktest.RedirectAddr(t, link), Path: "/callback",
 		RawQuery: url.Values{"code": {"forged"}, "state": {"from-another-tab"}, "iss": {srv.Issuer}}.Encode()}).String()
@@ -196,7 +184,7 @@ func TestE2EForgedStateThenSignIn(t *testing.T) {
 
 func TestE2EConfidentialClient(t *testing.T) {
 	srv := devserver.StartT(t, devserver.Options{})
-	b := launchBrowser(t)
+	b := browsertest.LaunchT(t, browsertest.Options{})
 	cfg := e2eConfig(t, srv)
 	cfg.ClientID, cfg.ClientSecret = devserver.ConfidentialClientID, devserver.ConfidentialClientSecret
 	_, link, done := startLogin(t, context.Background(), cfg)
@@ -212,7 +200,7 @@ func TestE2EConfidentialClient(t *testing.T) {
 
 func TestE2EThousandGoroutinesRefreshOnce(t *testing.T) {
 	srv := devserver.StartT(t, devserver.Options{})
-	b := launchBrowser(t)
+	b := browsertest.LaunchT(t, browsertest.Options{})
 	cfg := e2eConfig(t, srv)
 	_, link, done := startLogin(t, context.Background(), cfg)
 	signIn(t, b, link, browsertest.SignInOptions{})

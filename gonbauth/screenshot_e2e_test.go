@@ -53,7 +53,7 @@ func TestScreenshots(t *testing.T) {
 			t.Errorf("sampleStates has no %q state to screenshot (it has %q)", want, names)
 		}
 	}
-	b := launchBrowser(t)
+	b := browsertest.LaunchT(t, browsertest.Options{})
 	out := t.TempDir()
 	if *updateScreenshots {
 		out = screenshotDir
@@ -205,7 +205,7 @@ func TestNotebookOutputs(t *testing.T) {
 	if blocks == 0 {
 		t.Fatalf("no gonbauth sign-in block among the notebooks' %d HTML outputs", len(outputs))
 	}
-	b := launchBrowser(t)
+	b := browsertest.LaunchT(t, browsertest.Options{})
 	cam, err := b.Camera(context.Background())
 	if err != nil {
 		t.Fatal(err)

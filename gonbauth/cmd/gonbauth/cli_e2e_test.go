@@ -20,12 +20,7 @@ func launchBrowser(t *testing.T, limit time.Duration) (context.Context, *browser
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	t.Cleanup(cancel)
-	b, err := browsertest.Launch(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	return ctx, b
+	return ctx, browsertest.LaunchT(t, browsertest.Options{})
 }
 
 func TestE2ECLI(t *testing.T) {

@@ -34,7 +34,7 @@ func startExample(t *testing.T) *example.Server {
 // page takes the code out of its address.
 func TestPageSignIn(t *testing.T) {
 	srv := startExample(t)
-	b := launchT(t)
+	b := LaunchT(t, Options{})
 	for _, tc := range []struct{ mode, query, login string }{
 		{"popup", "", "alice"},
 		{"redirect", "?mode=redirect", "bob"},
@@ -76,7 +76,7 @@ func TestPageSignIn(t *testing.T) {
 }
 
 func TestPageSignInBadPage(t *testing.T) {
-	b := launchT(t)
+	b := LaunchT(t, Options{})
 	srv := startExample(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
@@ -91,7 +91,7 @@ func TestPageSignInBadPage(t *testing.T) {
 // cross-origin requests for the web client from the page's origin only.
 func TestPageCORS(t *testing.T) {
 	srv := startExample(t)
-	b := launchWithT(t, Options{MapToLoopback: []string{"other-origin.test"}})
+	b := LaunchT(t, Options{MapToLoopback: []string{"other-origin.test"}})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 

@@ -24,29 +24,6 @@ import (
 // callbackText is what the test's redirect_uri page shows.
 const callbackText = "gonbauth test callback reached"
 
-// launchT starts one browser for a test; subtests share it.
-func launchT(t *testing.T) *Browser {
-	t.Helper()
-	return launchWithT(t, Options{})
-}
-
-// launchWithT is launchT with options.
-func launchWithT(t *testing.T, opts Options) *Browser {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	b, err := LaunchWith(ctx, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := b.Close(); err != nil {
-			t.Errorf("closing the browser: %v", err)
-		}
-	})
-	return b
-}
-
 // callbackServer serves redirect_uri on a free loopback port, as the library
 // does, and reports the queries it receives.
 func callbackServer(t *testing.T) (redirectURI string, hits <-chan url.Values) {
@@ -96,7 +73,7 @@ func discover(t *testing.T, issuer string) discovery {
 // development server's real pages, the way gonbauth does it.
 func TestSignIn(t *testing.T) {
 	srv := devserver.StartT(t, devserver.Options{AccessTokenTTL: 2 * time.Minute})
-	b := launchT(t)
+	b := LaunchT(t, Options{})
 	redirectURI, hits := callbackServer(t)
 	d := discover(t, srv.Issuer)
 	cfg := &oauth2.Config{
@@ -313,7 +290,7 @@ func TestSignIn(t *testing.T) {
 // redirect_uri never answers, and says where it was stuck.
 func TestSignInDeadline(t *testing.T) {
 	srv := devserver.StartT(t, devserver.Options{})
-	b := launchT(t)
+	b := LaunchT(t, Options{})
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -16,7 +16,7 @@ import (
 // TestSnapshot checks the measurements Snapshot makes on fragments whose
 // answers are known, so that a test built on it can fail.
 func TestSnapshot(t *testing.T) {
-	b := launchT(t)
+	b := LaunchT(t, Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	const fragment = `<div style="padding:4px">` +

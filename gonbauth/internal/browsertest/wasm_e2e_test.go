@@ -252,7 +252,7 @@ func runWasmChecks(t *testing.T, b *Browser, pageURL, loader string) pageResult 
 
 func TestWasmChromium(t *testing.T) {
 	srv := wasmServer(t)
-	b := launchT(t)
+	b := LaunchT(t, Options{})
 	r := runWasmChecks(t, b, srv.URL+"/", "/dist/gonbauth.mjs")
 	if !r.SecureContext || r.Subtle != "object" {
 		t.Errorf("a page on %s: isSecureContext %v, crypto.subtle %s; want a secure context with crypto.subtle", srv.URL, r.SecureContext, r.Subtle)
@@ -268,7 +268,7 @@ func TestWasmInsecureContext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := launchWithT(t, Options{MapToLoopback: []string{insecureHost}})
+	b := LaunchT(t, Options{MapToLoopback: []string{insecureHost}})
 	pageURL := "http://" + insecureHost + ":" + u.Port() + "/"
 	r := runWasmChecks(t, b, pageURL, "/dist/gonbauth.mjs")
 	if !strings.HasPrefix(r.Href, pageURL) {
@@ -284,7 +284,7 @@ func TestWasmInsecureContext(t *testing.T) {
 // of the loader module (its own cache).
 func TestWasmLoadSources(t *testing.T) {
 	srv := wasmServer(t)
-	b := launchT(t)
+	b := LaunchT(t, Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	var got map[string]string
