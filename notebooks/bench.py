@@ -34,6 +34,9 @@ How it measures:
     round, as a new cell does, so that GoNB's go build links a new program
     each time; with --same-cell the cells are executed unchanged, as a
     re-run is, and go build reuses the program it linked before.
+  - With --noautoget, every kernel gets GoNB's %noautoget after its setup
+    cell, as a user may once the modules are in the cell module's go.mod:
+    GoNB then builds without running `go get` first.
   - The cells declare their imports, as users and this repository's
     notebooks do (GoNB keeps a cell's imports for the cells after it);
     --implicit-imports leaves them to goimports instead, which then
@@ -238,6 +241,8 @@ def main():
     ap.add_argument("--paths", action="store_true", help="print the proxy paths of each cell's last execution")
     ap.add_argument("--implicit-imports", action="store_true", help="cells without import declarations")
     ap.add_argument("--no-steps", action="store_true", help="skip timing GoNB's steps one by one")
+    ap.add_argument("--noautoget", action="store_true",
+                    help="%%noautoget after the setup cells: GoNB builds without its per-cell go get")
     ap.add_argument("--same-cell", action="store_true",
                     help="execute each cell unchanged, so that go build may reuse the last link")
     args = ap.parse_args()
@@ -270,8 +275,10 @@ def main():
             d = work / name.replace("/", "-")
             d.mkdir()
             kernels[name] = k = Kernel(env, d, log)
-            if setup:
-                _, out, err = execute(k, setup)
+            for cmd in [setup] + (["%noautoget"] if args.noautoget else []):
+                if not cmd:
+                    continue
+                _, out, err = execute(k, cmd)
                 if err:
                     raise SystemExit(f"bench.py: {name}: setup failed: {err}\n{out}")
         proxy.take()
