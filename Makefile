@@ -99,6 +99,7 @@ bench: deps wasm
 	$(GO) test -run '^$$' -bench . -benchtime 20x -count 1 ./gonbauth/
 	$(GO) run ./gonbauth/internal/cmd/sizereport
 	$(PYTHON) notebooks/bench.py
+	$(PYTHON) notebooks/bench.py --noautoget --no-steps
 	cd $(HARNESS) && $(GO) run ./cmd/wasmbench
 
 wasm:

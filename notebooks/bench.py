@@ -34,9 +34,10 @@ How it measures:
     round, as a new cell does, so that GoNB's go build links a new program
     each time; with --same-cell the cells are executed unchanged, as a
     re-run is, and go build reuses the program it linked before.
-  - With --noautoget, every kernel gets GoNB's %noautoget after its setup
-    cell, as a user may once the modules are in the cell module's go.mod:
-    GoNB then builds without running `go get` first.
+  - With --noautoget, every kernel gets GoNB's %noautoget after the first
+    round, as a user may once a cell has been built with go get (which adds
+    what go.mod and go.sum lack): GoNB then builds without running it.
+    --warmup must be at least 1.
   - The cells declare their imports, as users and this repository's
     notebooks do (GoNB keeps a cell's imports for the cells after it);
     --implicit-imports leaves them to goimports instead, which then
@@ -275,10 +276,8 @@ def main():
             d = work / name.replace("/", "-")
             d.mkdir()
             kernels[name] = k = Kernel(env, d, log)
-            for cmd in [setup] + (["%noautoget"] if args.noautoget else []):
-                if not cmd:
-                    continue
-                _, out, err = execute(k, cmd)
+            if setup:
+                _, out, err = execute(k, setup)
                 if err:
                     raise SystemExit(f"bench.py: {name}: setup failed: {err}\n{out}")
         proxy.take()
@@ -288,6 +287,13 @@ def main():
         modules = {n: set() for n in names}
         last = {}
         for r in range(args.warmup + args.rounds):
+            if r == 1 and args.noautoget:
+                # After one build with go get, which adds what the cell's
+                # go.mod and go.sum lack.
+                for name in names:
+                    _, out, err = execute(kernels[name], "%noautoget")
+                    if err:
+                        raise SystemExit(f"bench.py: {name}: %noautoget failed: {err}\n{out}")
             order = names[r % 3:] + names[:r % 3]
             for name in order:
                 code = cells[name][1] if args.same_cell else cells[name][1] + f'println("round {r}")\n'
