@@ -13,9 +13,10 @@ import (
 // layout from the output: a notebook block updated in place, or lines on
 // a terminal.
 type display struct {
-	st  viewState
-	now func() time.Time
-	out output
+	st    viewState
+	now   func() time.Time
+	out   output
+	noBox bool // a notebook whose input box this program cannot ask for
 }
 
 // output lays out a sign-in's state for one kind of place.
@@ -48,9 +49,16 @@ const (
 func newDisplay(out io.Writer, now func() time.Time, command string) *display {
 	d := &display{now: now}
 	switch {
-	case notebook.isNotebook():
+	case notebook.isNotebook() && notebook.canDisplay():
 		d.st.where = whereNotebook
 		d.out = &notebookView{id: "gonbauth-" + notebook.uniqueID()}
+	case notebook.isNotebook():
+		// The cell links gonbui, which owns the kernel's display
+		// connection: text on out, which GoNB shows in the cell.
+		d.st.where = whereNotebook
+		v := newTerminalView(out, "")
+		v.preface = sharedDisplayNote
+		d.out, d.noBox = v, true
 	default:
 		d.st.where = whereTerminal
 		if command != "" {
@@ -152,6 +160,13 @@ func (d *display) cancelled(cause string) {
 	d.st.phase, d.st.cause, d.st.link, d.st.userCode, d.st.qr = phaseCancelled, cause, "", "", nil
 	d.show(evCancelled)
 }
+
+// canAsk reports whether a pasted address can be asked for.
+func (d *display) canAsk() bool { return !d.noBox }
+
+// inputClosed says, from the start, that nothing can be pasted: only the
+// redirect can finish the sign-in.
+func (d *display) inputClosed() { d.st.pasteClosed = true }
 
 func (d *display) askPaste(prompt string) { d.out.askPaste(prompt) }
 
@@ -378,6 +393,7 @@ type terminalView struct {
 	out     io.Writer
 	tty     bool
 	command string // the gonbauth command, "" for a program that imports the library
+	preface string // printed before the first line, if any line is printed
 
 	mu       sync.Mutex
 	counting bool // the countdown line is open (tty only)
@@ -398,6 +414,10 @@ func newTerminalView(out io.Writer, command string) *terminalView {
 }
 
 func (v *terminalView) println(s string) {
+	if v.preface != "" {
+		io.WriteString(v.out, v.preface+"\n")
+		v.preface = ""
+	}
 	if v.counting {
 		io.WriteString(v.out, "\r\x1b[K")
 		v.counting = false

@@ -205,7 +205,7 @@ func TestE2EDeviceModeNotebook(t *testing.T) {
 	srv := devserver.StartT(t, devserver.Options{})
 	b := browsertest.LaunchT(t, browsertest.Options{})
 	k := newFakeKernel(t)
-	cmd, cellOut, first := runCell(t, k, EnvIssuer+"="+srv.Issuer, EnvClientID+"="+srv.ClientID, EnvMode+"=device", EnvConfigDir+"="+t.TempDir())
+	cmd, cellOut, first := runCell(t, k, viaOwnPipes, EnvIssuer+"="+srv.Issuer, EnvClientID+"="+srv.ClientID, EnvMode+"=device", EnvConfigDir+"="+t.TempDir())
 	page := first.Data[protocol.MIMETextHTML].(string)
 	m := regexp.MustCompile(`src="data:image/svg\+xml;base64,([^"]+)"`).FindStringSubmatch(page)
 	if m == nil {

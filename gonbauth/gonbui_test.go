@@ -1,6 +1,7 @@
 package gonbauth
 
 import (
+	"cmp"
 	"context"
 	"encoding/gob"
 	"errors"
@@ -41,6 +42,9 @@ func TestMain(m *testing.M) {
 	os.Setenv(EnvMode, string(ModeLoopback))
 	code := checkLeaks(m.Run())
 	os.RemoveAll(dir)
+	if cellBuilds.dir != "" {
+		os.RemoveAll(cellBuilds.dir)
+	}
 	os.Exit(code)
 }
 
@@ -170,12 +174,55 @@ func finishCell(t *testing.T, cmd *exec.Cmd, out fmt.Stringer, k *fakeKernel) {
 
 var hrefRE = regexp.MustCompile(`href="([^"]+)"`)
 
-// runCell starts the test binary as a cell program under the fake kernel,
-// with env added to its environment, and returns its first display.
-func runCell(t *testing.T, k *fakeKernel, env ...string) (*exec.Cmd, *strings.Builder, *protocol.DisplayData) {
+// How a cell program reaches the kernel: the two builds of
+// internal/cmd/logincell that the notebook tests run. This test binary
+// links gonbui/protocol (the fake kernel decodes with GoNB's own types),
+// so as a cell it would take gonbauth for a cell that uses gonbui.
+const (
+	viaOwnPipes = ""              // links no GoNB package: gonbauth's own connection
+	viaGonbui   = "gonbuidisplay" // the build tag that imports package gonbuidisplay
+)
+
+// cellBuilds are the logincell programs built so far, in a directory
+// that TestMain removes.
+var cellBuilds struct {
+	sync.Mutex
+	dir   string
+	paths map[string]string // by via
+}
+
+// cellProgram returns logincell built for via, building it on first use.
+func cellProgram(t *testing.T, via string) string {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(append(append(os.Environ(), k.env()...), "GONBAUTH_TEST_CELL=1"), env...)
+	cellBuilds.Lock()
+	defer cellBuilds.Unlock()
+	if p, ok := cellBuilds.paths[via]; ok {
+		return p
+	}
+	if cellBuilds.dir == "" {
+		d, err := os.MkdirTemp("", "gonbauth-test-cells-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cellBuilds.dir, cellBuilds.paths = d, map[string]string{}
+	}
+	out := filepath.Join(cellBuilds.dir, "logincell-"+cmp.Or(via, "own"))
+	// The working directory of a test is its package's: gonbauth/.
+	b, err := exec.Command("go", "build", "-tags="+via, "-o", out, "./internal/cmd/logincell").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build logincell -tags=%q: %v\n%s", via, err, b)
+	}
+	cellBuilds.paths[via] = out
+	return out
+}
+
+// runCell starts logincell built for via as a cell program under the
+// fake kernel, with env added to its environment, and returns its first
+// display.
+func runCell(t *testing.T, k *fakeKernel, via string, env ...string) (*exec.Cmd, *strings.Builder, *protocol.DisplayData) {
+	t.Helper()
+	cmd := exec.Command(cellProgram(t, via))
+	cmd.Env = append(append(os.Environ(), k.env()...), env...)
 	out := &strings.Builder{}
 	cmd.Stdout, cmd.Stderr = out, out
 	go k.serve(t)
@@ -194,9 +241,9 @@ func runCell(t *testing.T, k *fakeKernel, env ...string) (*exec.Cmd, *strings.Bu
 
 // startCell runs a cell that signs in with srv, and returns the sign-in
 // link of its first display.
-func startCell(t *testing.T, srv *fakeServer, k *fakeKernel) (*exec.Cmd, *strings.Builder, string) {
+func startCell(t *testing.T, srv *fakeServer, k *fakeKernel, via string) (*exec.Cmd, *strings.Builder, string) {
 	t.Helper()
-	cmd, out, first := runCell(t, k, EnvIssuer+"="+srv.URL, EnvClientID+"=test-client")
+	cmd, out, first := runCell(t, k, via, EnvIssuer+"="+srv.URL, EnvClientID+"=test-client")
 	m := hrefRE.FindStringSubmatch(first.Data[protocol.MIMETextHTML].(string))
 	if m == nil {
 		t.Fatalf("no link in the first display: %v", first.Data)
@@ -206,30 +253,75 @@ func startCell(t *testing.T, srv *fakeServer, k *fakeKernel) (*exec.Cmd, *string
 
 // signInCell runs a cell that signs in with srv, follows its link, and
 // waits for the cell to end well; it returns the link.
-func signInCell(t *testing.T, srv *fakeServer, k *fakeKernel) string {
+func signInCell(t *testing.T, srv *fakeServer, k *fakeKernel, via string) string {
 	t.Helper()
-	cmd, out, link := startCell(t, srv, k)
+	cmd, out, link := startCell(t, srv, k, via)
 	browse(t, link)
 	finishCell(t, cmd, out, k)
 	return link
 }
 
+// TestNotebookDisplay runs a sign-in under the fake kernel, which decodes
+// with GoNB's own types, through both connections: gonbauth's own (its
+// wire types must match GoNB's) and gonbui's (gonbuidisplay).
 func TestNotebookDisplay(t *testing.T) {
+	for _, via := range []string{viaOwnPipes, viaGonbui} {
+		t.Run(cmp.Or(via, "own pipes"), func(t *testing.T) {
+			srv := newFakeServer(t)
+			k := newFakeKernel(t)
+			link := signInCell(t, srv, k, via)
+			msgs := k.messages()
+			checkDisplays(t, msgs, link, "Signed in to ")
+			last := msgs[len(msgs)-2].Data[protocol.MIMETextPlain].(string)
+			if !strings.Contains(last, "Alice") {
+				t.Errorf("the final status does not say who signed in: %q", last)
+			}
+		})
+	}
+}
+
+// TestNotebookTextWhenCellLinksGonbui: a cell that links GoNB's packages
+// without gonbuidisplay must not open a second connection to the kernel
+// (it would break gonbui's output and hang its Sync), so the sign-in shows
+// as text with a note on how to get the block. This test binary is such a
+// cell. Nothing reads GONB_PIPE here: a cell that opened it would block.
+func TestNotebookTextWhenCellLinksGonbui(t *testing.T) {
 	srv := newFakeServer(t)
-	k := newFakeKernel(t)
-	link := signInCell(t, srv, k)
-	msgs := k.messages()
-	checkDisplays(t, msgs, link, "Signed in to ")
-	last := msgs[len(msgs)-2].Data[protocol.MIMETextPlain].(string)
-	if !strings.Contains(last, "Alice") {
-		t.Errorf("the final status does not say who signed in: %q", last)
+	k := newFakeKernel(t) // its pipes, never served
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(append(cellEnv(srv.URL, "test-client", t.TempDir()), k.env()...), "GONBAUTH_TEST_CELL=1")
+	stderr, stdout := newURLWriter(), &strings.Builder{}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	select {
+	case link := <-stderr.urls:
+		browse(t, link)
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the cell printed no link:\n%s", stderr)
+	}
+	if err := waitCell(t, cmd); err != nil {
+		t.Fatalf("cell failed: %v\n%s", err, stderr)
+	}
+	out := stderr.String()
+	if i := strings.Index(out, sharedDisplayNote+"\n"); i < 0 || i > strings.Index(out, "http://") {
+		t.Errorf("the note on gonbuidisplay does not come before the link:\n%s", out)
+	}
+	// Without the input box nothing can be pasted: it must not be asked for.
+	if !strings.Contains(out, "no input is available") || strings.Contains(out, "need to paste") || strings.Contains(out, "press Enter") {
+		t.Errorf("the text asks for a paste that cannot come:\n%s", out)
+	}
+	if !strings.Contains(stdout.String(), "in the browser") {
+		t.Errorf("the cell did not sign in: %s", stdout)
 	}
 }
 
 func TestNotebookInterrupt(t *testing.T) {
 	srv := newFakeServer(t)
 	k := newFakeKernel(t)
-	cmd, out, link := startCell(t, srv, k)
+	cmd, out, link := startCell(t, srv, k, viaOwnPipes)
 	// What GoNB does when the user interrupts the cell.
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
@@ -295,8 +387,8 @@ func checkDisplays(t *testing.T, msgs []*protocol.DisplayData, link, want string
 
 func TestNotebookShowsSettingsError(t *testing.T) {
 	k := newFakeKernel(t)
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(append(os.Environ(), k.env()...), "GONBAUTH_TEST_CELL=1", EnvIssuer+"=https://login.example.com", EnvClientID+"=")
+	cmd := exec.Command(cellProgram(t, viaOwnPipes))
+	cmd.Env = append(append(os.Environ(), k.env()...), EnvIssuer+"=https://login.example.com", EnvClientID+"=")
 	go k.serve(t)
 	out, err := cmd.CombinedOutput()
 	var ee *exec.ExitError
@@ -322,10 +414,10 @@ func TestNotebookShowsSettingsError(t *testing.T) {
 // sign-in shows one compact line, not a box, and still a text/plain.
 func TestNotebookSavedSignInIsOneLine(t *testing.T) {
 	srv := newFakeServer(t)
-	signInCell(t, srv, newFakeKernel(t))
+	signInCell(t, srv, newFakeKernel(t), viaOwnPipes)
 
 	k2 := newFakeKernel(t)
-	cmd, out, first := runCell(t, k2, EnvIssuer+"="+srv.URL, EnvClientID+"=test-client")
+	cmd, out, first := runCell(t, k2, viaOwnPipes, EnvIssuer+"="+srv.URL, EnvClientID+"=test-client")
 	finishCell(t, cmd, out, k2)
 	h, _ := first.Data[protocol.MIMETextHTML].(string)
 	p, _ := first.Data[protocol.MIMETextPlain].(string)

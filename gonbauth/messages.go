@@ -413,7 +413,11 @@ func modeNote(st *viewState) string {
 	case ModeDevice:
 		return why + ", so you will confirm a code on another device."
 	case ModePaste:
-		return strings.TrimSpace(why + ", so the browser may not come back here by itself: you may need to paste the address it ends on. " + st.modeExtra)
+		next := "you may need to paste the address it ends on."
+		if st.pasteClosed {
+			next = "the sign-in finishes only if it does."
+		}
+		return strings.TrimSpace(why + ", so the browser may not come back here by itself: " + next + " " + st.modeExtra)
 	}
 	return ""
 }
@@ -682,3 +686,9 @@ func plural(n int, one, many string) string {
 	}
 	return many
 }
+
+// sharedDisplayNote says why a notebook shows the sign-in as text: the cell
+// links GoNB's own packages without gonbuidisplay (see internal/notebook).
+const sharedDisplayNote = "gonbauth: this cell also uses gonbui, which keeps the notebook's display to itself, " +
+	"so the sign-in is shown here as text. To show it as a block, add " +
+	`_ "github.com/gonbauth/gonbauth/gonbauth/gonbuidisplay" to the cell's imports.`

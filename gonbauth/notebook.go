@@ -13,6 +13,11 @@ var notebook notebookOutput
 // isNotebook reports whether the program runs as a GoNB cell.
 func (notebookOutput) isNotebook() bool { return gonb.IsNotebook() }
 
+// canDisplay reports whether a block reaches the notebook: not when the
+// cell links GoNB's own packages, which keep their own connection to the
+// kernel, without package gonbuidisplay to share it.
+func (notebookOutput) canDisplay() bool { return gonb.CanDisplay() }
+
 // uniqueID returns an id for a display block, unique in the kernel.
 func (notebookOutput) uniqueID() string { return gonb.UniqueID() }
 

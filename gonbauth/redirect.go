@@ -107,14 +107,18 @@ func (f *flow) wait(ctx context.Context, rcv *receiver, authURL string, mode Mod
 	prompt := pastePrompt(rcv.redirectURI)
 	pasteTo := ""
 	if paste {
-		done := make(chan struct{})
-		defer close(done)
-		in := f.s.input
-		if f.s.where == whereNotebook {
-			in = os.Stdin // where GoNB delivers the reply to an input box
-		}
-		lines = readLines(in, done)
 		pasteTo = rcv.redirectURI
+		if f.view.canAsk() {
+			done := make(chan struct{})
+			defer close(done)
+			in := f.s.input
+			if f.s.where == whereNotebook {
+				in = os.Stdin // where GoNB delivers the reply to an input box
+			}
+			lines = readLines(in, done)
+		} else {
+			f.view.inputClosed()
+		}
 	}
 	if err := linkProblem(authURL); err != nil {
 		err = fmt.Errorf("gonbauth: the sign-in link %w: check %s and %s", err, f.s.where.setting("AuthURL"), f.s.where.setting("AuthParams"))
@@ -125,7 +129,7 @@ func (f *flow) wait(ctx context.Context, rcv *receiver, authURL string, mode Mod
 	if f.openBrowser != nil {
 		_ = f.openBrowser(authURL) // best effort: the link is printed anyway
 	}
-	if paste {
+	if lines != nil {
 		f.view.askPaste(prompt)
 	}
 	for {
