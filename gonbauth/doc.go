@@ -43,6 +43,9 @@
 // alternative, in the theme's colours, readable in an untrusted notebook),
 // lines on a terminal (a countdown in place and a text QR code when stderr
 // is a terminal), and the gonbauth command, whose messages name its flags.
+// A notebook cell that also uses gonbui imports package gonbuidisplay, so
+// that the block goes through gonbui's connection to the kernel: a cell
+// program has one, and gonbauth does not open a second beside gonbui's.
 // Nothing is printed when nothing needs attention: a program that reuses
 // a saved sign-in in a terminal is silent, and every error says what to
 // do next.
