@@ -1,11 +1,8 @@
 package gonbauth
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log"
 	"net"
 	"net/http"
 	"net/url"
@@ -23,7 +20,7 @@ const maxQueryBytes = 8 << 10
 type receiver struct {
 	ln          net.Listener
 	guard       net.Listener // [::1] on the same port, for "localhost"
-	srv         *http.Server
+	srv         *server
 	path        string
 	redirectURI string
 	check       func(url.Values) verdict
@@ -151,17 +148,10 @@ func startReceiverFor(host string, ports []int, path string, check func(url.Valu
 		r.redirectURI = (&url.URL{Scheme: "http", Host: net.JoinHostPort("localhost", r.port()), Path: path}).String()
 		r.guard = guard
 	}
-	r.srv = &http.Server{
-		Handler:           r,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      10 * time.Second,
-		MaxHeaderBytes:    32 << 10,
-		ErrorLog:          log.New(io.Discard, "", 0), // not the server's log: it could print request details
-	}
-	go r.srv.Serve(ln)
+	r.srv = newServer(r)
+	r.srv.serve(ln)
 	if r.guard != nil {
-		go r.srv.Serve(r.guard)
+		r.srv.serve(r.guard)
 	}
 	return r, nil
 }
@@ -274,10 +264,8 @@ func (r *receiver) refusals() ([]string, int) {
 }
 
 // stop closes the port at once and lets an in-flight response (the
-// "Sign-in received" page) finish in the background, so that the token
-// request need not wait for it; close waits for both. The listener is
-// closed explicitly: Shutdown only closes the listeners Serve has
-// registered, and Serve runs in a goroutine that may not have started yet.
+// "Sign-in received" page) finish in the background, for up to a second,
+// so that the token request need not wait for it; close waits for both.
 func (r *receiver) stop() {
 	r.stopOnce.Do(func() {
 		r.ln.Close()
@@ -287,11 +275,7 @@ func (r *receiver) stop() {
 		r.stopped = make(chan struct{})
 		go func() {
 			defer close(r.stopped)
-			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-			defer cancel()
-			if err := r.srv.Shutdown(ctx); err != nil {
-				r.srv.Close()
-			}
+			r.srv.close(time.Second)
 		}()
 	})
 }
