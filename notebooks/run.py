@@ -1,9 +1,12 @@
 #!/usr/bin/python3
 """Executes gonbauth's example notebooks on a real GoNB kernel and checks them.
 
-    /usr/bin/python3 notebooks/run.py               every notebooks/*.ipynb, then the interrupt and paste runs
+    /usr/bin/python3 notebooks/run.py               every notebooks/*.ipynb, then the test notebooks
+                                                    (interrupt, without-gonbuidisplay) and the paste run
     /usr/bin/python3 notebooks/run.py --write       the same, writing the outputs back into notebooks/
-    /usr/bin/python3 notebooks/run.py quickstart    only the notebooks named (no interrupt or paste run)
+    /usr/bin/python3 notebooks/run.py quickstart    only the notebooks named (no test notebook or paste run)
+    /usr/bin/python3 notebooks/run.py testdata/without-gonbuidisplay
+                                                    only that test notebook (interrupt too; not paste)
     /usr/bin/python3 notebooks/run.py --self-test   feed the checker doctored notebooks (no kernel)
     /usr/bin/python3 notebooks/run.py --serve       the bundled server + Jupyter Notebook, by hand,
                                                     on copies of the notebooks in a temporary folder
@@ -56,7 +59,8 @@ def report(problems, what=None, t=None):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("names", nargs="*", help="notebooks to run (default: all, and the interrupt and paste runs)")
+    ap.add_argument("names", nargs="*", help="notebooks to run, testdata/<name> for a test notebook "
+                    "(default: all, the test notebooks and the paste run)")
     ap.add_argument("--write", action="store_true", help="write the executed notebooks back into notebooks/")
     ap.add_argument("--out", help="directory for the executed notebooks (default: a new temporary one)")
     ap.add_argument("--self-test", action="store_true", help="only check that the checker catches doctored notebooks")

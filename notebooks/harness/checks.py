@@ -7,7 +7,9 @@ reason:
   - every display_data/update_display_data had a text/plain version;
   - no error output and no "exit status", panic or goroutine trace on stderr,
     except in expect-error cells (which may fail, but not panic);
-  - the expected texts (API results, "(saved sign-in)", error messages) are there;
+  - the expected texts (API results, "(saved sign-in)", error messages) are there,
+    in the order listed when the cell says so (a display after the sign-in
+    block), and the texts said to be absent are not;
   - no secret of the run appears anywhere in the executed notebook: the
     access, refresh and ID tokens read from the sign-in store after every
     cell, the authorization codes of the redirects the browser reached, and
@@ -26,7 +28,7 @@ import re
 import urllib.parse
 from pathlib import Path
 
-from .outputs import cell_expects, cell_label, cell_tags, page_of, plain_of, status_kind
+from .outputs import cell_absent, cell_expects, cell_expects_in_order, cell_label, cell_tags, page_of, plain_of, status_kind
 
 JWT_RE = re.compile(r"eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*")
 # In outputs, where secrets of the page (which the runner may not know) would
@@ -152,6 +154,11 @@ def check_notebook(nb, secrets, name):
         for want in cell_expects(cell):
             if want not in joined:
                 problems.append(f"{where}: the outputs lack the expected text {want!r}")
+        if cell_expects_in_order(cell):
+            problems += out_of_order(where, joined, cell_expects(cell))
+        for unwanted in cell_absent(cell):
+            if unwanted in joined:
+                problems.append(f"{where}: the outputs hold {unwanted!r}, which should be absent")
         if "code_challenge=" in json.dumps(cell.get("outputs", [])):
             problems.append(f"{where}: a sign-in link was saved in the outputs")
 
@@ -168,6 +175,21 @@ def check_notebook(nb, secrets, name):
         if value in meta:
             problems.append(f"{name} metadata: holds {kind}")
     return problems
+
+
+def out_of_order(where, joined, wants):
+    """Problems if the texts wants, each found in joined, are not in that
+    order (outputs in the order the cell made them: displays keep the place
+    of their first message)."""
+    at, prev = 0, None
+    for want in wants:
+        i = joined.find(want, at)
+        if i < 0:
+            if want in joined:
+                return [f"{where}: the expected text {want!r} is not after {prev!r} in the outputs"]
+            return []  # missing: reported as such
+        at, prev = i + len(want), want
+    return []
 
 
 def check_raw(pr, secrets):

@@ -9,6 +9,9 @@ REPO = Path(__file__).resolve().parent.parent.parent
 NB_DIR = REPO / "notebooks"
 INTERRUPT_NB = NB_DIR / "testdata" / "interrupt.ipynb"
 PASTE_NB = NB_DIR / "testdata" / "paste.ipynb"
+# Test notebooks run as the examples are (runner.Run.execute), after them;
+# never written back. The paste run has a driver of its own (paste.py).
+TEST_NBS = (INTERRUPT_NB, NB_DIR / "testdata" / "without-gonbuidisplay.ipynb")
 KERNEL = "gonb"
 
 CELL_TIMEOUT = 300  # s; a cold first cell compiles the standard library (~16 s)

@@ -97,6 +97,16 @@ def cell_expects(cell):
     return list(cell.get("metadata", {}).get("gonbauth", {}).get("expect", []))
 
 
+def cell_expects_in_order(cell):
+    """Whether the cell's expected texts must appear in the order listed."""
+    return bool(cell.get("metadata", {}).get("gonbauth", {}).get("in-order"))
+
+
+def cell_absent(cell):
+    """Texts that must not appear in the cell's outputs."""
+    return list(cell.get("metadata", {}).get("gonbauth", {}).get("absent", []))
+
+
 def cell_label(name, index, cell):
     first = next((ln for ln in cell.get("source", "").splitlines() if ln.strip()), "")
     if len(first) > 60:

@@ -51,7 +51,11 @@ Other tags:
                     declaration and the go.mod edits; files on disk stay)
 
 and cell metadata {"gonbauth": {"expect": ["text", ...]}} lists texts that must
-appear in the cell's outputs (text/plain of displays, streams, errors). A
+appear in the cell's outputs (text/plain of displays, streams, errors);
+with "in-order": true they must appear in the order listed (outputs in the
+order the cell made them; a display keeps the place of its first message,
+and streams and displays travel apart, so order only displays, or only
+streams); "absent": ["text", ...] lists texts that must not appear. A
 notebook whose metadata has {"gonbauth": {"skip": "why"}} is not run (the run
 says so, with the reason): for notebooks that need a person in the page.
 After each notebook, checks.check_notebook checks the executed notebook.

@@ -203,6 +203,18 @@ def run_self_test():
     d.cells[4].outputs.append(nbformat.v4.new_output("display_data", data={"text/html": "<b>only html</b>"}))
     if not any("without text/plain" in p for p in check_notebook(d, secrets, "synthetic.ipynb")):
         problems.append("self-test: an HTML-only display was not caught")
+    # Expected texts in order, and texts that must be absent.
+    d = copy.deepcopy(nb)
+    d.cells[2].metadata["gonbauth"].update({"expect": ["Signed in to 127.0.0.1:1", '"sub": "alice"'], "in-order": True})
+    if check_notebook(d, secrets, "synthetic.ipynb"):
+        problems.append("self-test: expected texts in their order were refused")
+    d.cells[2].metadata["gonbauth"]["expect"].reverse()
+    if not any("is not after" in p for p in check_notebook(d, secrets, "synthetic.ipynb")):
+        problems.append("self-test: expected texts out of order were not caught")
+    d = copy.deepcopy(nb)
+    d.cells[2].metadata["gonbauth"]["absent"] = ["as Dev User alice"]
+    if not any("should be absent" in p for p in check_notebook(d, secrets, "synthetic.ipynb")):
+        problems.append("self-test: a text that should be absent was not caught")
     # The runtime side: a display message without text/plain and a link
     # whose HTML and text disagree.
     _, bad = sign_in_link({"text/html": '<a href="http://h/auth?redirect_uri=x">x</a>', "text/plain": "no link"})

@@ -1,8 +1,10 @@
 """The whole run of `make notebooks`: every notebooks/*.ipynb (or those named),
-then the interrupt run (notebooks/testdata/interrupt.ipynb, which interrupts
-a cell waiting for a sign-in) and the paste run (paste.py); then every result
-checked again with every secret of the run, and the checks fed faults planted
-in a real result (selftest.py).
+then the test notebooks (common.TEST_NBS: testdata/interrupt.ipynb, which
+interrupts a cell waiting for a sign-in; testdata/without-gonbuidisplay.ipynb,
+gonbauth in cells that use gonbui without package gonbuidisplay) and the
+paste run (paste.py); then every result checked again with every secret of
+the run, and the checks fed faults planted in a real result (selftest.py).
+A test notebook can also be named, as testdata/<name>.
 
 The executed notebooks go to a new temporary directory (printed); with write
 they are then copied back into notebooks/ (never the interrupt or paste
@@ -19,22 +21,27 @@ from pathlib import Path
 import nbformat
 
 from .checks import check_notebook, check_raw
-from .common import CELL_TIMEOUT, INTERRUPT_NB, NB_DIR, PASTE_NB, say
+from .common import CELL_TIMEOUT, INTERRUPT_NB, NB_DIR, PASTE_NB, TEST_NBS, say
 from .outputs import cell_tags
 from .paste import run_paste
 from .runner import Run, has_page_cell
 from .selftest import self_test
 
 
-def select(names):
-    """The notebooks to run (all, or those named) and how many are skipped."""
+def select(names, interrupt=True):
+    """The example notebooks to run (all, or those named), the test notebooks
+    to run (all of TEST_NBS with no names, else those named testdata/<name>)
+    and how many examples are skipped."""
     paths = sorted(NB_DIR.glob("*.ipynb"))
+    tests = [p for p in TEST_NBS if interrupt or p != INTERRUPT_NB]
     if names:
         wanted = {n if n.endswith(".ipynb") else n + ".ipynb" for n in names}
         paths = [p for p in paths if p.name in wanted]
-        missing = wanted - {p.name for p in paths}
+        tests = [p for p in TEST_NBS if "testdata/" + p.name in wanted]
+        missing = wanted - {p.name for p in paths} - {"testdata/" + p.name for p in tests}
         if missing:
-            sys.exit(f"run.py: no such notebook in {NB_DIR}: {', '.join(sorted(missing))}")
+            sys.exit(f"run.py: no such notebook in {NB_DIR}, nor test notebook (testdata/<name>: "
+                     f"{', '.join(p.stem for p in TEST_NBS)}): {', '.join(sorted(missing))}")
     kept = []
     for p in paths:
         why = nbformat.read(p, as_version=4).metadata.get("gonbauth", {}).get("skip")
@@ -42,7 +49,7 @@ def select(names):
             say(f"{p.name}: skipped ({why})")
         else:
             kept.append(p)
-    return kept, len(paths) - len(kept)
+    return kept, tests, len(paths) - len(kept)
 
 
 class Tally:
@@ -64,7 +71,7 @@ class Tally:
 def run_notebooks(names=(), write=False, out=None, interrupt=True, paste=True, cell_timeout=CELL_TIMEOUT):
     """Runs the notebooks, then (with no names) the interrupt and paste runs;
     returns the exit status: 0 if everything passed."""
-    paths, skipped = select(names)
+    paths, tests, skipped = select(names, interrupt)
     t0 = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix="gonbauth-nbrun-"))
     out_dir = Path(out) if out else Path(tempfile.mkdtemp(prefix="gonbauth-notebooks-"))
@@ -75,9 +82,9 @@ def run_notebooks(names=(), write=False, out=None, interrupt=True, paste=True, c
         for p in paths:
             results[p.name], probs, elapsed = run.execute(p, out_dir / p.name)
             tally.record(p.name, probs, elapsed)
-        if interrupt and not names:
-            _, probs, elapsed = run.execute(INTERRUPT_NB, out_dir / ("testdata-" + INTERRUPT_NB.name))
-            tally.record("testdata/" + INTERRUPT_NB.name, probs, elapsed)
+        for p in tests:
+            _, probs, elapsed = run.execute(p, out_dir / ("testdata-" + p.name), "testdata/" + p.name)
+            tally.record("testdata/" + p.name, probs, elapsed)
         if paste and not names:
             _, paste_run, probs, elapsed = run_paste(run, PASTE_NB, out_dir / ("testdata-" + PASTE_NB.name))
             tally.record("testdata/" + PASTE_NB.name, probs, elapsed)
@@ -88,7 +95,7 @@ def run_notebooks(names=(), write=False, out=None, interrupt=True, paste=True, c
     # secret of the run, and that the checks catch faults planted in a real
     # one. They count as one more run.
     before_final = len(tally.problems)
-    final_checks(tally, run.secrets, paths, results, paste_run, out_dir)
+    final_checks(tally, run.secrets, paths, tests, results, paste_run, out_dir)
     tally.outcomes.append(("final checks", len(tally.problems) == before_final))
 
     for name, elapsed in tally.timings:
@@ -115,10 +122,13 @@ def run_notebooks(names=(), write=False, out=None, interrupt=True, paste=True, c
     return 1 if problems else 0
 
 
-def final_checks(tally, secrets, paths, results, paste_run, out_dir):
+def final_checks(tally, secrets, paths, tests, results, paste_run, out_dir):
     """Every result against every secret, then faults planted in real results."""
     for p in paths:
         tally.add_new(check_notebook(nbformat.read(out_dir / p.name, as_version=4), secrets, p.name))
+    for p in tests:
+        again = nbformat.read(out_dir / ("testdata-" + p.name), as_version=4)
+        tally.add_new(check_notebook(again, secrets, "testdata/" + p.name))
     if paste_run is not None:
         name = "testdata/" + PASTE_NB.name
         again = check_notebook(nbformat.read(out_dir / ("testdata-" + PASTE_NB.name), as_version=4), secrets, name)
