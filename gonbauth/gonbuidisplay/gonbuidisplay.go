@@ -15,6 +15,12 @@
 // a program that links any GoNB package, gonbauth opens no connection:
 // without this package its sign-in shows as text (and says so once), with
 // it the sign-in block goes through gonbui, as the cell's own output does.
+// The text cannot be withdrawn, so its sign-in link (spent once the flow
+// ends) stays in the saved notebook, where the block removes its link.
+//
+// Import it in every cell that signs in: GoNB carries a cell's imports
+// over to later cells, but keeps one blank import at a time, so a later
+// cell's `_ "..."` import replaces this one.
 package gonbuidisplay
 
 import (
