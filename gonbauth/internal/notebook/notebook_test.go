@@ -23,23 +23,43 @@ func reset(t *testing.T) {
 	})
 }
 
-func TestOutsideGoNBIsNoOp(t *testing.T) {
-	reset(t)
-	t.Setenv(pipeEnv, "")
-	if IsNotebook() || CanDisplay() {
-		t.Fatal("IsNotebook or CanDisplay without GONB_PIPE")
-	}
-	done := make(chan struct{})
-	go func() {
-		Display("x", "<b>x</b>", "x")
-		RequestInput("p", true)
-		Sync()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("a display call blocked outside GoNB")
+// Outside GoNB, and beside another connection (a program where GoNB's
+// protocol package has registered the wire names: a cell that uses
+// gonbui), nothing is sent and nothing is opened: nothing reads the pipes
+// here, so opening one would block.
+func TestNoOutput(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		setup    func(t *testing.T)
+		notebook bool
+	}{
+		{"outside GoNB", func(t *testing.T) { t.Setenv(pipeEnv, "") }, false},
+		{"beside another connection", func(t *testing.T) {
+			fakePipes(t)
+			own := ownConnection
+			t.Cleanup(func() { ownConnection = own })
+			ownConnection = func() bool { return false }
+		}, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			reset(t)
+			tt.setup(t)
+			if IsNotebook() != tt.notebook || CanDisplay() {
+				t.Fatalf("IsNotebook %v, CanDisplay %v", IsNotebook(), CanDisplay())
+			}
+			done := make(chan struct{})
+			go func() {
+				Display("x", "<b>x</b>", "x")
+				RequestInput("p", true)
+				Sync()
+				close(done)
+			}()
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("a display call blocked")
+			}
+		})
 	}
 }
 
@@ -182,32 +202,6 @@ func TestUseInstalledConnection(t *testing.T) {
 	Sync()
 	if want := []string{"display id", "input Paste:", "sync"}; !slices.Equal(b.calls, want) {
 		t.Fatalf("calls %q, want %q", b.calls, want)
-	}
-}
-
-// In a program where GoNB's protocol package has registered the wire
-// names (a cell that uses gonbui), nothing is sent, nothing is opened
-// (nothing reads the pipes here, so opening one would block), and
-// CanDisplay says so.
-func TestNoSecondConnection(t *testing.T) {
-	reset(t)
-	fakePipes(t)
-	defer func(f func() bool) { ownConnection = f }(ownConnection)
-	ownConnection = func() bool { return false }
-	if CanDisplay() {
-		t.Fatal("CanDisplay true beside another connection")
-	}
-	done := make(chan struct{})
-	go func() {
-		Display("x", "<b>x</b>", "x")
-		RequestInput("p", true)
-		Sync()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("a display call opened the pipes beside another connection")
 	}
 }
 
