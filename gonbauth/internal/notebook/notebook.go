@@ -21,9 +21,10 @@
 // CanDisplay reports false and gonbauth shows its output as text.
 //
 // The connection is process-wide, because the fifos are, and is chosen
-// on first use (not at initialisation: see registerWire). Outside GoNB every call is a no-op. Display errors are
-// not reported: the display is best effort, as in gonbui, and after the
-// first failure the pipes stay closed.
+// on first use (not at initialisation: see registerWire). Outside GoNB
+// every call is a no-op. Display errors are not reported: the display is
+// best effort, as in gonbui, and after the first failure the pipes stay
+// closed.
 package notebook
 
 import (
