@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """What a cell costs on a real GoNB kernel: an empty cell, a cell that only
-uses golang.org/x/oauth2, and a cell that calls gonbauth.Login with a saved
-sign-in (issue 13).
+uses golang.org/x/oauth2, a cell that calls an API with x/oauth2's client
+(what a cell that signs in with x/oauth2 alone links), and a cell that calls
+gonbauth.Login with a saved sign-in (issue 13).
 
     /usr/bin/python3 notebooks/bench.py [--rounds 15] [--warmup 2]
 
@@ -14,9 +15,9 @@ How it measures:
     (gonbauth/internal/cmd/logincell) against the bundled dev server, with
     the signin helper (headless Chromium) approving it, into a temporary
     GONBAUTH_CONFIG_DIR. The gonbauth cell then finds that saved sign-in.
-  - Three GoNB kernels, one per cell kind, so that each kernel's cell module
+  - Four GoNB kernels, one per cell kind, so that each kernel's cell module
     holds only what its cell needs. Setup cells: none (empty),
-    `!*go get golang.org/x/oauth2@<go.mod's version>` (x/oauth2), and the
+    `!*go get golang.org/x/oauth2@<go.mod's version>` (both x/oauth2 cells), and the
     notebooks' `!*go mod edit -require ... -replace` of this checkout
     (gonbauth).
   - Every kernel's GOPROXY is a counting proxy on 127.0.0.1 in front of the
@@ -24,7 +25,7 @@ How it measures:
     lookups go through it too, as /sumdb/...). It forwards every request
     and counts them by kind, so the count is what GoNB's per-cell `go get`
     really asks.
-  - Rounds: each round executes the three cells once each, in a rotated
+  - Rounds: each round executes the four cells once each, in a rotated
     order (interleaved). The first --warmup rounds are not reported.
     A cell's time runs from sending execute_request to the execute_reply
     and the kernel's return to idle, as a front end sees it.
@@ -85,6 +86,16 @@ CELLS = {
         None,  # set from go.mod in main()
         'import "golang.org/x/oauth2"\n\n%%\nconf := &oauth2.Config{ClientID: "c", Endpoint: oauth2.Endpoint{AuthURL: "https://example.test/a", TokenURL: "https://example.test/t"}}\n'
         'fmt.Println(len(conf.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier()))) > 0)\n',
+    ),
+    # What a cell that signs in with x/oauth2 alone also links: the HTTP
+    # client it calls the API with (gonbauth's cell links it too, to
+    # refresh). The request goes to the dev server and is refused (no real
+    # token), after the program has done what such a cell does.
+    "x/oauth2+API": (
+        None,  # set from go.mod in main()
+        'import "golang.org/x/oauth2"\n\n%%\nconf := &oauth2.Config{ClientID: "c", Endpoint: oauth2.Endpoint{AuthURL: "https://example.test/a", TokenURL: "https://example.test/t"}}\n'
+        'resp, err := conf.Client(context.Background(), &oauth2.Token{AccessToken: "t"}).Get(os.Getenv("GONBAUTH_ISSUER") + "/me")\n'
+        'if err != nil {\n\tpanic(err)\n}\nresp.Body.Close()\nfmt.Println(resp.StatusCode)\n',
     ),
     "gonbauth": (
         f"!*go mod edit -require={MODULE}@v0.0.0 -replace={MODULE}={REPO}",
@@ -200,7 +211,7 @@ def time_steps(dirs, env, rounds, warmup, same_cell):
     names = list(dirs)
     times = {n: {s: [] for s, _, _ in steps} for n in names}
     for r in range(warmup + rounds):
-        for name in names[r % 3:] + names[:r % 3]:
+        for name in names[r % len(names):] + names[:r % len(names)]:
             d = dirs[name]
             shutil.copy(d / "main.go.cell", d / "main.go")
             if not same_cell:  # a new program each time, as a new cell is: go build links it again
@@ -216,10 +227,10 @@ def time_steps(dirs, env, rounds, warmup, same_cell):
                     times[name][step].append(secs)
     print(f"\nWhere a cell's time goes: GoNB's steps run one by one in each kernel's cell module, "
           f"{rounds} interleaved rounds after {warmup} warm-up rounds (median [min-max], ms)")
-    print(f"{'cell':10} " + " ".join(f"{s:>18}" for s, _, _ in steps) + f" {'sum of the first 4':>19}")
+    print(f"{'cell':13} " + " ".join(f"{s:>18}" for s, _, _ in steps) + f" {'sum of the first 4':>19}")
     for n in names:
         total = sum(statistics.median(times[n][s]) for s, _, _ in steps[:4])
-        print(f"{n:10} " + " ".join(f"{fmt(times[n][s], 1000):>18}" for s, _, _ in steps) + f" {total * 1000:>19.0f}")
+        print(f"{n:13} " + " ".join(f"{fmt(times[n][s], 1000):>18}" for s, _, _ in steps) + f" {total * 1000:>19.0f}")
 
 
 def cell_dir(name, kernel):
@@ -253,7 +264,8 @@ def main():
     gomod = (REPO / "go.mod").read_text()
     oauth2_version = re.search(r"golang\.org/x/oauth2 (v\S+)", gomod).group(1)
     cells = dict(CELLS)
-    cells["x/oauth2"] = (f"!*go get golang.org/x/oauth2@{oauth2_version}", cells["x/oauth2"][1])
+    for name in ("x/oauth2", "x/oauth2+API"):
+        cells[name] = (f"!*go get golang.org/x/oauth2@{oauth2_version}", cells[name][1])
     if args.implicit_imports:
         cells = {n: (setup, re.sub(r'^import "[^"]+"\n\n', "", code)) for n, (setup, code) in cells.items()}
     upstream = subprocess.run(["go", "env", "GOPROXY"], capture_output=True, text=True, check=True).stdout.strip()
@@ -294,7 +306,7 @@ def main():
                     _, out, err = execute(kernels[name], "%noautoget")
                     if err:
                         raise SystemExit(f"bench.py: {name}: %noautoget failed: {err}\n{out}")
-            order = names[r % 3:] + names[:r % 3]
+            order = names[r % len(names):] + names[:r % len(names)]
             for name in order:
                 code = cells[name][1] if args.same_cell else cells[name][1] + f'println("round {r}")\n'
                 secs, out, err = execute(kernels[name], code)
@@ -311,14 +323,15 @@ def main():
 
         print(f"GoNB cells, {args.rounds} interleaved rounds after {args.warmup} warm-up rounds "
               f"(median [min-max]); proxy: {upstream} through a counting proxy")
-        print(f"{'cell':10} {'execute -> idle (ms)':>24} {'proxy requests':>16}  modules asked about")
+        print(f"{'cell':13} {'execute -> idle (ms)':>24} {'proxy requests':>16}  modules asked about")
         for n in names:
-            print(f"{n:10} {fmt(times[n], 1000):>24} {fmt(requests[n]):>16}  {len(modules[n])}: {', '.join(sorted(modules[n])) or '-'}")
+            print(f"{n:13} {fmt(times[n], 1000):>24} {fmt(requests[n]):>16}  {len(modules[n])}: {', '.join(sorted(modules[n])) or '-'}")
         if args.paths:
             for n in names:
                 print(f"{n}: " + (" ".join(sorted(last[n])) or "-"))
-        e, o, g = (statistics.median(times[n]) for n in names)
+        e, o, a, g = (statistics.median(times[n]) for n in ("empty", "x/oauth2", "x/oauth2+API", "gonbauth"))
         print(f"gonbauth / x/oauth2 = {g / o:.2f}; gonbauth - x/oauth2 = {(g - o) * 1000:.0f} ms; x/oauth2 - empty = {(o - e) * 1000:.0f} ms")
+        print(f"gonbauth / x/oauth2+API = {g / a:.2f}; gonbauth - x/oauth2+API = {(g - a) * 1000:.0f} ms")
         if not args.no_steps:
             time_steps({n: cell_dir(n, kernels[n]) for n in names}, env, args.rounds, args.warmup, args.same_cell)
     finally:
