@@ -81,7 +81,13 @@ func TestReceiverMatrix(t *testing.T) {
 		if tt.method != "HEAD" && !strings.Contains(body, "return to the terminal") {
 			t.Errorf("%s: the page does not send the user back to the terminal", tt.name)
 		}
-		for k, v := range map[string]string{"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"} {
+		// Through the listener's own response writer (serve.go): every
+		// header the page sets.
+		if csp := h.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
+			t.Errorf("%s: Content-Security-Policy = %q", tt.name, csp)
+		}
+		for k, v := range map[string]string{"Referrer-Policy": "no-referrer", "Cache-Control": "no-store", "Pragma": "no-cache",
+			"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Content-Type": "text/html; charset=utf-8"} {
 			if h.Get(k) != v {
 				t.Errorf("%s: %s = %q, want %q", tt.name, k, h.Get(k), v)
 			}
