@@ -123,6 +123,10 @@ func (s *server) serveConn(c net.Conn) {
 	s.mu.Unlock()
 	req.RemoteAddr = c.RemoteAddr().String()
 	w := &responseWriter{conn: c, req: req, header: http.Header{}}
+	// As net/http's Server does: a request that makes the handler panic
+	// loses its connection, not the program (the flow's timeout still
+	// bounds the sign-in).
+	defer func() { recover() }()
 	s.handler.ServeHTTP(w, req)
 	w.Flush()
 }

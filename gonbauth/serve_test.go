@@ -42,6 +42,9 @@ func exchange(t *testing.T, addr, raw string) string {
 }
 
 func hello(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/panic" {
+		panic("a bug in the handler")
+	}
 	w.Header().Set("Content-Type", "text/plain")
 	w.Header().Set("Connection", "keep-alive") // the server has the last word
 	io.WriteString(w, "hello "+r.URL.Path)
@@ -63,6 +66,7 @@ func TestServerAnswers(t *testing.T) {
 		{"HEAD has no body", "HEAD /a HTTP/1.1\r\nHost: x\r\n\r\n",
 			[]string{"HTTP/1.1 200 OK\r\n", "Content-Length: 8\r\n"}, []string{"hello"}},
 		{"malformed", "NOT A REQUEST\r\n\r\n", []string{"HTTP/1.1 400 Bad Request\r\n"}, []string{"hello"}},
+		{"a handler that panics", "GET /panic HTTP/1.1\r\nHost: x\r\n\r\n", nil, []string{"HTTP"}},
 		{"oversized head", "GET /a HTTP/1.1\r\nHost: x\r\nX: " + strings.Repeat("a", maxRequestHead) + "\r\n\r\n",
 			[]string{"HTTP/1.1 431 "}, []string{"hello"}},
 	} {
