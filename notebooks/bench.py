@@ -20,11 +20,19 @@ How it measures:
     `!*go get golang.org/x/oauth2@<go.mod's version>` (both x/oauth2 cells), and the
     notebooks' `!*go mod edit -require ... -replace` of this checkout
     (gonbauth).
-  - Every kernel's GOPROXY is a counting proxy on 127.0.0.1 in front of the
-    real one (this process's `go env GOPROXY`, first entry; sum.golang.org
-    lookups go through it too, as /sumdb/...). It forwards every request
-    and counts them by kind, so the count is what GoNB's per-cell `go get`
-    really asks.
+  - The kernels ask this machine's module proxy (`go env GOPROXY`)
+    directly, as a user's kernel does. The go command reuses one HTTP/2
+    connection for a `go get`'s requests, so each request after the first
+    costs one round trip.
+  - The proxy requests are counted in a separate pass after the timed
+    rounds: each kernel gets `%env GOPROXY=` a counting proxy on 127.0.0.1
+    in front of the real one (first entry; sum.golang.org lookups go
+    through it too, as /sumdb/...), runs its cell --count times, and gets
+    its GOPROXY back. The counting proxy forwards each request on a new
+    connection (a TLS handshake each), so timing cells through it would
+    charge every request a handshake that GoNB does not pay:
+    --timed-through-proxy does that, as this benchmark did before, to
+    compare with the figures taken that way.
   - Rounds: each round executes the four cells once each, in a rotated
     order (interleaved). The first --warmup rounds are not reported.
     A cell's time runs from sending execute_request to the execute_reply
@@ -170,6 +178,25 @@ def execute(kernel, code):
     return ex.ended_at - ex.started_at, "".join(out), errors[0] if errors else None
 
 
+def run_cell(kernel, name, code, marker, same_cell, proxy):
+    """Executes a bench cell; returns (seconds, the proxy paths it asked for)."""
+    proxy.take()
+    secs, out, err = execute(kernel, code if same_cell else code + f'println("{marker}")\n')
+    paths = proxy.take()
+    if err:
+        raise SystemExit(f"bench.py: {name}: the cell failed: {err}\n{out}")
+    if name == "gonbauth" and "from store: true" not in out:
+        raise SystemExit(f"bench.py: the gonbauth cell did not reuse the saved sign-in: {out}")
+    return secs, paths
+
+
+def set_proxy(kernel, name, url):
+    """Points the kernel's go commands at url, with GoNB's %env."""
+    _, out, err = execute(kernel, f"%env GOPROXY={url}")
+    if err or url not in out:
+        raise SystemExit(f"bench.py: {name}: %env GOPROXY failed: {err}\n{out}")
+
+
 def sign_in(server, config_dir, work):
     """One sign-in into config_dir, approved by the signin helper."""
     subprocess.run(["go", "build", "-o", str(work / "logincell"), "./gonbauth/internal/cmd/logincell"], cwd=REPO, check=True)
@@ -255,6 +282,9 @@ def main():
     ap.add_argument("--no-steps", action="store_true", help="skip timing GoNB's steps one by one")
     ap.add_argument("--noautoget", action="store_true",
                     help="%%noautoget after the setup cells: GoNB builds without its per-cell go get")
+    ap.add_argument("--count", type=int, default=3, help="executions of each cell in the counting pass")
+    ap.add_argument("--timed-through-proxy", action="store_true",
+                    help="time the cells through the counting proxy (a new connection per request), as before")
     ap.add_argument("--same-cell", action="store_true",
                     help="execute each cell unchanged, so that go build may reuse the last link")
     args = ap.parse_args()
@@ -268,8 +298,8 @@ def main():
         cells[name] = (f"!*go get golang.org/x/oauth2@{oauth2_version}", cells[name][1])
     if args.implicit_imports:
         cells = {n: (setup, re.sub(r'^import "[^"]+"\n\n', "", code)) for n, (setup, code) in cells.items()}
-    upstream = subprocess.run(["go", "env", "GOPROXY"], capture_output=True, text=True, check=True).stdout.strip()
-    upstream = upstream.split(",")[0].split("|")[0]
+    goproxy = subprocess.run(["go", "env", "GOPROXY"], capture_output=True, text=True, check=True).stdout.strip()
+    upstream = goproxy.split(",")[0].split("|")[0]
     if upstream in ("off", "direct", ""):
         raise SystemExit(f"bench.py: GOPROXY is {upstream!r}: the benchmark counts requests to a module proxy")
 
@@ -281,7 +311,7 @@ def main():
         config_dir = work / "config"
         sign_in(server, config_dir, work)
         env = kernel_env(server, config_dir)
-        env["GOPROXY"] = proxy.url
+        env["GOPROXY"] = proxy.url if args.timed_through_proxy else goproxy
         env["GOFLAGS"] = os.environ.get("GOFLAGS", "")
         log = open(work / "kernels.log", "wb")
         for name, (setup, _) in cells.items():
@@ -308,21 +338,27 @@ def main():
                         raise SystemExit(f"bench.py: {name}: %noautoget failed: {err}\n{out}")
             order = names[r % len(names):] + names[:r % len(names)]
             for name in order:
-                code = cells[name][1] if args.same_cell else cells[name][1] + f'println("round {r}")\n'
-                secs, out, err = execute(kernels[name], code)
-                paths = proxy.take()
-                if err:
-                    raise SystemExit(f"bench.py: {name}: the cell failed: {err}\n{out}")
-                if name == "gonbauth" and "from store: true" not in out:
-                    raise SystemExit(f"bench.py: the gonbauth cell did not reuse the saved sign-in: {out}")
+                secs, paths = run_cell(kernels[name], name, cells[name][1], f"round {r}", args.same_cell, proxy)
                 if r >= args.warmup:
                     times[name].append(secs)
+                    if args.timed_through_proxy:
+                        requests[name].append(len(paths))
+                        modules[name].update(module_of(p) for p in paths)
+                        last[name] = paths
+        if not args.timed_through_proxy:
+            for name in names:
+                set_proxy(kernels[name], name, proxy.url)
+                for c in range(args.count):
+                    _, paths = run_cell(kernels[name], name, cells[name][1], f"count {c}", args.same_cell, proxy)
                     requests[name].append(len(paths))
                     modules[name].update(module_of(p) for p in paths)
                     last[name] = paths
+                set_proxy(kernels[name], name, goproxy)
 
+        how = ("through the counting proxy" if args.timed_through_proxy
+               else f"directly; requests counted through a counting proxy in {args.count} more executions")
         print(f"GoNB cells, {args.rounds} interleaved rounds after {args.warmup} warm-up rounds "
-              f"(median [min-max]); proxy: {upstream} through a counting proxy")
+              f"(median [min-max]); proxy: {upstream}, {how}")
         print(f"{'cell':13} {'execute -> idle (ms)':>24} {'proxy requests':>16}  modules asked about")
         for n in names:
             print(f"{n:13} {fmt(times[n], 1000):>24} {fmt(requests[n]):>16}  {len(modules[n])}: {', '.join(sorted(modules[n])) or '-'}")
