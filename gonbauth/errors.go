@@ -180,6 +180,17 @@ func (e *portsInUseError) Error() string {
 		plural(n, "port", "ports"), strings.Join(e.ports, ", "), plural(n, "is", "are all"))
 }
 
+// loopbackError is a redirect listener that could bind no loopback
+// address: the machine has no loopback interface, or a sandbox forbids
+// listening. The server is not at fault, whatever the net error says.
+type loopbackError struct{ err error }
+
+func (e *loopbackError) Error() string {
+	return "gonbauth: cannot listen on the loopback interface for the redirect: " + e.err.Error()
+}
+
+func (e *loopbackError) Unwrap() error { return e.err }
+
 // issuerMismatchError is metadata that names another issuer.
 type issuerMismatchError struct{ loc, got, want string }
 

@@ -74,7 +74,7 @@ func listenLoopbackFirst(ports []int, net1, addr1, net2, addr2 string) (net.List
 			inUse = append(inUse, strconv.Itoa(port))
 			continue
 		}
-		return nil, fmt.Errorf("gonbauth: cannot listen on the loopback interface for the redirect: %w", errors.Join(err, err6))
+		return nil, &loopbackError{errors.Join(err, err6)}
 	}
 	return nil, &portsInUseError{ports: inUse}
 }

@@ -625,6 +625,7 @@ func withNextStep(err error, w where) error {
 		im  *issuerMismatchError
 		nm  *noMetadataError
 		pu  *portsInUseError
+		le  *loopbackError
 		ue  *url.Error
 		ope *net.OpError
 	)
@@ -653,6 +654,10 @@ func withNextStep(err error, w where) error {
 	case errors.As(err, &pu):
 		return &nextStepError{err: err, next: "stop what uses " + plural(len(pu.ports), "it", "them") + ", or set " + w.setting("Ports") +
 			" to other ports, or to 0 for any free port if your server accepts any loopback port"}
+	case errors.As(err, &le):
+		// Before the net errors below: this one is about this machine.
+		return &nextStepError{err: err, what: "this machine does not let the program listen on its loopback interface",
+			next: "sign in without the loopback redirect: set " + w.setting("Mode") + " to device or paste"}
 	case errors.As(err, &nm):
 		return &nextStepError{err: err, next: "check that " + w.setting("Issuer") + " is the issuer's address, or set " + w.setting("AuthURL") + " and " + w.setting("TokenURL") + " for a server without metadata"}
 	case errors.As(err, &ue) && ue.Timeout(), errors.As(err, &ope):

@@ -139,6 +139,9 @@ func TestMessageTableNextSteps(t *testing.T) {
 		{"ports in use", &portsInUseError{ports: []string{"8085"}}, map[where]string{
 			whereNotebook: "port 8085 on 127.0.0.1 is in use: stop what uses it, or set Config.Ports (GONBAUTH_PORT) to other ports",
 			whereCLI:      "stop what uses it, or set --port to other ports"}},
+		{"no loopback", &loopbackError{&net.OpError{Op: "listen", Net: "tcp4", Err: errors.New("bind: cannot assign requested address")}}, map[where]string{
+			whereNotebook: "sign in without the loopback redirect: set Config.Mode (GONBAUTH_MODE) to device or paste",
+			whereCLI:      "set --mode to device or paste"}},
 		{"timeout", nil, map[where]string{
 			whereNotebook: "run the cell again, and raise Config.Timeout (GONBAUTH_TIMEOUT) if you need longer", whereCLI: "raise --timeout"}},
 		{"missing settings", nil, map[where]string{
