@@ -191,6 +191,15 @@ func (e *loopbackError) Error() string {
 
 func (e *loopbackError) Unwrap() error { return e.err }
 
+// guardTakenError is the other loopback address on a "localhost"
+// redirect's port, held by another program that could receive the
+// redirect there.
+type guardTakenError struct{ addr string }
+
+func (e *guardTakenError) Error() string {
+	return "gonbauth: another program listens on " + e.addr + ", where a browser may send the redirect to localhost"
+}
+
 // issuerMismatchError is metadata that names another issuer.
 type issuerMismatchError struct{ loc, got, want string }
 

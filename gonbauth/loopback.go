@@ -112,7 +112,7 @@ func listenFor(host string, ports []int) (ln, guard net.Listener, err error) {
 		}
 		ln.Close()
 		if !slices.Equal(ports, []int{0}) || try == guardTries {
-			return nil, nil, fmt.Errorf("gonbauth: another program listens on %s, where a browser may send the redirect to localhost: set Config.Ports (%s) to another port", net.JoinHostPort(other, port), EnvPort)
+			return nil, nil, &guardTakenError{addr: net.JoinHostPort(other, port)}
 		}
 	}
 }

@@ -626,6 +626,7 @@ func withNextStep(err error, w where) error {
 		nm  *noMetadataError
 		pu  *portsInUseError
 		le  *loopbackError
+		gt  *guardTakenError
 		ue  *url.Error
 		ope *net.OpError
 	)
@@ -654,6 +655,8 @@ func withNextStep(err error, w where) error {
 	case errors.As(err, &pu):
 		return &nextStepError{err: err, next: "stop what uses " + plural(len(pu.ports), "it", "them") + ", or set " + w.setting("Ports") +
 			" to other ports, or to 0 for any free port if your server accepts any loopback port"}
+	case errors.As(err, &gt):
+		return &nextStepError{err: err, next: "stop that program, or set " + w.setting("Ports") + " to another port"}
 	case errors.As(err, &le):
 		// Before the net errors below: this one is about this machine.
 		return &nextStepError{err: err, what: "this machine does not let the program listen on its loopback interface",

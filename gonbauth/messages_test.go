@@ -139,6 +139,9 @@ func TestMessageTableNextSteps(t *testing.T) {
 		{"ports in use", &portsInUseError{ports: []string{"8085"}}, map[where]string{
 			whereNotebook: "port 8085 on 127.0.0.1 is in use: stop what uses it, or set Config.Ports (GONBAUTH_PORT) to other ports",
 			whereCLI:      "stop what uses it, or set --port to other ports"}},
+		{"localhost's other address taken", &guardTakenError{addr: "[::1]:8085"}, map[where]string{
+			whereNotebook: "stop that program, or set Config.Ports (GONBAUTH_PORT) to another port",
+			whereCLI:      "another program listens on [::1]:8085, where a browser may send the redirect to localhost: stop that program, or set --port to another port"}},
 		{"no loopback", &loopbackError{&net.OpError{Op: "listen", Net: "tcp4", Err: errors.New("bind: cannot assign requested address")}}, map[where]string{
 			whereNotebook: "sign in without the loopback redirect: set Config.Mode (GONBAUTH_MODE) to device or paste",
 			whereCLI:      "set --mode to device or paste"}},
