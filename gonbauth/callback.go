@@ -14,6 +14,9 @@ type callbackCheck struct {
 	issuer      string // "" when only explicit endpoints were configured
 	issRequired bool   // the metadata advertises RFC 9207 support
 	state       string
+	// setIssuer names the issuer setting where the user reads the refusal
+	// (where.setting("Issuer")).
+	setIssuer string
 }
 
 // verdict is the outcome of checking one response.
@@ -42,7 +45,7 @@ func (c *callbackCheck) check(q url.Values) verdict {
 	}
 	if iss, ok := q["iss"]; ok {
 		if c.issuer == "" {
-			return refuse("it names the issuer %s, but no Config.Issuer is set to check it against: set Config.Issuer (%s)", quoted(iss[0]), EnvIssuer)
+			return refuse("it names the issuer %s, but no issuer is set to check it against: set %s", quoted(iss[0]), c.setIssuer)
 		}
 		if iss[0] != c.issuer {
 			return refuseMixUp("it comes from the issuer %s, not %q (a possible mix-up attack)", quoted(iss[0]), c.issuer)

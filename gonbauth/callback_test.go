@@ -24,7 +24,7 @@ func TestCallbackCheck(t *testing.T) {
 		{name: "missing iss when required", issRequired: true, query: "code=c1&state=the-state", errHas: "no iss parameter"},
 		{name: "wrong iss", query: "code=c1&state=the-state&iss=https%3A%2F%2Fevil.example", errHas: "evil.example"},
 		{name: "wrong iss checked before state", query: "code=c1&state=wrong&iss=https%3A%2F%2Fevil.example", errHas: "mix-up"},
-		{name: "iss without configured issuer", issuer: "-", query: "code=c1&state=the-state&iss=x", errHas: "no Config.Issuer"},
+		{name: "iss without configured issuer", issuer: "-", query: "code=c1&state=the-state&iss=x", errHas: "no issuer is set to check it against: set --issuer"},
 		{name: "missing state", query: "code=c1", errHas: "no state"},
 		{name: "empty state", query: "code=c1&state=", errHas: "no state"},
 		{name: "wrong state", query: "code=c1&state=the-statf", errHas: "does not match"},
@@ -42,7 +42,7 @@ func TestCallbackCheck(t *testing.T) {
 			if tt.issuer == "-" {
 				issuer = ""
 			}
-			c := &callbackCheck{issuer: issuer, issRequired: tt.issRequired, state: state}
+			c := &callbackCheck{issuer: issuer, issRequired: tt.issRequired, state: state, setIssuer: whereCLI.setting("Issuer")}
 			q, err := url.ParseQuery(tt.query)
 			if err != nil {
 				t.Fatal(err)

@@ -30,28 +30,28 @@ type clientFileEntry struct {
 }
 
 // readClientFile reads and checks a client file; its errors say what is
-// wrong and where to get a good one.
-func readClientFile(path string) (*clientFileEntry, error) {
+// wrong and where to get a good one, naming the file by setting.
+func readClientFile(path, setting string) (*clientFileEntry, error) {
 	const where = "download it again from the Google Cloud console (APIs & Services > Credentials > your OAuth client > Download JSON)"
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("gonbauth: Config.ClientFile (%s): %w: %s", EnvClientFile, err, where)
+		return nil, fmt.Errorf("gonbauth: %s: %w: %s", setting, err, where)
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxClientFileBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("gonbauth: Config.ClientFile (%s): %w", EnvClientFile, err)
+		return nil, fmt.Errorf("gonbauth: %s: %w", setting, err)
 	}
 	if len(data) > maxClientFileBytes {
-		return nil, fmt.Errorf("gonbauth: Config.ClientFile (%s) %s is larger than %d bytes, too large for a client file: %s", EnvClientFile, path, maxClientFileBytes, where)
+		return nil, fmt.Errorf("gonbauth: %s %s is larger than %d bytes, too large for a client file: %s", setting, path, maxClientFileBytes, where)
 	}
 	var cf clientFile
 	if err := json.Unmarshal(data, &cf); err != nil {
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
-			return nil, fmt.Errorf("gonbauth: Config.ClientFile (%s) %s is not valid JSON (at byte %d): %s", EnvClientFile, path, se.Offset, where)
+			return nil, fmt.Errorf("gonbauth: %s %s is not valid JSON (at byte %d): %s", setting, path, se.Offset, where)
 		}
-		return nil, fmt.Errorf("gonbauth: Config.ClientFile (%s) %s is not a client file: %s", EnvClientFile, path, where)
+		return nil, fmt.Errorf("gonbauth: %s %s is not a client file: %s", setting, path, where)
 	}
 	e := cf.Installed
 	if e == nil {
@@ -59,16 +59,16 @@ func readClientFile(path string) (*clientFileEntry, error) {
 	}
 	switch {
 	case cf.Installed != nil && cf.Web != nil:
-		return nil, fmt.Errorf("gonbauth: Config.ClientFile (%s) %s has both \"installed\" and \"web\" clients: use the file of one OAuth client", EnvClientFile, path)
+		return nil, fmt.Errorf("gonbauth: %s %s has both \"installed\" and \"web\" clients: use the file of one OAuth client", setting, path)
 	case e == nil:
-		return nil, fmt.Errorf("gonbauth: Config.ClientFile (%s) %s has neither an \"installed\" nor a \"web\" client: is it a service account key? Use an OAuth client ID of type Desktop app: %s", EnvClientFile, path, where)
+		return nil, fmt.Errorf("gonbauth: %s %s has neither an \"installed\" nor a \"web\" client: is it a service account key? Use an OAuth client ID of type Desktop app: %s", setting, path, where)
 	case e.ClientID == "":
-		return nil, fmt.Errorf("gonbauth: Config.ClientFile (%s) %s has no client_id: %s", EnvClientFile, path, where)
+		return nil, fmt.Errorf("gonbauth: %s %s has no client_id: %s", setting, path, where)
 	}
 	for _, u := range []string{e.AuthURI, e.TokenURI} {
 		if u != "" {
 			if err := checkEndpoint(u); err != nil {
-				return nil, fmt.Errorf("gonbauth: Config.ClientFile (%s) %s gives an endpoint that %w", EnvClientFile, path, err)
+				return nil, fmt.Errorf("gonbauth: %s %s gives an endpoint that %w", setting, path, err)
 			}
 		}
 	}
@@ -81,7 +81,7 @@ func (s *settings) applyClientFile() error {
 	if s.clientFile == "" {
 		return nil
 	}
-	e, err := readClientFile(s.clientFile)
+	e, err := readClientFile(s.clientFile, s.where.setting("ClientFile"))
 	if err != nil {
 		return err
 	}

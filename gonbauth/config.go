@@ -302,7 +302,7 @@ func (c *Config) resolveIn(src source, w where) (*settings, error) {
 	if s.scopes, s.scopesSet, err = resolveScopes(c.Scopes, src); err != nil {
 		return nil, err
 	}
-	if s.authParams, err = resolveAuthParams(c.AuthParams, src.get("AuthParams")); err != nil {
+	if s.authParams, err = resolveAuthParams(c.AuthParams, src.get("AuthParams"), w); err != nil {
 		return nil, err
 	}
 	if s.ports, err = resolvePorts(c.Ports, src); err != nil {
@@ -577,7 +577,7 @@ func splitScopes(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
 }
 
-func resolveAuthParams(cfg url.Values, env string) (url.Values, error) {
+func resolveAuthParams(cfg url.Values, env string, w where) (url.Values, error) {
 	params := url.Values{}
 	source := "Config.AuthParams"
 	if len(cfg) > 0 {
@@ -594,7 +594,7 @@ func resolveAuthParams(cfg url.Values, env string) (url.Values, error) {
 	for k := range params {
 		switch lk := strings.ToLower(strings.TrimSpace(k)); {
 		case slices.Contains(reservedParams, lk):
-			return nil, fmt.Errorf("gonbauth: %s sets %s, which the sign-in flow sets itself: remove it (use Config.Scopes for scopes)", source, quoted(k))
+			return nil, fmt.Errorf("gonbauth: %s sets %s, which the sign-in flow sets itself: remove it (use %s for scopes)", source, quoted(k), w.setting("Scopes"))
 		case slices.Contains(flowParams, lk), strings.HasPrefix(lk, "code_challenge"):
 			return nil, fmt.Errorf("gonbauth: %s sets %s, which would change how the sign-in works: remove it", source, quoted(k))
 		}

@@ -46,6 +46,44 @@ func TestConfigFromEnvironment(t *testing.T) {
 	}
 }
 
+// TestSettingErrorsInTheUsersWords: an error about a setting names it as
+// the user sets it: its flag in the command, its Config field and
+// variable in a program.
+func TestSettingErrorsInTheUsersWords(t *testing.T) {
+	tests := []struct {
+		name     string
+		cfg      Config
+		env      map[string]string
+		cli, lib string
+	}{
+		{"unknown provider", Config{Provider: "bogus", ClientID: "c"}, nil,
+			`--provider "bogus" is not a provider`, `Config.Provider (GONBAUTH_PROVIDER) "bogus" is not a provider`},
+		{"tenant outside Microsoft", Config{Provider: ProviderGoogle, Tenant: "x", ClientID: "c"}, nil,
+			"--tenant is only for Microsoft Entra ID: for Google, put the tenant, domain or realm in --issuer",
+			"Config.Tenant (GONBAUTH_TENANT) is only for Microsoft Entra ID: for Google, put the tenant, domain or realm in Config.Issuer (GONBAUTH_ISSUER)"},
+		{"provider without its issuer", Config{Provider: ProviderOkta, ClientID: "c"}, nil,
+			"--issuer is not set: for Okta, set it to", "Config.Issuer (GONBAUTH_ISSUER) is not set: for Okta, set it to"},
+		{"missing client file", Config{ClientFile: "/nonexistent/client.json"}, nil,
+			"--client-file: open /nonexistent/client.json", "Config.ClientFile (GONBAUTH_CLIENT_FILE): open /nonexistent/client.json"},
+		{"redirect host", Config{Issuer: "https://i.example", ClientID: "c", RedirectHost: "example.com"}, nil,
+			`--redirect-host "example.com" is not a loopback host name`, `Config.RedirectHost (GONBAUTH_REDIRECT_HOST) "example.com" is not`},
+		{"client authentication", Config{Issuer: "https://i.example", ClientID: "c", ClientAuth: "jwt"}, nil,
+			`--client-auth "jwt" is not a client authentication`, `Config.ClientAuth (GONBAUTH_CLIENT_AUTH) "jwt" is not`},
+		{"scope in the parameters", Config{Issuer: "https://i.example", ClientID: "c"}, map[string]string{EnvAuthParams: "scope=x"},
+			"(use --scopes for scopes)", "(use Config.Scopes (GONBAUTH_SCOPES) for scopes)"},
+	}
+	for _, tt := range tests {
+		for w, want := range map[where]string{whereCLI: tt.cli, whereNotebook: tt.lib} {
+			_, err := tt.cfg.resolveIn(source{getenv: envFrom(tt.env)}, w)
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("%s (%v): err = %v, want it to say %q", tt.name, w, err, want)
+			} else if w == whereCLI && strings.Contains(err.Error(), "Config.") {
+				t.Errorf("%s: the command speaks of a Config field: %v", tt.name, err)
+			}
+		}
+	}
+}
+
 func TestConfigDefaults(t *testing.T) {
 	s, err := (&Config{Issuer: "https://login.example.com", ClientID: "cid"}).resolve(envFrom(nil))
 	if err != nil {

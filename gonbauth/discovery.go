@@ -60,7 +60,7 @@ func discoverAccepting(ctx context.Context, client *http.Client, issuer string, 
 			return nil, &issuerMismatchError{loc: loc, got: printable(md.Issuer), want: issuer}
 		}
 		if md.AuthorizationEndpoint == "" || md.TokenEndpoint == "" {
-			return nil, fmt.Errorf("gonbauth: the metadata at %s lacks authorization_endpoint or token_endpoint: set Config.AuthURL and Config.TokenURL", loc)
+			return nil, &incompleteMetadataError{loc: loc}
 		}
 		return md, nil
 	}

@@ -200,6 +200,13 @@ func (e *guardTakenError) Error() string {
 	return "gonbauth: another program listens on " + e.addr + ", where a browser may send the redirect to localhost"
 }
 
+// incompleteMetadataError is metadata without the endpoints the flow needs.
+type incompleteMetadataError struct{ loc string }
+
+func (e *incompleteMetadataError) Error() string {
+	return "gonbauth: the metadata at " + e.loc + " lacks authorization_endpoint or token_endpoint"
+}
+
 // issuerMismatchError is metadata that names another issuer.
 type issuerMismatchError struct{ loc, got, want string }
 

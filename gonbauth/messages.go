@@ -627,6 +627,7 @@ func withNextStep(err error, w where) error {
 		pu  *portsInUseError
 		le  *loopbackError
 		gt  *guardTakenError
+		ie  *incompleteMetadataError
 		ue  *url.Error
 		ope *net.OpError
 	)
@@ -661,6 +662,8 @@ func withNextStep(err error, w where) error {
 		// Before the net errors below: this one is about this machine.
 		return &nextStepError{err: err, what: "this machine does not let the program listen on its loopback interface",
 			next: "sign in without the loopback redirect: set " + w.setting("Mode") + " to device or paste"}
+	case errors.As(err, &ie):
+		return &nextStepError{err: err, next: "set " + w.setting("AuthURL") + " and " + w.setting("TokenURL")}
 	case errors.As(err, &nm):
 		return &nextStepError{err: err, next: "check that " + w.setting("Issuer") + " is the issuer's address, or set " + w.setting("AuthURL") + " and " + w.setting("TokenURL") + " for a server without metadata"}
 	case errors.As(err, &ue) && ue.Timeout(), errors.As(err, &ope):

@@ -142,6 +142,9 @@ func TestMessageTableNextSteps(t *testing.T) {
 		{"localhost's other address taken", &guardTakenError{addr: "[::1]:8085"}, map[where]string{
 			whereNotebook: "stop that program, or set Config.Ports (GONBAUTH_PORT) to another port",
 			whereCLI:      "another program listens on [::1]:8085, where a browser may send the redirect to localhost: stop that program, or set --port to another port"}},
+		{"metadata without endpoints", &incompleteMetadataError{loc: "https://i.example/.well-known/openid-configuration"}, map[where]string{
+			whereNotebook: "set Config.AuthURL (GONBAUTH_AUTH_URL) and Config.TokenURL (GONBAUTH_TOKEN_URL)",
+			whereCLI:      "lacks authorization_endpoint or token_endpoint: set GONBAUTH_AUTH_URL and GONBAUTH_TOKEN_URL"}},
 		{"no loopback", &loopbackError{&net.OpError{Op: "listen", Net: "tcp4", Err: errors.New("bind: cannot assign requested address")}}, map[where]string{
 			whereNotebook: "sign in without the loopback redirect: set Config.Mode (GONBAUTH_MODE) to device or paste",
 			whereCLI:      "set --mode to device or paste"}},

@@ -252,17 +252,17 @@ func (s *settings) applyProvider(name string) error {
 	}
 	p, ok := profiles[name]
 	if !ok {
-		return fmt.Errorf("gonbauth: Config.Provider (%s) %q is not a provider: use %s", EnvProvider, name, providerNames)
+		return fmt.Errorf("gonbauth: %s %q is not a provider: use %s", s.where.setting("Provider"), name, providerNames)
 	}
 	s.prov = p
 	if p.name == ProviderMicrosoft {
 		s.applyTenant()
 	} else if s.tenant != "" {
-		return fmt.Errorf("gonbauth: Config.Tenant (%s) is only for Microsoft Entra ID: for %s, put the tenant, domain or realm in Config.Issuer (%s)", EnvTenant, p.title, EnvIssuer)
+		return fmt.Errorf("gonbauth: %s is only for Microsoft Entra ID: for %s, put the tenant, domain or realm in %s", s.where.setting("Tenant"), p.title, s.where.setting("Issuer"))
 	}
 	if s.issuer == "" && s.authURL == "" && s.tokenURL == "" {
 		if p.issuer == "" && p.issuerHelp != "" {
-			return fmt.Errorf("gonbauth: Config.Issuer is not set: for %s, set it or %s to %s", p.title, EnvIssuer, p.issuerHelp)
+			return fmt.Errorf("gonbauth: %s is not set: for %s, set it to %s", s.where.setting("Issuer"), p.title, p.issuerHelp)
 		}
 		s.issuer = strings.ReplaceAll(p.issuer, "{tenant}", s.tenant)
 	}
@@ -285,7 +285,7 @@ func (s *settings) applyProvider(name string) error {
 	case "::1":
 		s.redirectHost = "[::1]"
 	default:
-		return fmt.Errorf("gonbauth: Config.RedirectHost (%s) %q is not a loopback host name: use 127.0.0.1, localhost or [::1]", EnvRedirectHost, s.redirectHost)
+		return fmt.Errorf("gonbauth: %s %q is not a loopback host name: use 127.0.0.1, localhost or [::1]", s.where.setting("RedirectHost"), s.redirectHost)
 	}
 	if s.clientAuth == "" {
 		s.clientAuth = p.clientAuth
@@ -296,7 +296,7 @@ func (s *settings) applyProvider(name string) error {
 	switch s.clientAuth {
 	case "", ClientAuthBasic, ClientAuthPost, ClientAuthNone, ClientAuthAuto:
 	default:
-		return fmt.Errorf("gonbauth: Config.ClientAuth (%s) %q is not a client authentication: use basic, post, none or auto", EnvClientAuth, s.clientAuth)
+		return fmt.Errorf("gonbauth: %s %q is not a client authentication: use basic, post, none or auto", s.where.setting("ClientAuth"), s.clientAuth)
 	}
 	for _, e := range []struct{ field, env, val string }{
 		{"DeviceAuthURL", EnvDeviceURL, s.deviceURL},

@@ -195,10 +195,10 @@ func TestProviderFlags(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"login", "--client-id", "c", "--provider", "azure"}, "GONBAUTH_PROVIDER"},
+		{[]string{"login", "--client-id", "c", "--provider", "azure"}, `--provider "azure" is not a provider`},
 		{[]string{"login", "--client-id", "c", "--provider", "okta"}, "dev-123456.okta.com"},
-		{[]string{"token", "--client-id", "c", "--issuer", "https://login.example.com", "--redirect-host", "example.com"}, "GONBAUTH_REDIRECT_HOST"},
-		{[]string{"token", "--client-id", "c", "--issuer", "https://login.example.com", "--client-auth", "jwt"}, "GONBAUTH_CLIENT_AUTH"},
+		{[]string{"token", "--client-id", "c", "--issuer", "https://login.example.com", "--redirect-host", "example.com"}, `--redirect-host "example.com"`},
+		{[]string{"token", "--client-id", "c", "--issuer", "https://login.example.com", "--client-auth", "jwt"}, `--client-auth "jwt"`},
 	} {
 		var stdout, stderr bytes.Buffer
 		if code := run(context.Background(), tt.args, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), tt.want) {
