@@ -174,13 +174,23 @@ func checkVersion(data []byte) error {
 type store struct {
 	dir  string
 	warn func(string)
+	// setDir names the store's setting where the user reads its errors
+	// (where.setting("ConfigDir")); "" for the library's words.
+	setDir string
+}
+
+func (s *store) setDirName() string {
+	if s.setDir == "" {
+		return whereTerminal.setting("ConfigDir")
+	}
+	return s.setDir
 }
 
 // defaultStoreDir is "gonbauth" under the user's configuration directory.
-func defaultStoreDir() (string, error) {
+func defaultStoreDir(w where) (string, error) {
 	base, err := os.UserConfigDir()
 	if err != nil {
-		return "", fmt.Errorf("gonbauth: no user configuration directory (%w): set Config.ConfigDir or %s", err, EnvConfigDir)
+		return "", fmt.Errorf("gonbauth: no user configuration directory (%w): set %s", err, w.setting("ConfigDir"))
 	}
 	return filepath.Join(base, "gonbauth"), nil
 }
@@ -190,11 +200,11 @@ func storeFor(s *settings) (*store, error) {
 	dir := s.configDir
 	if dir == "" {
 		var err error
-		if dir, err = defaultStoreDir(); err != nil {
+		if dir, err = defaultStoreDir(s.where); err != nil {
 			return nil, err
 		}
 	}
-	return &store{dir: dir, warn: warner(s.output)}, nil
+	return &store{dir: dir, warn: warner(s.output), setDir: s.where.setting("ConfigDir")}, nil
 }
 
 func (s *store) path(k entryKey) string { return filepath.Join(s.dir, k.fileName()) }
@@ -220,7 +230,7 @@ func (s *store) checkDir() error {
 		return fmt.Errorf("gonbauth: the sign-in store %s is not a directory", s.dir)
 	}
 	if !ownedByUser(fi) {
-		return fmt.Errorf("gonbauth: the sign-in store %s belongs to another user: set Config.ConfigDir (%s) to a directory of yours", s.dir, EnvConfigDir)
+		return fmt.Errorf("gonbauth: the sign-in store %s belongs to another user: set %s to a directory of yours", s.dir, s.setDirName())
 	}
 	if fi.Mode().Perm()&0o077 != 0 {
 		if err := os.Chmod(s.dir, 0o700); err != nil {

@@ -723,6 +723,30 @@ func TestStoreLoadIgnoresNonRegularFiles(t *testing.T) {
 	}
 }
 
+// TestStoreDirOfAnotherUser: a store directory that is not the user's is
+// refused with the setting to change, named as the user sets it.
+func TestStoreDirOfAnotherUser(t *testing.T) {
+	if os.Geteuid() != 0 {
+		skipOutsideCI(t, "needs root to give a directory away")
+	}
+	dir := filepath.Join(t.TempDir(), "gonbauth")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(dir, 54321, 54321); err != nil {
+		skipOutsideCI(t, "cannot chown: "+err.Error())
+	}
+	for w, want := range map[where]string{whereCLI: "set GONBAUTH_CONFIG_DIR to a directory of yours", whereNotebook: "set Config.ConfigDir (GONBAUTH_CONFIG_DIR) to"} {
+		st, err := storeFor(&settings{configDir: dir, where: w, output: &bytes.Buffer{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.checkDir(); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%v: err = %v, want %q", w, err, want)
+		}
+	}
+}
+
 // TestStoreLoadFIFODoesNotHang plants a named pipe where the entry should
 // be: load must report it as not a regular file instead of blocking in
 // open(2) until some process opens the pipe for writing.
