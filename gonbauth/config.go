@@ -520,7 +520,7 @@ func checkIssuer(issuer string) error {
 	return nil
 }
 
-// checkEndpoint returns an error that completes "Config.X (ENV) ...".
+// checkEndpoint returns an error that completes "<the setting> ...".
 // Endpoints follow the policy of links (linkProblem): the authorization
 // endpoint becomes the link shown to the user.
 func checkEndpoint(raw string) error {

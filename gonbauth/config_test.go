@@ -69,6 +69,8 @@ func TestSettingErrorsInTheUsersWords(t *testing.T) {
 			`--redirect-host "example.com" is not a loopback host name`, `Config.RedirectHost (GONBAUTH_REDIRECT_HOST) "example.com" is not`},
 		{"client authentication", Config{Issuer: "https://i.example", ClientID: "c", ClientAuth: "jwt"}, nil,
 			`--client-auth "jwt" is not a client authentication`, `Config.ClientAuth (GONBAUTH_CLIENT_AUTH) "jwt" is not`},
+		{"device endpoint", Config{Issuer: "https://i.example", ClientID: "c", DeviceAuthURL: "http://d.example/device"}, nil,
+			`--device-url "http://d.example/device"`, `Config.DeviceAuthURL (GONBAUTH_DEVICE_URL) "http://d.example/device"`},
 		{"scope in the parameters", Config{Issuer: "https://i.example", ClientID: "c"}, map[string]string{EnvAuthParams: "scope=x"},
 			"(use --scopes for scopes)", "(use Config.Scopes (GONBAUTH_SCOPES) for scopes)"},
 	}

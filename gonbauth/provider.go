@@ -298,15 +298,15 @@ func (s *settings) applyProvider(name string) error {
 	default:
 		return fmt.Errorf("gonbauth: %s %q is not a client authentication: use basic, post, none or auto", s.where.setting("ClientAuth"), s.clientAuth)
 	}
-	for _, e := range []struct{ field, env, val string }{
-		{"DeviceAuthURL", EnvDeviceURL, s.deviceURL},
-		{"RevocationURL", EnvRevocationURL, s.revocationURL},
+	for _, e := range []struct{ field, val string }{
+		{"DeviceAuthURL", s.deviceURL},
+		{"RevocationURL", s.revocationURL},
 	} {
 		if e.val == "" {
 			continue
 		}
 		if err := checkEndpoint(e.val); err != nil {
-			return fmt.Errorf("gonbauth: Config.%s (%s) %w", e.field, e.env, err)
+			return fmt.Errorf("gonbauth: %s %w", s.where.setting(e.field), err)
 		}
 	}
 	return nil
