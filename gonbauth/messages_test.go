@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -73,14 +74,32 @@ var (
 	utcClock   = regexp.MustCompile(`\d\d:\d\d(:\d\d)? UTC`)
 	relative   = regexp.MustCompile(`in \d+ (min|s)\b|\d+:\d\d left|\d+ (min|s) left`)
 	flagWord   = regexp.MustCompile(`(^|[\s>(])--[a-z]`)
-	cliSetting = regexp.MustCompile(`Config\.(Issuer|ClientID|Scopes|Account|Mode|RedirectURL|Ports|Timeout|NoBrowser)|GONBAUTH_(ISSUER|CLIENT_ID|SCOPES|ACCOUNT|MODE|REDIRECT_URL|PORT|TIMEOUT|NO_BROWSER)\b`)
+	cliSetting = flaggedSettings()
 )
+
+// flaggedSettings matches a setting named in a program's words (its Config
+// field or variable) although the command has a flag for it: every
+// Config field that settingFlag gives a flag.
+func flaggedSettings() *regexp.Regexp {
+	var alts []string
+	for f := range reflect.TypeFor[Config]().Fields() {
+		if flag, env := settingFlag(f.Name); flag != "" {
+			alts = append(alts, `Config\.`+f.Name+`\b`, env+`\b`)
+		}
+	}
+	return regexp.MustCompile(strings.Join(alts, "|"))
+}
 
 // TestMessageTable renders every state in every view and checks the rules
 // of speaking to users: no emoji, no clock time without a relative one,
 // flags (not Config fields or variables) in the command, "notebook" only
 // in a notebook, and every state says something.
 func TestMessageTable(t *testing.T) {
+	for _, named := range []string{"Config.Provider", "GONBAUTH_CLIENT_FILE", "Config.Ports"} {
+		if !cliSetting.MatchString(named) {
+			t.Fatalf("the check of the command's words misses %s", named)
+		}
+	}
 	now := time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)
 	for _, s := range sampleStates(now) {
 		for _, r := range renderAll(t, s) {
