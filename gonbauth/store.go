@@ -172,18 +172,9 @@ func checkVersion(data []byte) error {
 // sign-in, each replaced atomically and guarded by a lock file so that
 // kernels and cells never interleave their writes.
 type store struct {
-	dir  string
-	warn func(string)
-	// setDir names the store's setting where the user reads its errors
-	// (where.setting("ConfigDir")); "" for the library's words.
-	setDir string
-}
-
-func (s *store) setDirName() string {
-	if s.setDir == "" {
-		return whereTerminal.setting("ConfigDir")
-	}
-	return s.setDir
+	dir   string
+	warn  func(string)
+	where where // where its errors are read, for naming ConfigDir
 }
 
 // defaultStoreDir is "gonbauth" under the user's configuration directory.
@@ -204,7 +195,7 @@ func storeFor(s *settings) (*store, error) {
 			return nil, err
 		}
 	}
-	return &store{dir: dir, warn: warner(s.output), setDir: s.where.setting("ConfigDir")}, nil
+	return &store{dir: dir, warn: warner(s.output), where: s.where}, nil
 }
 
 func (s *store) path(k entryKey) string { return filepath.Join(s.dir, k.fileName()) }
@@ -230,7 +221,7 @@ func (s *store) checkDir() error {
 		return fmt.Errorf("gonbauth: the sign-in store %s is not a directory", s.dir)
 	}
 	if !ownedByUser(fi) {
-		return fmt.Errorf("gonbauth: the sign-in store %s belongs to another user: set %s to a directory of yours", s.dir, s.setDirName())
+		return fmt.Errorf("gonbauth: the sign-in store %s belongs to another user: set %s to a directory of yours", s.dir, s.where.setting("ConfigDir"))
 	}
 	if fi.Mode().Perm()&0o077 != 0 {
 		if err := os.Chmod(s.dir, 0o700); err != nil {
