@@ -14,9 +14,7 @@ type callbackCheck struct {
 	issuer      string // "" when only explicit endpoints were configured
 	issRequired bool   // the metadata advertises RFC 9207 support
 	state       string
-	// setIssuer names the issuer setting where the user reads the refusal
-	// (where.setting("Issuer")).
-	setIssuer string
+	where       where // where refusals are read, for naming settings
 }
 
 // verdict is the outcome of checking one response.
@@ -45,7 +43,7 @@ func (c *callbackCheck) check(q url.Values) verdict {
 	}
 	if iss, ok := q["iss"]; ok {
 		if c.issuer == "" {
-			return refuse("it names the issuer %s, but no issuer is set to check it against: set %s", quoted(iss[0]), c.setIssuer)
+			return refuse("it names the issuer %s, but no issuer is set to check it against: set %s", quoted(iss[0]), c.where.setting("Issuer"))
 		}
 		if iss[0] != c.issuer {
 			return refuseMixUp("it comes from the issuer %s, not %q (a possible mix-up attack)", quoted(iss[0]), c.issuer)

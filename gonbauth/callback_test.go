@@ -42,7 +42,7 @@ func TestCallbackCheck(t *testing.T) {
 			if tt.issuer == "-" {
 				issuer = ""
 			}
-			c := &callbackCheck{issuer: issuer, issRequired: tt.issRequired, state: state, setIssuer: whereCLI.setting("Issuer")}
+			c := &callbackCheck{issuer: issuer, issRequired: tt.issRequired, state: state, where: whereCLI}
 			q, err := url.ParseQuery(tt.query)
 			if err != nil {
 				t.Fatal(err)

@@ -23,7 +23,7 @@ func (f *flow) redirectFlow(ctx context.Context, mode Mode, ep *endpoints, scope
 	}
 	state := randomString()
 	idCheck := f.idTokenCheck(ep, scopes, true)
-	check := &callbackCheck{issuer: ep.issuer, issRequired: ep.issRequired, state: state, setIssuer: f.s.where.setting("Issuer")}
+	check := &callbackCheck{issuer: ep.issuer, issRequired: ep.issRequired, state: state, where: f.s.where}
 	rcv, err := startReceiverFor(f.s.redirectHost, f.s.ports, f.s.callbackPath, check.check)
 	if err != nil {
 		return nil, err
