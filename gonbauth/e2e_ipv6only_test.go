@@ -42,7 +42,7 @@ func signInIPv6Only(t *testing.T) {
 	srv := newFakeServer(t)
 	cfg := testConfig(srv)
 	cfg.Mode = ModeLoopback
-	sess, link, _ := signInThrough(t, cfg, func(t *testing.T, link string) string { return browse(t, link) })
+	sess, link, _ := signInThrough(t, cfg, browse)
 	u, err := url.Parse(link)
 	if err != nil {
 		t.Fatal(err)
