@@ -185,36 +185,36 @@ def run_self_test():
     nb, secrets, token, code = synthetic()
     problems = self_test(nb, secrets, token, "synthetic.ipynb")
     problems += paste_self_test()
+    def caught(change, needle, what):
+        """A copy of nb changed by change must give a problem containing needle."""
+        d = copy.deepcopy(nb)
+        change(d)
+        if not any(needle in p for p in check_notebook(d, secrets, "synthetic.ipynb")):
+            problems.append(f"self-test: {what} was not caught")
+
+    def in_order(d, reverse):
+        d.cells[2].metadata["gonbauth"].update({"expect": ["Signed in to 127.0.0.1:1", '"sub": "alice"'], "in-order": True})
+        if reverse:
+            d.cells[2].metadata["gonbauth"]["expect"].reverse()
+
     # The expect-error cell: a panic there is still a failure, a missing
     # expected error text too, a planted code too.
-    d = copy.deepcopy(nb)
-    d.cells[3].outputs[1].text += "panic: runtime error\ngoroutine 1 [running]:\n"
-    if not any("panic" in p for p in check_notebook(d, secrets, "synthetic.ipynb")):
-        problems.append("self-test: a panic in an expect-error cell was not caught")
-    d = copy.deepcopy(nb)
-    d.cells[3].metadata["gonbauth"]["expect"] = ["port 8085 on 127.0.0.1"]
-    if not any("expected text" in p for p in check_notebook(d, secrets, "synthetic.ipynb")):
-        problems.append("self-test: an expect-error cell without its expected error was not caught")
-    d = copy.deepcopy(nb)
-    d.cells[4].outputs.append(nbformat.v4.new_output("display_data", data={"text/plain": f"code={code}"}))
-    if not any("authorization code" in p for p in check_notebook(d, secrets, "synthetic.ipynb")):
-        problems.append("self-test: a planted authorization code was not caught")
-    d = copy.deepcopy(nb)
-    d.cells[4].outputs.append(nbformat.v4.new_output("display_data", data={"text/html": "<b>only html</b>"}))
-    if not any("without text/plain" in p for p in check_notebook(d, secrets, "synthetic.ipynb")):
-        problems.append("self-test: an HTML-only display was not caught")
+    caught(lambda d: setattr(d.cells[3].outputs[1], "text", d.cells[3].outputs[1].text + "panic: runtime error\ngoroutine 1 [running]:\n"),
+           "panic", "a panic in an expect-error cell")
+    caught(lambda d: d.cells[3].metadata["gonbauth"].update(expect=["port 8085 on 127.0.0.1"]),
+           "expected text", "an expect-error cell without its expected error")
+    caught(lambda d: d.cells[4].outputs.append(nbformat.v4.new_output("display_data", data={"text/plain": f"code={code}"})),
+           "authorization code", "a planted authorization code")
+    caught(lambda d: d.cells[4].outputs.append(nbformat.v4.new_output("display_data", data={"text/html": "<b>only html</b>"})),
+           "without text/plain", "an HTML-only display")
     # Expected texts in order, and texts that must be absent.
     d = copy.deepcopy(nb)
-    d.cells[2].metadata["gonbauth"].update({"expect": ["Signed in to 127.0.0.1:1", '"sub": "alice"'], "in-order": True})
+    in_order(d, reverse=False)
     if check_notebook(d, secrets, "synthetic.ipynb"):
         problems.append("self-test: expected texts in their order were refused")
-    d.cells[2].metadata["gonbauth"]["expect"].reverse()
-    if not any("is not after" in p for p in check_notebook(d, secrets, "synthetic.ipynb")):
-        problems.append("self-test: expected texts out of order were not caught")
-    d = copy.deepcopy(nb)
-    d.cells[2].metadata["gonbauth"]["absent"] = ["as Dev User alice"]
-    if not any("should be absent" in p for p in check_notebook(d, secrets, "synthetic.ipynb")):
-        problems.append("self-test: a text that should be absent was not caught")
+    caught(lambda d: in_order(d, reverse=True), "is not after", "expected texts out of order")
+    caught(lambda d: d.cells[2].metadata["gonbauth"].update(absent=["as Dev User alice"]),
+           "should be absent", "a text that should be absent")
     # The runtime side: a display message without text/plain and a link
     # whose HTML and text disagree.
     _, bad = sign_in_link({"text/html": '<a href="http://h/auth?redirect_uri=x">x</a>', "text/plain": "no link"})
